@@ -1,0 +1,334 @@
+//! Server configuration: Antimony's own `config.yml` (the Go server's keys), command-line
+//! overrides and the native-login environment variables, resolved into one [`Config`].
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// The default address: loopback only, like the Go server.
+pub const DEFAULT_BIND: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3000);
+
+/// The default data directory, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "antimony-data";
+
+/// The resolved configuration of one server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen.
+    pub bind: SocketAddr,
+    /// The data directory: the signing secret lives here, and by default everything else.
+    pub data_dir: PathBuf,
+    /// The SQLite database file.
+    pub database_file: PathBuf,
+    /// Topology definitions and bind files: `<storage>/<topologyId>/…`.
+    pub storage_dir: PathBuf,
+    /// Run directories of deployed labs: `<run>/<labId>/…`.
+    pub run_dir: PathBuf,
+    /// Login settings.
+    pub auth: AuthConfig,
+    /// Shell limits.
+    pub shell: ShellConfig,
+    /// A device configuration file replacing the bundled one.
+    pub device_config: Option<PathBuf>,
+}
+
+/// Login settings.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// Whether username and password login is enabled.
+    pub enable_native: bool,
+    /// The native user name (`SB_NATIVE_USERNAME`).
+    pub native_username: String,
+    /// The native password (`SB_NATIVE_PASSWORD`).
+    pub native_password: String,
+}
+
+impl AuthConfig {
+    /// Whether empty credentials log in as the native admin: true when either the user name
+    /// or the password is empty, as on the Go server.
+    pub fn allow_empty(&self) -> bool {
+        self.native_username.is_empty() || self.native_password.is_empty()
+    }
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("enable_native", &self.enable_native)
+            .field("native_username", &self.native_username)
+            .field("native_password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Shell limits (used once shells land).
+#[derive(Debug, Clone)]
+pub struct ShellConfig {
+    /// Open shells per user.
+    pub user_limit: u32,
+    /// A shell without input for this long is closed.
+    pub timeout: Duration,
+}
+
+impl Config {
+    /// Defaults with everything under `data_dir`, bound to [`DEFAULT_BIND`], native login
+    /// with empty credentials (auto login).
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
+        Config {
+            bind: DEFAULT_BIND,
+            database_file: data_dir.join("antimony.db"),
+            storage_dir: data_dir.join("storage"),
+            run_dir: data_dir.join("run"),
+            data_dir,
+            auth: AuthConfig {
+                enable_native: true,
+                native_username: String::new(),
+                native_password: String::new(),
+            },
+            shell: ShellConfig {
+                user_limit: 20,
+                timeout: Duration::from_secs(1800),
+            },
+            device_config: None,
+        }
+    }
+
+    /// Resolves the configuration from an optional `config.yml`, the command-line overrides
+    /// and the environment (`env` looks a variable up; pass `std::env::var(..).ok()`).
+    ///
+    /// Paths set in the file are taken as written (relative to the working directory, as
+    /// the Go server does); paths not set live under the data directory.
+    pub fn load(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let file_config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::Config(format!("cannot read config file {}: {e}", path.display()))
+                })?;
+                FileConfig::parse(&text)
+                    .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = overrides
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let mut config = Config::with_data_dir(data_dir);
+        file_config.apply(&mut config)?;
+        if let Some(bind) = overrides.bind {
+            config.bind = bind;
+        }
+        config.auth.native_username = env("SB_NATIVE_USERNAME").unwrap_or_default();
+        config.auth.native_password = env("SB_NATIVE_PASSWORD").unwrap_or_default();
+        Ok(config)
+    }
+}
+
+/// Values from the command line that win over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--bind ADDR:PORT`
+    pub bind: Option<SocketAddr>,
+    /// `--data-dir DIR`
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The keys of Antimony's `config.yml` that this server reads. Unknown keys are ignored, so
+/// a Go server's file loads unchanged.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct FileConfig {
+    server: ServerSection,
+    auth: AuthSection,
+    shell: ShellSection,
+    database: DatabaseSection,
+    #[serde(alias = "filesystem")]
+    file_system: FileSystemSection,
+    containerlab: ContainerlabSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ServerSection {
+    host: Option<String>,
+    port: Option<u16>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct AuthSection {
+    enable_native: Option<bool>,
+    enable_open_id: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ShellSection {
+    user_limit: Option<u32>,
+    timeout: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct DatabaseSection {
+    local_file: Option<PathBuf>,
+    host: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FileSystemSection {
+    storage: Option<PathBuf>,
+    run: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct ContainerlabSection {
+    device_config: Option<PathBuf>,
+}
+
+impl FileConfig {
+    fn parse(text: &str) -> std::result::Result<Self, serde_norway::Error> {
+        if text.trim().is_empty() {
+            return Ok(FileConfig::default());
+        }
+        serde_norway::from_str(text)
+    }
+
+    fn apply(self, config: &mut Config) -> Result<()> {
+        if self.auth.enable_open_id == Some(true) {
+            return Err(Error::Config(
+                "auth.enableOpenId is true, but antimony-server does not support OpenID login \
+                 yet; set it to false and use native login"
+                    .into(),
+            ));
+        }
+        if let Some(enable) = self.auth.enable_native {
+            config.auth.enable_native = enable;
+        }
+        let host = match self.server.host.as_deref() {
+            None | Some("") => config.bind.ip(),
+            Some("localhost") => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            Some(host) => host
+                .parse()
+                .map_err(|_| Error::Config(format!("server.host {host:?} is not an IP address")))?,
+        };
+        config.bind = SocketAddr::new(host, self.server.port.unwrap_or(config.bind.port()));
+        if let Some(limit) = self.shell.user_limit {
+            config.shell.user_limit = limit;
+        }
+        if let Some(timeout) = self.shell.timeout {
+            config.shell.timeout = Duration::from_secs(timeout);
+        }
+        if let Some(host) = self.database.host.filter(|h| !h.is_empty()) {
+            tracing::warn!(
+                %host,
+                "database.host is set, but antimony-server only supports SQLite; using database.localFile"
+            );
+        }
+        if let Some(file) = self.database.local_file {
+            config.database_file = file;
+        }
+        if let Some(storage) = self.file_system.storage {
+            config.storage_dir = storage;
+        }
+        if let Some(run) = self.file_system.run {
+            config.run_dir = run;
+        }
+        config.device_config = self.containerlab.device_config;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(yaml: &str, env: &[(&str, &str)]) -> Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yml");
+        std::fs::write(&path, yaml).unwrap();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::load(Some(&path), &Overrides::default(), |key| {
+            env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn reads_the_go_servers_keys_and_both_filesystem_spellings() {
+        let config = load(
+            "server:\n  host: 0.0.0.0\n  port: 8080\nauth:\n  enableNative: true\n  enableOpenId: false\n\
+             shell:\n  userLimit: 3\n  timeout: 60\ndatabase:\n  localFile: ./x.db\n\
+             filesystem:\n  storage: ./s\n  run: ./r\ncapture:\n  enabled: false\n",
+            &[("SB_NATIVE_USERNAME", "admin"), ("SB_NATIVE_PASSWORD", "pw")],
+        )
+        .unwrap();
+        assert_eq!(config.bind, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(config.shell.user_limit, 3);
+        assert_eq!(config.shell.timeout, Duration::from_secs(60));
+        assert_eq!(config.database_file, PathBuf::from("./x.db"));
+        assert_eq!(config.storage_dir, PathBuf::from("./s"));
+        assert_eq!(config.run_dir, PathBuf::from("./r"));
+        assert!(!config.auth.allow_empty());
+        assert!(
+            !format!("{config:?}").contains("pw"),
+            "the password must not be logged"
+        );
+
+        let camel = load("fileSystem:\n  storage: /srv/storage\n", &[]).unwrap();
+        assert_eq!(camel.storage_dir, PathBuf::from("/srv/storage"));
+        assert!(camel.auth.allow_empty(), "empty env means auto login");
+    }
+
+    #[test]
+    fn defaults_put_everything_under_the_data_dir() {
+        let config = Config::load(
+            None,
+            &Overrides {
+                bind: None,
+                data_dir: Some("/tmp/d".into()),
+            },
+            |_| None,
+        )
+        .unwrap();
+        assert_eq!(config.bind, DEFAULT_BIND);
+        assert_eq!(config.database_file, PathBuf::from("/tmp/d/antimony.db"));
+        assert_eq!(config.storage_dir, PathBuf::from("/tmp/d/storage"));
+        assert_eq!(config.run_dir, PathBuf::from("/tmp/d/run"));
+    }
+
+    #[test]
+    fn openid_stops_start_up_with_a_clear_message() {
+        let err = load("auth:\n  enableOpenId: true\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("OpenID") && err.contains("not support"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_files_are_errors_naming_the_file() {
+        let err = load("server: [", &[]).unwrap_err().to_string();
+        assert!(err.contains("config.yml"), "{err}");
+        let err = load("server:\n  host: not-an-ip\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not-an-ip"), "{err}");
+        assert!(load("", &[]).is_ok(), "an empty file is all defaults");
+    }
+}

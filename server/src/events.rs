@@ -1,0 +1,40 @@
+//! Events from REST handlers and the lab lifecycle to the real-time side (Socket.IO), over a
+//! broadcast channel so that producers never wait for consumers.
+
+use tokio::sync::broadcast;
+
+/// Something listeners should hear about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerEvent {
+    /// A lab changed (`Some(id)`), or every lab may have (`None`): clients refetch.
+    LabUpdated(Option<String>),
+}
+
+/// How many events a slow listener may fall behind before it misses some.
+const CAPACITY: usize = 1024;
+
+/// The sending side; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<ServerEvent>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus {
+            sender: broadcast::channel(CAPACITY).0,
+        }
+    }
+}
+
+impl EventBus {
+    /// Sends an event to every current listener (none is fine).
+    pub fn send(&self, event: ServerEvent) {
+        let _ = self.sender.send(event);
+    }
+
+    /// A new listener.
+    pub fn subscribe(&self) -> broadcast::Receiver<ServerEvent> {
+        self.sender.subscribe()
+    }
+}

@@ -1,0 +1,95 @@
+//! Collections (PROTOCOL.md §4.5).
+
+use antimony_protocol::ErrorCode;
+use antimony_protocol::rest::{CollectionIn, CollectionInPartial, CollectionOut};
+use axum::extract::State;
+use axum::response::Response;
+
+use super::extract::{ApiJson, AuthUser, Id};
+use super::{ApiError, ok};
+use crate::AppState;
+use crate::permissions::{can_create_collection, can_edit_collection, can_see_collection};
+use crate::store::{CollectionRecord, User};
+
+/// `GET /collections`: the collections the user is a member of.
+pub(super) async fn list(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let collections: Vec<CollectionOut> = state
+        .store
+        .collections()
+        .await?
+        .iter()
+        .filter(|c| can_see_collection(&user, c))
+        .map(CollectionRecord::to_out)
+        .collect();
+    Ok(ok(collections))
+}
+
+/// `POST /collections` (admins only).
+pub(super) async fn create(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<CollectionIn>,
+) -> Result<Response, ApiError> {
+    if !can_create_collection(&user) {
+        return Err(ApiError::forbidden(
+            "permission to create collections is not granted",
+        ));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    if state
+        .store
+        .create_collection(id.clone(), input, user.id)
+        .await?
+        .is_err()
+    {
+        return Err(ApiError::bad_request(ErrorCode::CollectionExists, None));
+    }
+    Ok(ok(id))
+}
+
+async fn editable(state: &AppState, user: &User, id: &str) -> Result<CollectionRecord, ApiError> {
+    let collection = state
+        .store
+        .collection(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if !can_edit_collection(user, &collection) {
+        return Err(ApiError::forbidden(
+            "write access to the provided collection is not granted",
+        ));
+    }
+    Ok(collection)
+}
+
+/// `PATCH /collections/:collectionId`
+pub(super) async fn update(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<CollectionInPartial>,
+) -> Result<Response, ApiError> {
+    let collection = editable(&state, &user, &id).await?;
+    if state
+        .store
+        .update_collection(collection.id, input)
+        .await?
+        .is_err()
+    {
+        return Err(ApiError::bad_request(ErrorCode::CollectionExists, None));
+    }
+    Ok(ok(()))
+}
+
+/// `DELETE /collections/:collectionId` (soft).
+pub(super) async fn delete(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> Result<Response, ApiError> {
+    let collection = editable(&state, &user, &id).await?;
+    state.store.delete_collection(&collection.id).await?;
+    Ok(ok(()))
+}

@@ -1,0 +1,210 @@
+//! Labs (PROTOCOL.md §4.3).
+
+use antimony_protocol::rest::{
+    InstanceState, LabIn, LabInPartial, LabOut, LabsQuery, TOTAL_COUNT_HEADER,
+};
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderValue;
+use axum::response::Response;
+
+use super::extract::{ApiJson, AuthUser, Id};
+use super::{ApiError, ok};
+use crate::AppState;
+use crate::events::ServerEvent;
+use crate::permissions::{can_control_lab, can_create_lab, can_see_lab};
+use crate::store::{LabFilter, LabRecord, LabUpdate, NewLab};
+
+/// Why a lab with an instance cannot be changed.
+const RUNNING_LAB: &str = "modifications to a running lab are not allowed";
+
+/// The REST shape of a lab, with its instance from the runtime.
+pub(crate) fn lab_out(state: &AppState, lab: LabRecord) -> LabOut {
+    let instance = state.runtime.instance(&lab.id);
+    LabOut {
+        instance,
+        id: lab.id,
+        name: lab.name,
+        start_time: lab.start_time,
+        end_time: lab.end_time,
+        topology_id: lab.topology_id,
+        collection_id: lab.collection_id,
+        creator: lab.creator,
+        topology_definition: lab.topology_definition,
+        instance_name: lab.instance_name,
+    }
+}
+
+/// `GET /labs`. Unlike the Go server, permission and state filters apply before paging, a
+/// missing `limit` means no limit, and `X-Total-Count` is the count before paging.
+pub(super) async fn list(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let query =
+        LabsQuery::from_query_pairs(form_urlencoded::parse(query.unwrap_or_default().as_bytes()))
+            .map_err(|e| ApiError::invalid_query(e.to_string()))?;
+    let filter = LabFilter {
+        search: query.search_query,
+        start_date: query.start_date,
+        end_date: query.end_date,
+        collections: query.collection_filter,
+    };
+    let labs: Vec<LabRecord> = state
+        .store
+        .labs(filter)
+        .await?
+        .into_iter()
+        .filter(|lab| can_see_lab(&user, lab))
+        .filter(|lab| {
+            query.state_filter.is_empty()
+                || query.state_filter.contains(&state.runtime.state(&lab.id))
+        })
+        .collect();
+    let total = labs.len();
+    let offset = usize::try_from(query.offset.unwrap_or(0)).unwrap_or(usize::MAX);
+    let limit = query
+        .limit
+        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    let page: Vec<LabOut> = labs
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|lab| lab_out(&state, lab))
+        .collect();
+    let mut response = ok(page);
+    response
+        .headers_mut()
+        .insert(TOTAL_COUNT_HEADER, HeaderValue::from(total));
+    Ok(response)
+}
+
+async fn visible_lab(
+    state: &AppState,
+    user: &crate::store::User,
+    id: &str,
+) -> Result<LabRecord, ApiError> {
+    let lab = state.store.lab(id).await?.ok_or_else(ApiError::not_found)?;
+    if !can_see_lab(user, &lab) {
+        return Err(ApiError::forbidden(
+            "access to the provided lab is not granted",
+        ));
+    }
+    Ok(lab)
+}
+
+/// `GET /labs/:labId`
+pub(super) async fn get(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> Result<Response, ApiError> {
+    let lab = visible_lab(&state, &user, &id).await?;
+    Ok(ok(lab_out(&state, lab)))
+}
+
+/// `POST /labs`: creates the lab and queues it for deployment at its start time.
+pub(super) async fn create(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<LabIn>,
+) -> Result<Response, ApiError> {
+    let topology = state
+        .store
+        .topology(&input.topology_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if !can_create_lab(&user, &topology) {
+        return Err(ApiError::forbidden(
+            "deploy access to the provided collection is not granted",
+        ));
+    }
+    let definition = state.files.read_definition(&topology.id).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    state
+        .store
+        .create_lab(NewLab {
+            id: id.clone(),
+            name: input.name,
+            start_time: input.start_time,
+            end_time: Some(input.end_time),
+            topology_id: topology.id,
+            creator_id: user.id,
+            topology_definition: definition,
+        })
+        .await?;
+    state.runtime.enqueue(&id);
+    state.events.send(ServerEvent::LabUpdated(Some(id.clone())));
+    Ok(ok(id))
+}
+
+/// The lab, if the user may change it and it has no instance.
+async fn changeable_lab(
+    state: &AppState,
+    user: &crate::store::User,
+    id: &str,
+    allow_failed: bool,
+) -> Result<LabRecord, ApiError> {
+    let lab = state.store.lab(id).await?.ok_or_else(ApiError::not_found)?;
+    if !can_control_lab(user, &lab) {
+        return Err(ApiError::forbidden(
+            "write access to the provided lab is not granted",
+        ));
+    }
+    match state.runtime.instance(&lab.id).map(|i| i.state) {
+        None => Ok(lab),
+        Some(InstanceState::Failed) if allow_failed => Ok(lab),
+        Some(_) => Err(ApiError::refused(RUNNING_LAB)),
+    }
+}
+
+/// `PATCH /labs/:labId`: only labs without an instance. `indefinite: true` clears the end
+/// time; a new start time queues the lab again.
+pub(super) async fn update(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<LabInPartial>,
+) -> Result<Response, ApiError> {
+    let lab = changeable_lab(&state, &user, &id, false).await?;
+    let end_time = match (input.indefinite, input.end_time) {
+        (Some(true), _) => Some(None),
+        (_, Some(end)) => Some(Some(end)),
+        (_, None) => None,
+    };
+    let requeue = input.start_time.is_some();
+    state
+        .store
+        .update_lab(
+            &lab.id,
+            LabUpdate {
+                name: input.name,
+                start_time: input.start_time,
+                end_time,
+            },
+        )
+        .await?;
+    if requeue {
+        state.runtime.enqueue(&lab.id);
+    }
+    Ok(ok(()))
+}
+
+/// `DELETE /labs/:labId`: labs without an instance, or with a failed one. Removes the run
+/// directory and forgets the lab in the queues.
+pub(super) async fn delete(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> Result<Response, ApiError> {
+    let lab = changeable_lab(&state, &user, &id, true).await?;
+    let run_dir = state.config.run_dir.join(&lab.id);
+    match tokio::fs::remove_dir_all(&run_dir).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => tracing::warn!(lab = %lab.id, %error, "failed to remove the run directory"),
+    }
+    state.runtime.forget(&lab.id);
+    state.store.delete_lab(&lab.id).await?;
+    Ok(ok(()))
+}

@@ -1,0 +1,325 @@
+//! Topologies and bind files (PROTOCOL.md §4.4).
+
+use std::collections::HashMap;
+
+use antimony_protocol::ErrorCode;
+use antimony_protocol::rest::{
+    BindFileIn, BindFileInPartial, BindFileOut, TopologyIn, TopologyInPartial, TopologyOut,
+};
+use axum::extract::State;
+use axum::response::Response;
+
+use super::extract::{ApiJson, AuthUser, FileId, Id};
+use super::{ApiError, ok};
+use crate::AppState;
+use crate::files::BindFilePath;
+use crate::permissions::{
+    can_create_topology, can_edit_topology, can_own_topology, can_see_topology,
+};
+use crate::store::{BindFileRecord, TopologyChange, TopologyRecord, User};
+use crate::topology::DefinitionError;
+
+fn definition_error(error: DefinitionError) -> ApiError {
+    let detail = match &error {
+        DefinitionError::NotYaml(m) | DefinitionError::Schema(m) => m.clone(),
+    };
+    match error {
+        DefinitionError::NotYaml(_) => ApiError::bad_request(
+            ErrorCode::TopologyInvalid,
+            Some(&format!("not valid YAML: {detail}")),
+        ),
+        DefinitionError::Schema(_) => ApiError::bad_request(
+            ErrorCode::TopologyInvalid,
+            Some(&format!("does not match the containerlab schema: {detail}")),
+        ),
+    }
+}
+
+/// `GET /topologies`: the topologies the user may see, with definitions and bind files.
+/// Topologies whose files cannot be read are skipped with a warning, as on the Go server.
+pub(super) async fn list(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let mut files: HashMap<String, Vec<BindFileRecord>> = HashMap::new();
+    for file in state.store.bind_files().await? {
+        files
+            .entry(file.topology_id.clone())
+            .or_default()
+            .push(file);
+    }
+    let mut out = Vec::new();
+    for topology in state
+        .store
+        .topologies()
+        .await?
+        .into_iter()
+        .filter(|t| can_see_topology(&user, t))
+    {
+        let topology_files = files.remove(&topology.id).unwrap_or_default();
+        match topology_out(&state, topology, topology_files).await {
+            Ok(t) => out.push(t),
+            Err(error) => tracing::warn!(%error, "skipping a topology whose files cannot be read"),
+        }
+    }
+    Ok(ok(out))
+}
+
+async fn topology_out(
+    state: &AppState,
+    topology: TopologyRecord,
+    files: Vec<BindFileRecord>,
+) -> crate::Result<TopologyOut> {
+    let definition = state.files.read_definition(&topology.id).await?;
+    let mut bind_files = Vec::new();
+    for file in files {
+        let content = state
+            .files
+            .read_bind_file(&topology.id, &file.file_path)
+            .await?;
+        bind_files.push(BindFileOut {
+            id: file.id,
+            file_path: file.file_path,
+            content,
+            topology_id: file.topology_id,
+        });
+    }
+    Ok(TopologyOut {
+        id: topology.id,
+        definition,
+        sync_url: topology.sync_url,
+        collection_id: topology.collection_id,
+        creator: topology.creator,
+        bind_files,
+        last_deploy_failed: topology.last_deploy_failed,
+    })
+}
+
+/// The collection, if it exists and the user may create topologies in it.
+async fn writable_collection(state: &AppState, user: &User, id: &str) -> Result<(), ApiError> {
+    let collection = state
+        .store
+        .collection(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if !can_create_topology(user, &collection) {
+        return Err(ApiError::forbidden(
+            "write access to the provided collection is not granted",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /topologies`
+pub(super) async fn create(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<TopologyIn>,
+) -> Result<Response, ApiError> {
+    writable_collection(&state, &user, &input.collection_id).await?;
+    let name = state
+        .validator
+        .check(&input.definition)
+        .map_err(definition_error)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    // The file first: a topology row without its file would be skipped by every listing.
+    state.files.write_definition(&id, &input.definition).await?;
+    let created = state
+        .store
+        .create_topology(
+            id.clone(),
+            name,
+            input.sync_url,
+            input.collection_id,
+            user.id,
+        )
+        .await?;
+    if created.is_err() {
+        let _ = tokio::fs::remove_dir_all(state.files.dir(&id)).await;
+        return Err(ApiError::bad_request(ErrorCode::TopologyExists, None));
+    }
+    Ok(ok(id))
+}
+
+async fn existing_topology(state: &AppState, id: &str) -> Result<TopologyRecord, ApiError> {
+    state
+        .store
+        .topology(id)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `PATCH /topologies/:topologyId`
+pub(super) async fn update(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<TopologyInPartial>,
+) -> Result<Response, ApiError> {
+    let topology = existing_topology(&state, &id).await?;
+    if !can_edit_topology(&user, &topology) {
+        return Err(ApiError::forbidden(
+            "write access to the provided topology is not granted",
+        ));
+    }
+    if let Some(collection) = &input.collection_id {
+        writable_collection(&state, &user, collection).await?;
+    }
+    let name = input
+        .definition
+        .as_deref()
+        .map(|d| state.validator.check(d))
+        .transpose()
+        .map_err(definition_error)?;
+    let change = TopologyChange {
+        name,
+        sync_url: input.sync_url,
+        collection_id: input.collection_id,
+    };
+    if state
+        .store
+        .update_topology(topology.clone(), change)
+        .await?
+        .is_err()
+    {
+        return Err(ApiError::bad_request(ErrorCode::TopologyExists, None));
+    }
+    if let Some(definition) = &input.definition {
+        state
+            .files
+            .write_definition(&topology.id, definition)
+            .await?;
+    }
+    Ok(ok(()))
+}
+
+/// `DELETE /topologies/:topologyId` (soft; files stay on disk).
+pub(super) async fn delete(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    Id(id): Id,
+) -> Result<Response, ApiError> {
+    let topology = existing_topology(&state, &id).await?;
+    if !can_own_topology(&user, &topology) {
+        return Err(ApiError::forbidden(
+            "write access to the provided topology is not granted",
+        ));
+    }
+    state.store.delete_topology(&topology.id).await?;
+    Ok(ok(()))
+}
+
+fn bind_file_path(path: &str) -> Result<BindFilePath, ApiError> {
+    BindFilePath::parse(path).ok_or_else(|| {
+        ApiError::bad_request(
+            ErrorCode::BindFilePathInvalid,
+            Some("it must be relative, stay inside the topology's directory and not be topology.clab.yaml"),
+        )
+    })
+}
+
+async fn owned_topology(
+    state: &AppState,
+    user: &User,
+    id: &str,
+) -> Result<TopologyRecord, ApiError> {
+    let topology = existing_topology(state, id).await?;
+    if !can_own_topology(user, &topology) {
+        return Err(ApiError::forbidden(
+            "write access to the provided file is not granted",
+        ));
+    }
+    Ok(topology)
+}
+
+/// `POST /topologies/:topologyId/files`
+pub(super) async fn create_bind_file(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    Id(topology_id): Id,
+    ApiJson(input): ApiJson<BindFileIn>,
+) -> Result<Response, ApiError> {
+    let topology = owned_topology(&state, &user, &topology_id).await?;
+    let path = bind_file_path(&input.file_path)?;
+    let record = BindFileRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        topology_id: topology.id.clone(),
+        file_path: path.as_str().to_owned(),
+    };
+    let id = record.id.clone();
+    if state.store.create_bind_file(record).await?.is_err() {
+        return Err(ApiError::bad_request(ErrorCode::BindFileExists, None));
+    }
+    state
+        .files
+        .write_bind_file(&topology.id, &path, &input.content)
+        .await?;
+    Ok(ok(id))
+}
+
+/// `PATCH` or `PUT /topologies/:topologyId/files/:fileId` (the web UI sends PUT).
+pub(super) async fn update_bind_file(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    FileId(file_id): FileId,
+    ApiJson(input): ApiJson<BindFileInPartial>,
+) -> Result<Response, ApiError> {
+    let file = state
+        .store
+        .bind_file(&file_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let topology = owned_topology(&state, &user, &file.topology_id).await?;
+    let new_path = input.file_path.as_deref().map(bind_file_path).transpose()?;
+    let content = match input.content {
+        Some(content) => content,
+        None => {
+            state
+                .files
+                .read_bind_file(&topology.id, &file.file_path)
+                .await?
+        }
+    };
+    let path = match new_path {
+        Some(path) if path.as_str() != file.file_path => {
+            let moved = BindFileRecord {
+                file_path: path.as_str().to_owned(),
+                ..file.clone()
+            };
+            if state.store.rename_bind_file(moved).await?.is_err() {
+                return Err(ApiError::bad_request(ErrorCode::BindFileExists, None));
+            }
+            state
+                .files
+                .remove_bind_file(&topology.id, &file.file_path)
+                .await?;
+            path
+        }
+        _ => bind_file_path(&file.file_path)?,
+    };
+    state
+        .files
+        .write_bind_file(&topology.id, &path, &content)
+        .await?;
+    Ok(ok(()))
+}
+
+/// `DELETE /topologies/:topologyId/files/:fileId`
+pub(super) async fn delete_bind_file(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    FileId(file_id): FileId,
+) -> Result<Response, ApiError> {
+    let file = state
+        .store
+        .bind_file(&file_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let topology = owned_topology(&state, &user, &file.topology_id).await?;
+    state.store.delete_bind_file(&file.id).await?;
+    state
+        .files
+        .remove_bind_file(&topology.id, &file.file_path)
+        .await?;
+    Ok(ok(()))
+}

@@ -1,0 +1,56 @@
+//! `antimony-server`: a drop-in replacement for the Go Antimony server, and the lab host
+//! bundled with Antimony Desktop.
+//!
+//! The library is entered through [`run`] (or [`serve`] with an [`AppState`] opened by the
+//! caller); [`router`] is the REST API, testable in-process. It speaks PROTOCOL.md: REST at
+//! the root (and under `/api`), SQLite for storage, and — in the next stages — Socket.IO and
+//! a containerlab driver. The `antimony-server` binary is a thin wrapper in `main.rs`.
+
+pub mod auth;
+pub mod config;
+mod error;
+pub mod events;
+pub mod files;
+mod http;
+pub mod permissions;
+pub mod runtime;
+mod state;
+pub mod store;
+pub mod topology;
+
+use std::future::Future;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use http::router;
+pub use state::{AppState, SECRET_FILE, Shared};
+use tokio::net::TcpListener;
+
+/// Opens the server's state from `config` and serves it on `listener` until `shutdown`
+/// completes; then stops accepting and waits for requests in flight.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let state = AppState::open(config).await?;
+    serve(state, listener, shutdown).await
+}
+
+/// Serves an opened state on `listener` until `shutdown` completes.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let address = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the listen address", e))?;
+    tracing::info!(%address, "antimony-server listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::io("serving HTTP", e))?;
+    tracing::info!("antimony-server stopped");
+    Ok(())
+}

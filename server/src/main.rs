@@ -1,0 +1,72 @@
+//! `antimony-server`: runs the Antimony-compatible lab server headless.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use antimony_server::config::{Config, Overrides};
+use anyhow::Context;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// An Antimony-compatible lab server for containerlab: REST, SQLite and (soon) Socket.IO.
+///
+/// Reads Antimony's `config.yml` when given one. Native login uses the environment
+/// variables SB_NATIVE_USERNAME and SB_NATIVE_PASSWORD; when either is empty, empty
+/// credentials log in (auto login). RUST_LOG sets the log level (default `info`).
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Antimony configuration file (the Go server's `config.yml` keys).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:3000, or server.host/port from the config].
+    #[arg(long, value_name = "ADDR:PORT")]
+    bind: Option<SocketAddr>,
+    /// Directory for the database, storage, run directories and the signing secret.
+    #[arg(long, value_name = "DIR", default_value = antimony_server::config::DEFAULT_DATA_DIR)]
+    data_dir: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let args = Args::parse();
+    let overrides = Overrides {
+        bind: args.bind,
+        data_dir: Some(args.data_dir),
+    };
+    let config = Config::load(args.config.as_deref(), &overrides, |key| {
+        std::env::var(key).ok()
+    })
+    .context("while loading the configuration")?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("while binding {}", config.bind))?;
+    antimony_server::run(config, listener, shutdown_signal())
+        .await
+        .context("while serving")?;
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received, shutting down"),
+        _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

@@ -1,0 +1,82 @@
+//! What the server knows about labs beyond the database: their instances (deployed,
+//! deploying, stopping or failed) and which labs wait in the deployment queue. Instances live
+//! in memory, as on the Go server; after a restart they are recovered from containerlab.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use antimony_protocol::Timestamp;
+use antimony_protocol::rest::{InstanceOut, InstanceState};
+
+use crate::store::LabRecord;
+
+/// Instances and the deployment queue.
+#[derive(Debug, Default)]
+pub struct LabRuntime {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    instances: HashMap<String, InstanceOut>,
+    queued: HashSet<String>,
+}
+
+impl LabRuntime {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // The maps stay consistent under every operation, so a poisoned lock is usable.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The lab's instance, if it has one.
+    pub fn instance(&self, lab_id: &str) -> Option<InstanceOut> {
+        self.lock().instances.get(lab_id).cloned()
+    }
+
+    /// Sets the lab's instance.
+    pub fn set_instance(&self, lab_id: &str, instance: InstanceOut) {
+        let mut inner = self.lock();
+        inner.queued.remove(lab_id);
+        inner.instances.insert(lab_id.to_owned(), instance);
+    }
+
+    /// Removes the lab's instance (after a destroy).
+    pub fn remove_instance(&self, lab_id: &str) -> Option<InstanceOut> {
+        self.lock().instances.remove(lab_id)
+    }
+
+    /// Puts the lab in the deployment queue.
+    pub fn enqueue(&self, lab_id: &str) {
+        self.lock().queued.insert(lab_id.to_owned());
+    }
+
+    /// Forgets everything about a deleted lab.
+    pub fn forget(&self, lab_id: &str) {
+        let mut inner = self.lock();
+        inner.queued.remove(lab_id);
+        inner.instances.remove(lab_id);
+    }
+
+    /// A lab's state: its instance's, else `scheduled` while queued, else `inactive`.
+    pub fn state(&self, lab_id: &str) -> InstanceState {
+        let inner = self.lock();
+        match inner.instances.get(lab_id) {
+            Some(instance) => instance.state,
+            None if inner.queued.contains(lab_id) => InstanceState::Scheduled,
+            None => InstanceState::Inactive,
+        }
+    }
+
+    /// Queues the labs that were never deployed and start in the future (PROTOCOL.md §6.11).
+    pub fn queue_pending(&self, labs: &[LabRecord], now: Timestamp) {
+        let mut inner = self.lock();
+        for lab in labs
+            .iter()
+            .filter(|l| l.instance_name.is_none() && l.start_time >= now)
+        {
+            inner.queued.insert(lab.id.clone());
+        }
+    }
+}

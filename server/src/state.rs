@@ -1,0 +1,98 @@
+//! The shared state of one server: configuration, store, token signer, files and runtime.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use antimony_protocol::Timestamp;
+use antimony_protocol::rest::DeviceConfig;
+
+use crate::auth::{TokenSigner, load_or_create_secret};
+use crate::events::EventBus;
+use crate::files::TopologyFiles;
+use crate::runtime::LabRuntime;
+use crate::store::{LabFilter, Store, User};
+use crate::topology::TopologyValidator;
+use crate::{Config, Error, Result};
+
+/// The device configuration bundled with the server.
+const BUNDLED_DEVICES: &str = include_str!("../assets/device-config.json");
+
+/// The file in the data directory that holds the token signing secret.
+pub const SECRET_FILE: &str = "jwt-secret";
+
+/// Everything handlers share; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
+    /// The configuration it was opened with.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// Signs and verifies tokens.
+    pub tokens: TokenSigner,
+    /// Topology files.
+    pub files: TopologyFiles,
+    /// Checks topology definitions.
+    pub validator: TopologyValidator,
+    /// `GET /devices`.
+    pub devices: Vec<DeviceConfig>,
+    /// Instances and the deployment queue.
+    pub runtime: LabRuntime,
+    /// Lab updates and other events for the real-time side.
+    pub events: EventBus,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Opens the store, the secret and the bundled assets of a server.
+    pub async fn open(config: Config) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| Error::io(format!("creating {}", config.data_dir.display()), e))?;
+        let store = Store::open(&config.database_file)?;
+        store.upsert_user(User::native_admin()).await?;
+        let secret = load_or_create_secret(&config.data_dir.join(SECRET_FILE))?;
+        let devices = load_devices(&config)?;
+        let runtime = LabRuntime::default();
+        runtime.queue_pending(
+            &store.labs(LabFilter::default()).await?,
+            Timestamp::now_utc(),
+        );
+        Ok(AppState(Arc::new(Shared {
+            files: TopologyFiles::new(&config.storage_dir),
+            tokens: TokenSigner::new(&secret),
+            validator: TopologyValidator::bundled()?,
+            devices,
+            runtime,
+            events: EventBus::default(),
+            store,
+            config,
+        })))
+    }
+}
+
+/// Reads the device configuration (the bundled one unless the config names a file), keeping
+/// the four fields the API sends.
+fn load_devices(config: &Config) -> Result<Vec<DeviceConfig>> {
+    let (text, origin) = match &config.device_config {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?,
+            path.display().to_string(),
+        ),
+        None => (
+            BUNDLED_DEVICES.to_owned(),
+            "the bundled device config".to_owned(),
+        ),
+    };
+    serde_json::from_str(&text).map_err(|e| Error::Config(format!("{origin}: {e}")))
+}

@@ -1,0 +1,147 @@
+//! Collections.
+
+use antimony_protocol::rest::{CollectionIn, CollectionInPartial, CollectionOut, UserOut};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Conflict, Store, now_text};
+use crate::Result;
+
+/// A stored collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionRecord {
+    /// The id.
+    pub id: String,
+    /// The name (also the OpenID group whose members may use it).
+    pub name: String,
+    /// Members may create and edit topologies.
+    pub public_write: bool,
+    /// Members may create labs.
+    pub public_deploy: bool,
+    /// The creator.
+    pub creator: UserOut,
+}
+
+impl CollectionRecord {
+    /// The REST shape.
+    pub fn to_out(&self) -> CollectionOut {
+        CollectionOut {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            public_write: self.public_write,
+            public_deploy: self.public_deploy,
+            creator: self.creator.clone(),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.name, c.public_write, c.public_deploy, u.id, u.name
+    FROM collections c JOIN users u ON u.id = c.creator_id
+    WHERE c.deleted_at IS NULL";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<CollectionRecord> {
+    Ok(CollectionRecord {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        public_write: row.get(2)?,
+        public_deploy: row.get(3)?,
+        creator: UserOut {
+            id: row.get(4)?,
+            name: row.get(5)?,
+        },
+    })
+}
+
+fn name_taken(conn: &rusqlite::Connection, name: &str, except: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM collections WHERE name = ?1 AND id != ?2 AND deleted_at IS NULL)",
+        params![name, except],
+        |row| row.get(0),
+    )
+}
+
+impl Store {
+    /// Every collection, by name.
+    pub async fn collections(&self) -> Result<Vec<CollectionRecord>> {
+        self.call(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY c.name"))?;
+            let rows = stmt
+                .query_map([], from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// One collection.
+    pub async fn collection(&self, id: &str) -> Result<Option<CollectionRecord>> {
+        let id = id.to_owned();
+        self.call(move |conn| {
+            Ok(conn
+                .query_row(&format!("{SELECT} AND c.id = ?1"), [id], from_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    /// Creates a collection unless its name is taken.
+    pub async fn create_collection(
+        &self,
+        id: String,
+        input: CollectionIn,
+        creator_id: String,
+    ) -> Result<Result<(), Conflict>> {
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            if name_taken(&tx, &input.name, &id)? {
+                return Ok(Err(Conflict));
+            }
+            tx.execute(
+                "INSERT INTO collections (id, name, public_write, public_deploy, creator_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, input.name, input.public_write, input.public_deploy, creator_id, now_text()],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Changes the given fields unless the new name is taken.
+    pub async fn update_collection(
+        &self,
+        id: String,
+        input: CollectionInPartial,
+    ) -> Result<Result<(), Conflict>> {
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            if let Some(name) = &input.name
+                && name_taken(&tx, name, &id)?
+            {
+                return Ok(Err(Conflict));
+            }
+            tx.execute(
+                "UPDATE collections SET name = COALESCE(?2, name),
+                     public_write = COALESCE(?3, public_write),
+                     public_deploy = COALESCE(?4, public_deploy)
+                 WHERE id = ?1 AND deleted_at IS NULL",
+                params![id, input.name, input.public_write, input.public_deploy],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Soft-deletes a collection.
+    pub async fn delete_collection(&self, id: &str) -> Result<()> {
+        let id = id.to_owned();
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE collections SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+                params![id, now_text()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,97 @@
+//! Users. The native admin is created at start-up; other users come from OpenID (later) or
+//! from [`Store::upsert_user`].
+
+use antimony_protocol::NATIVE_ADMIN_ID;
+use antimony_protocol::rest::UserOut;
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, now_text};
+use crate::{Error, Result};
+
+/// A user and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The id (the native admin's is 35 characters and no UUID).
+    pub id: String,
+    /// The display name.
+    pub name: String,
+    /// Admins may do everything.
+    pub is_admin: bool,
+    /// Group names; a user is a member of the collections named like its groups.
+    pub groups: Vec<String>,
+}
+
+impl User {
+    /// The native (username and password) admin.
+    pub fn native_admin() -> Self {
+        User {
+            id: NATIVE_ADMIN_ID.to_owned(),
+            name: "Admin".to_owned(),
+            is_admin: true,
+            groups: vec![],
+        }
+    }
+
+    /// The user as other resources name it.
+    pub fn to_out(&self) -> UserOut {
+        UserOut {
+            id: self.id.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl Store {
+    /// Creates the user or updates its name, admin flag and groups.
+    pub async fn upsert_user(&self, user: User) -> Result<()> {
+        self.call(move |conn| {
+            let groups = serde_json::to_string(&user.groups)
+                .map_err(|e| Error::Corrupt(format!("groups of {}: {e}", user.id)))?;
+            conn.execute(
+                "INSERT INTO users (id, name, is_admin, groups_json, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(id) DO UPDATE SET name = ?2, is_admin = ?3, groups_json = ?4,
+                     deleted_at = NULL",
+                params![user.id, user.name, user.is_admin, groups, now_text()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A user that has not been deleted.
+    pub async fn user(&self, id: &str) -> Result<Option<User>> {
+        let id = id.to_owned();
+        self.call(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT id, name, is_admin, groups_json FROM users
+                     WHERE id = ?1 AND deleted_at IS NULL",
+                    [&id],
+                    |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get::<_, String>(3)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(
+                |(id, name, is_admin, groups): (String, String, bool, String)| {
+                    let groups = serde_json::from_str(&groups)
+                        .map_err(|e| Error::Corrupt(format!("groups of user {id}: {e}")))?;
+                    Ok(User {
+                        id,
+                        name,
+                        is_admin,
+                        groups,
+                    })
+                },
+            )
+            .transpose()
+        })
+        .await
+    }
+}
