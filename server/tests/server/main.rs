@@ -1,0 +1,21 @@
+//! Integration tests of the REST API: in-process through the router, and over real TCP
+//! sockets against the `antimony-server` binary.
+
+// Test helpers outside `#[test]` functions may fail loudly too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::expect_used
+)]
+// `pub` items in test modules are for their sibling modules.
+#![allow(unreachable_pub)]
+
+mod auth;
+mod collections;
+mod harness;
+mod hostile;
+mod labs;
+mod misc;
+mod process;
+mod topologies;

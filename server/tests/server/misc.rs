@@ -1,0 +1,74 @@
+//! Devices, the schema, the `/api` mirror and JSON answers for unknown routes.
+
+use axum::http::Method;
+use serde_json::json;
+
+use crate::harness::TestServer;
+
+#[tokio::test]
+async fn devices_come_from_the_bundled_config() {
+    let server = TestServer::new().await;
+    let reply = server.get("/devices", &server.member).await;
+    let devices = reply.payload().as_array().unwrap();
+    let srl = devices
+        .iter()
+        .find(|d| d["kind"] == json!("nokia_srlinux"))
+        .unwrap();
+    assert_eq!(srl["interfacePattern"], json!("e1-$"));
+    assert_eq!(srl["interfaceStart"], json!(1));
+    assert!(
+        srl.get("images").is_none(),
+        "only the four API fields are sent"
+    );
+    assert_eq!(
+        server
+            .call(Method::GET, "/devices", None, None)
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn the_schema_is_public_and_wrapped() {
+    let server = TestServer::new().await;
+    let reply = server.call(Method::GET, "/clab-schema", None, None).await;
+    let schema = reply.payload();
+    assert!(
+        schema["$schema"]
+            .as_str()
+            .unwrap()
+            .contains("json-schema.org")
+    );
+    assert!(schema["properties"]["topology"].is_object());
+}
+
+#[tokio::test]
+async fn every_route_is_mirrored_under_api() {
+    let server = TestServer::new().await;
+    let reply = server
+        .call(Method::GET, "/api/users/login/config", None, None)
+        .await;
+    assert_eq!(reply.payload()["native"]["enabled"], json!(true));
+    assert_eq!(
+        server.get("/api/collections", &server.admin).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json() {
+    let server = TestServer::new().await;
+    server
+        .call(Method::GET, "/nope", None, None)
+        .await
+        .error(404, -1);
+    server
+        .call(Method::GET, "/labs/", Some(&server.admin), None)
+        .await
+        .error(404, -1);
+    server
+        .call(Method::PUT, "/labs", Some(&server.admin), None)
+        .await
+        .error(405, -1);
+}
