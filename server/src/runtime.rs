@@ -70,7 +70,7 @@ impl LabRuntime {
     }
 
     /// Queues the labs that were never deployed and start in the future (PROTOCOL.md §6.11).
-    pub fn queue_pending(&self, labs: &[LabRecord], now: Timestamp) {
+    pub fn queue_pending(&self, labs: &[std::sync::Arc<LabRecord>], now: Timestamp) {
         let mut inner = self.lock();
         for lab in labs
             .iter()

@@ -18,19 +18,18 @@ use crate::store::{LabFilter, LabRecord, LabUpdate, NewLab};
 const RUNNING_LAB: &str = "modifications to a running lab are not allowed";
 
 /// The REST shape of a lab, with its instance from the runtime.
-pub(crate) fn lab_out(state: &AppState, lab: LabRecord) -> LabOut {
-    let instance = state.runtime.instance(&lab.id);
+pub(crate) fn lab_out(state: &AppState, lab: &LabRecord) -> LabOut {
     LabOut {
-        instance,
-        id: lab.id,
-        name: lab.name,
+        instance: state.runtime.instance(&lab.id),
+        id: lab.id.clone(),
+        name: lab.name.clone(),
         start_time: lab.start_time,
         end_time: lab.end_time,
-        topology_id: lab.topology_id,
-        collection_id: lab.collection_id,
-        creator: lab.creator,
-        topology_definition: lab.topology_definition,
-        instance_name: lab.instance_name,
+        topology_id: lab.topology_id.clone(),
+        collection_id: lab.collection_id.clone(),
+        creator: lab.creator.clone(),
+        topology_definition: lab.topology_definition.clone(),
+        instance_name: lab.instance_name.clone(),
     }
 }
 
@@ -50,7 +49,7 @@ pub(super) async fn list(
         end_date: query.end_date,
         collections: query.collection_filter,
     };
-    let labs: Vec<LabRecord> = state
+    let labs: Vec<_> = state
         .store
         .labs(filter)
         .await?
@@ -70,7 +69,7 @@ pub(super) async fn list(
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(|lab| lab_out(&state, lab))
+        .map(|lab| lab_out(&state, &lab))
         .collect();
     let mut response = ok(page);
     response
@@ -100,7 +99,7 @@ pub(super) async fn get(
     Id(id): Id,
 ) -> Result<Response, ApiError> {
     let lab = visible_lab(&state, &user, &id).await?;
-    Ok(ok(lab_out(&state, lab)))
+    Ok(ok(lab_out(&state, &lab)))
 }
 
 /// `POST /labs`: creates the lab and queues it for deployment at its start time.

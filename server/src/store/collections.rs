@@ -90,7 +90,7 @@ impl Store {
         input: CollectionIn,
         creator_id: String,
     ) -> Result<Result<(), Conflict>> {
-        self.call(move |conn| {
+        self.write(move |conn| {
             let tx = conn.transaction()?;
             if name_taken(&tx, &input.name, &id)? {
                 return Ok(Err(Conflict));
@@ -112,7 +112,7 @@ impl Store {
         id: String,
         input: CollectionInPartial,
     ) -> Result<Result<(), Conflict>> {
-        self.call(move |conn| {
+        self.write(move |conn| {
             let tx = conn.transaction()?;
             if let Some(name) = &input.name
                 && name_taken(&tx, name, &id)?
@@ -135,7 +135,7 @@ impl Store {
     /// Soft-deletes a collection.
     pub async fn delete_collection(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
-        self.call(move |conn| {
+        self.write(move |conn| {
             conn.execute(
                 "UPDATE collections SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
                 params![id, now_text()],

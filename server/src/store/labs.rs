@@ -2,10 +2,11 @@
 
 use antimony_protocol::Timestamp;
 use antimony_protocol::rest::UserOut;
-use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+use std::sync::Arc;
 
-use super::{Store, like_pattern, now_text};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Store, now_text};
 use crate::{Error, Result};
 
 /// A stored lab, with what its handlers need from its topology and collection.
@@ -79,6 +80,37 @@ pub struct LabFilter {
     pub collections: Vec<String>,
 }
 
+impl LabFilter {
+    /// Whether a lab passes. The search is an ASCII-case-insensitive substring match, like
+    /// SQL `LIKE '%q%'`.
+    pub fn matches(&self, lab: &LabRecord) -> bool {
+        let search = self
+            .search
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .is_none_or(|q| {
+                [&lab.name, &lab.topology_name, &lab.collection_name]
+                    .iter()
+                    .any(|field| contains_ignore_ascii_case(field, q))
+            });
+        let start = self.start_date.is_none_or(|start| lab.start_time >= start);
+        let end = self
+            .end_date
+            .is_none_or(|end| lab.end_time.is_some_and(|e| e <= end));
+        let collection =
+            self.collections.is_empty() || self.collections.contains(&lab.collection_id);
+        search && start && end && collection
+    }
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
 const SELECT: &str = "SELECT l.id, l.name, l.start_time, l.end_time, l.topology_id, t.name,
         t.collection_id, c.name, u.id, u.name, l.topology_definition, l.instance_name
     FROM labs l
@@ -125,47 +157,29 @@ fn text(time: &Timestamp) -> Result<String> {
 }
 
 impl Store {
-    /// Labs matching the filter, by start time.
-    pub async fn labs(&self, filter: LabFilter) -> Result<Vec<LabRecord>> {
-        let mut sql = String::from(SELECT);
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(search) = filter.search.filter(|s| !s.is_empty()) {
-            sql.push_str(
-                " AND (l.name LIKE ?1 ESCAPE '\\' OR t.name LIKE ?1 ESCAPE '\\' OR c.name LIKE ?1 ESCAPE '\\')",
-            );
-            args.push(Value::Text(like_pattern(&search)));
-        }
-        if let Some(start) = &filter.start_date {
-            args.push(Value::Integer(nanos(start)?));
-            sql.push_str(&format!(" AND l.start_ns >= ?{}", args.len()));
-        }
-        if let Some(end) = &filter.end_date {
-            args.push(Value::Integer(nanos(end)?));
-            sql.push_str(&format!(
-                " AND l.end_ns IS NOT NULL AND l.end_ns <= ?{}",
-                args.len()
-            ));
-        }
-        if !filter.collections.is_empty() {
-            let first = args.len() + 1;
-            let placeholders: Vec<String> = (first..first + filter.collections.len())
-                .map(|i| format!("?{i}"))
-                .collect();
-            sql.push_str(&format!(
-                " AND t.collection_id IN ({})",
-                placeholders.join(", ")
-            ));
-            args.extend(filter.collections.into_iter().map(Value::Text));
-        }
-        sql.push_str(" ORDER BY l.start_ns, l.id");
-        self.call(move |conn| {
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt
-                .query_map(params_from_iter(args), from_row)?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
-        })
-        .await
+    /// Labs matching the filter, by start time. Served from the cached lab list.
+    pub async fn labs(&self, filter: LabFilter) -> Result<Vec<Arc<LabRecord>>> {
+        let all = self
+            .with_db(|db| {
+                if let Some(labs) = &db.labs {
+                    return Ok(Arc::clone(labs));
+                }
+                let mut stmt = db
+                    .conn
+                    .prepare_cached(&format!("{SELECT} ORDER BY l.start_ns, l.id"))?;
+                let labs: Arc<[Arc<LabRecord>]> = stmt
+                    .query_map([], |row| from_row(row).map(Arc::new))?
+                    .collect::<rusqlite::Result<_>>()?;
+                drop(stmt);
+                db.labs = Some(Arc::clone(&labs));
+                Ok(labs)
+            })
+            .await?;
+        Ok(all
+            .iter()
+            .filter(|lab| filter.matches(lab))
+            .cloned()
+            .collect())
     }
 
     /// One lab.
@@ -185,7 +199,7 @@ impl Store {
         let start = text(&lab.start_time)?;
         let end_ns = lab.end_time.as_ref().map(nanos).transpose()?;
         let end = lab.end_time.as_ref().map(text).transpose()?;
-        self.call(move |conn| {
+        self.write(move |conn| {
             conn.execute(
                 "INSERT INTO labs (id, name, start_time, start_ns, end_time, end_ns, topology_id,
                      creator_id, topology_definition, created_at)
@@ -225,7 +239,7 @@ impl Store {
                     .transpose()
             })
             .transpose()?;
-        self.call(move |conn| {
+        self.write(move |conn| {
             let tx = conn.transaction()?;
             if let Some(name) = update.name {
                 tx.execute("UPDATE labs SET name = ?2 WHERE id = ?1", params![id, name])?;
@@ -252,7 +266,7 @@ impl Store {
     /// Records the containerlab lab name of a lab's (first) deployment.
     pub async fn set_instance_name(&self, id: &str, instance_name: &str) -> Result<()> {
         let (id, instance_name) = (id.to_owned(), instance_name.to_owned());
-        self.call(move |conn| {
+        self.write(move |conn| {
             conn.execute(
                 "UPDATE labs SET instance_name = ?2 WHERE id = ?1",
                 params![id, instance_name],
@@ -265,7 +279,7 @@ impl Store {
     /// Soft-deletes a lab.
     pub async fn delete_lab(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
-        self.call(move |conn| {
+        self.write(move |conn| {
             conn.execute(
                 "UPDATE labs SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
                 params![id, now_text()],
@@ -273,5 +287,27 @@ impl Store {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_is_an_ascii_case_insensitive_substring_match() {
+        assert!(contains_ignore_ascii_case("Spine-Leaf", "leaf"));
+        assert!(contains_ignore_ascii_case("Spine-Leaf", "E-L"));
+        assert!(contains_ignore_ascii_case("abc", ""));
+        assert!(!contains_ignore_ascii_case("abc", "abcd"));
+        assert!(!contains_ignore_ascii_case("a%c", "a_c"), "no wildcards");
+        assert!(
+            contains_ignore_ascii_case("Ünïcode", "Ünï"),
+            "non-ASCII matches exactly"
+        );
+        assert!(
+            !contains_ignore_ascii_case("Ünïcode", "ünï"),
+            "non-ASCII letters are not folded, as in SQL LIKE"
+        );
     }
 }

@@ -3,7 +3,11 @@
 //! database keeps their metadata.
 //!
 //! SQLite is used through `rusqlite` on one connection: every call runs on tokio's blocking
-//! pool under a mutex, which also makes each call's check-then-write atomic.
+//! pool under a mutex, which also makes each call's check-then-write atomic. The lab list,
+//! the hot read (`GET /labs`), is kept in memory beside the connection and dropped by every
+//! write that can change it, under the same mutex, so it is never stale. The lab list,
+//! the hot read (`GET /labs`), is kept in memory beside the connection and dropped by every
+//! write that can change it, under the same mutex, so it is never stale.
 
 mod collections;
 mod labs;
@@ -30,7 +34,14 @@ pub struct Conflict;
 /// The database handle; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    conn: Arc<Mutex<Connection>>,
+    db: Arc<Mutex<Db>>,
+}
+
+/// The connection and what is cached from it.
+struct Db {
+    conn: Connection,
+    /// Every lab that is not deleted, by start time; `None` after a write.
+    labs: Option<Arc<[Arc<LabRecord>]>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -53,53 +64,51 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Arc::new(Mutex::new(Db { conn, labs: None })),
         })
     }
 
-    /// Runs `f` with the connection on the blocking pool.
+    /// Runs `f` with the database on the blocking pool.
+    async fn with_db<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Db) -> Result<R> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave a half-applied write behind (every
+            // multi-statement write is a transaction), so a poisoned lock is still usable.
+            let mut guard = db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    /// Runs a read with the connection.
     async fn call<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock cannot leave a half-applied write behind (every
-            // multi-statement write is a transaction), so a poisoned lock is still usable.
-            let mut guard = conn
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            f(&mut guard)
+        self.with_db(|db| f(&mut db.conn)).await
+    }
+
+    /// Runs a write that can change what the lab list shows, and drops the cached list.
+    async fn write<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
+    {
+        self.with_db(|db| {
+            db.labs = None;
+            f(&mut db.conn)
         })
         .await
-        .map_err(|e| Error::Task(e.to_string()))?
     }
 }
 
 /// The current time as RFC 3339 text, for `created_at` and `deleted_at`.
 fn now_text() -> String {
     antimony_protocol::Timestamp::now_utc().to_string()
-}
-
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(super::like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
-    }
 }

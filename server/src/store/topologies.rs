@@ -144,7 +144,7 @@ impl Store {
         collection_id: String,
         creator_id: String,
     ) -> Result<Result<(), Conflict>> {
-        self.call(move |conn| {
+        self.write(move |conn| {
             let tx = conn.transaction()?;
             if topology_name_taken(&tx, &collection_id, &name, &id)? {
                 return Ok(Err(Conflict));
@@ -166,7 +166,7 @@ impl Store {
         current: TopologyRecord,
         change: TopologyChange,
     ) -> Result<Result<(), Conflict>> {
-        self.call(move |conn| {
+        self.write(move |conn| {
             let tx = conn.transaction()?;
             let name = change.name.as_deref().unwrap_or(&current.name);
             let collection = change.collection_id.as_deref().unwrap_or(&current.collection_id);
@@ -187,7 +187,7 @@ impl Store {
     /// Soft-deletes a topology and its bind files.
     pub async fn delete_topology(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
-        self.call(move |conn| {
+        self.write(move |conn| {
             let tx = conn.transaction()?;
             let now = now_text();
             tx.execute(

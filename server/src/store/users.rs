@@ -44,7 +44,7 @@ impl User {
 impl Store {
     /// Creates the user or updates its name, admin flag and groups.
     pub async fn upsert_user(&self, user: User) -> Result<()> {
-        self.call(move |conn| {
+        self.write(move |conn| {
             let groups = serde_json::to_string(&user.groups)
                 .map_err(|e| Error::Corrupt(format!("groups of {}: {e}", user.id)))?;
             conn.execute(

@@ -437,3 +437,66 @@ async fn labs_with_an_instance_refuse_changes_without_hanging() {
     assert!(!run_dir.exists());
     assert_eq!(server.state.runtime.instance(&id), None);
 }
+
+#[tokio::test]
+async fn the_list_follows_renames_of_collections_topologies_and_users() {
+    let server = TestServer::new().await;
+    let (collection, topology) = server.netlab().await;
+    let lab = server
+        .lab(&server.member, &topology, "lab", FUTURE, FUTURE)
+        .await;
+    let search = |q: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .get(&format!("/labs?searchQuery={q}"), &server.admin)
+                .await
+                .payload()
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(search("netlab").await, 1, "fills the cached list");
+    server
+        .patch(
+            &format!("/collections/{collection}"),
+            &server.admin,
+            json!({"name": "renamed"}),
+        )
+        .await
+        .payload();
+    assert_eq!(search("netlab").await, 0);
+    assert_eq!(search("RENAMED").await, 1);
+    let renamed = TOPOLOGY.replace("name: spine-leaf", "name: fabric");
+    server
+        .patch(
+            &format!("/topologies/{topology}"),
+            &server.admin,
+            json!({"definition": renamed}),
+        )
+        .await
+        .payload();
+    assert_eq!(search("fabric").await, 1);
+    server
+        .state
+        .store
+        .upsert_user(antimony_server::store::User {
+            id: MEMBER.into(),
+            name: "Alice Renamed".into(),
+            is_admin: false,
+            groups: vec!["renamed".into()],
+        })
+        .await
+        .unwrap();
+    let reply = server.get("/labs?searchQuery=lab", &server.admin).await;
+    assert_eq!(
+        reply.payload()[0]["creator"]["name"],
+        json!("Alice Renamed")
+    );
+    server
+        .delete(&format!("/labs/{lab}"), &server.admin)
+        .await
+        .payload();
+    assert_eq!(search("lab").await, 0);
+}
