@@ -72,3 +72,20 @@ async fn unknown_routes_and_methods_answer_json() {
         .await
         .error(405, -1);
 }
+
+#[tokio::test]
+async fn database_errors_give_500_with_code_500_and_the_server_goes_on() {
+    let server = TestServer::new().await;
+    let conn = rusqlite::Connection::open(&server.state.config.database_file).unwrap();
+    conn.execute_batch("DROP TABLE bind_files;").unwrap();
+    let reply = server.get("/topologies", &server.admin).await;
+    assert_eq!(
+        reply.error(500, 500),
+        "the antimony database encountered an error. please check the logs"
+    );
+    assert!(
+        !reply.raw.windows(9).any(|w| w == b"bind_file"),
+        "internal causes are not sent"
+    );
+    assert_eq!(server.get("/collections", &server.admin).await.status, 200);
+}
