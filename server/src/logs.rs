@@ -1,0 +1,265 @@
+//! Log streams: the lab log (`/logs/<labId>`) and node logs (`/logs/<labId>/<containerId>`).
+//!
+//! Each stream keeps a bounded backlog of lines numbered by a sequence. Writers never wait;
+//! each subscriber reads from its own cursor at its own pace (see `socket::logs`), so a slow
+//! client never slows the writer or other clients. A subscriber whose cursor falls behind the
+//! oldest kept line has lost lines and is disconnected (it gets the backlog again on reconnect).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::watch;
+
+/// The default number of lines a backlog keeps.
+pub const DEFAULT_BACKLOG: usize = 10_000;
+
+/// One log stream.
+#[derive(Debug)]
+pub struct LogStream {
+    capacity: usize,
+    backlog: Mutex<Backlog>,
+    /// The sequence number the next line will get; changes wake subscribers.
+    next: watch::Sender<u64>,
+}
+
+#[derive(Debug, Default)]
+struct Backlog {
+    lines: VecDeque<Arc<str>>,
+    /// Sequence number of `lines[0]`.
+    first: u64,
+    /// Lines dropped from the front since the stream began or was cleared.
+    trimmed: u64,
+}
+
+/// A subscriber asked for lines that are no longer kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lagged {
+    /// How many lines it missed.
+    pub missed: u64,
+}
+
+impl LogStream {
+    /// A stream keeping at most `capacity` lines (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        LogStream {
+            capacity: capacity.max(1),
+            backlog: Mutex::new(Backlog::default()),
+            next: watch::channel(0).0,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Backlog> {
+        // Every operation leaves the backlog consistent, so a poisoned lock is usable.
+        self.backlog
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Appends lines, trimming the oldest beyond the capacity.
+    pub fn push_lines<I>(&self, lines: I)
+    where
+        I: IntoIterator,
+        I::Item: Into<Arc<str>>,
+    {
+        let mut backlog = self.lock();
+        let before = backlog.first + backlog.lines.len() as u64;
+        backlog.lines.extend(lines.into_iter().map(Into::into));
+        let excess = backlog.lines.len().saturating_sub(self.capacity);
+        if excess > 0 {
+            backlog.lines.drain(..excess);
+            backlog.first += excess as u64;
+            backlog.trimmed += excess as u64;
+        }
+        let next = backlog.first + backlog.lines.len() as u64;
+        drop(backlog);
+        if next != before {
+            self.next.send_replace(next);
+        }
+    }
+
+    /// Appends one line.
+    pub fn push(&self, line: impl Into<Arc<str>>) {
+        self.push_lines(std::iter::once(line));
+    }
+
+    /// Forgets every kept line (after a successful destroy). Subscribers keep their place.
+    pub fn clear(&self) {
+        let mut backlog = self.lock();
+        backlog.first += backlog.lines.len() as u64;
+        backlog.lines.clear();
+        backlog.trimmed = 0;
+    }
+
+    /// The backlog to send on connect, and the sequence number to continue from. When lines
+    /// were trimmed, the first element is a marker line saying how many.
+    pub fn backlog(&self) -> (Vec<Arc<str>>, u64) {
+        let backlog = self.lock();
+        let mut lines = Vec::with_capacity(backlog.lines.len() + 1);
+        if backlog.trimmed > 0 {
+            lines.push(trim_marker(backlog.trimmed));
+        }
+        lines.extend(backlog.lines.iter().cloned());
+        (lines, backlog.first + backlog.lines.len() as u64)
+    }
+
+    /// Up to `max` lines from `from` on, and the sequence number after them.
+    pub fn read(&self, from: u64, max: usize) -> Result<(Vec<Arc<str>>, u64), Lagged> {
+        let backlog = self.lock();
+        if from < backlog.first {
+            return Err(Lagged {
+                missed: backlog.first - from,
+            });
+        }
+        let skip = usize::try_from(from - backlog.first).unwrap_or(usize::MAX);
+        let lines: Vec<Arc<str>> = backlog.lines.iter().skip(skip).take(max).cloned().collect();
+        let next = from + lines.len() as u64;
+        Ok((lines, next))
+    }
+
+    /// Wakes when lines are appended.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.next.subscribe()
+    }
+
+    /// The number of lines kept.
+    pub fn len(&self) -> usize {
+        self.lock().lines.len()
+    }
+
+    /// Whether no lines are kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The first backlog line when lines were trimmed.
+pub fn trim_marker(trimmed: u64) -> Arc<str> {
+    Arc::from(format!(
+        "[antimony] {trimmed} earlier line{} of this log were trimmed; only the newest are kept",
+        if trimmed == 1 { "" } else { "s" }
+    ))
+}
+
+/// Every log stream, by namespace path.
+#[derive(Debug, Default)]
+pub struct LogHub {
+    streams: Mutex<HashMap<String, Arc<LogStream>>>,
+}
+
+impl LogHub {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<LogStream>>> {
+        self.streams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The stream of a namespace, created empty (keeping `capacity` lines) if needed.
+    pub fn open(&self, namespace: &str, capacity: usize) -> Arc<LogStream> {
+        Arc::clone(
+            self.lock()
+                .entry(namespace.to_owned())
+                .or_insert_with(|| Arc::new(LogStream::new(capacity))),
+        )
+    }
+
+    /// The stream of a namespace, if it exists.
+    pub fn get(&self, namespace: &str) -> Option<Arc<LogStream>> {
+        self.lock().get(namespace).cloned()
+    }
+
+    /// Removes a stream; its subscribers see it end.
+    pub fn remove(&self, namespace: &str) -> Option<Arc<LogStream>> {
+        self.lock().remove(namespace)
+    }
+
+    /// Removes every stream whose namespace starts with `prefix`; returns their namespaces.
+    pub fn remove_prefixed(&self, prefix: &str) -> Vec<String> {
+        let mut streams = self.lock();
+        let names: Vec<String> = streams
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect();
+        for name in &names {
+            streams.remove(name);
+        }
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(lines: &[Arc<str>]) -> Vec<&str> {
+        lines.iter().map(AsRef::as_ref).collect()
+    }
+
+    #[test]
+    fn reads_from_a_cursor_and_reports_lag_after_trimming() {
+        let stream = LogStream::new(3);
+        stream.push_lines(["a", "b"]);
+        assert_eq!(
+            stream.read(0, 10).map(|(l, n)| (texts(&l).join(","), n)),
+            Ok(("a,b".into(), 2))
+        );
+        stream.push_lines(["c", "d", "e"]);
+        assert_eq!(stream.read(0, 10), Err(Lagged { missed: 2 }));
+        let (lines, next) = stream.read(2, 2).unwrap();
+        assert_eq!((texts(&lines), next), (vec!["c", "d"], 4));
+        assert_eq!(stream.read(5, 10).unwrap().0.len(), 0, "nothing new yet");
+    }
+
+    #[test]
+    fn the_backlog_starts_with_a_trim_marker_once_lines_were_dropped() {
+        let stream = LogStream::new(2);
+        stream.push("one");
+        assert_eq!(texts(&stream.backlog().0), ["one"]);
+        stream.push_lines(["two", "three", "four"]);
+        let (backlog, next) = stream.backlog();
+        assert_eq!(next, 4);
+        assert_eq!(backlog.len(), 3);
+        assert!(backlog[0].contains("2 earlier lines"), "{}", backlog[0]);
+        assert_eq!(texts(&backlog[1..]), ["three", "four"]);
+    }
+
+    #[test]
+    fn clear_empties_the_backlog_without_moving_cursors_back() {
+        let stream = LogStream::new(10);
+        stream.push_lines(["a", "b"]);
+        stream.clear();
+        assert_eq!(stream.backlog(), (vec![], 2));
+        stream.push("c");
+        assert_eq!(texts(&stream.read(2, 10).unwrap().0), ["c"]);
+    }
+
+    #[tokio::test]
+    async fn watchers_wake_on_new_lines() {
+        let stream = LogStream::new(10);
+        let mut watch = stream.watch();
+        stream.push("x");
+        tokio::time::timeout(std::time::Duration::from_secs(1), watch.changed())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(*watch.borrow(), 1);
+    }
+
+    #[test]
+    fn the_hub_opens_finds_and_removes_streams_by_prefix() {
+        let hub = LogHub::default();
+        let lab = hub.open("/logs/l1", 5);
+        lab.push("x");
+        assert_eq!(
+            hub.open("/logs/l1", 5).len(),
+            1,
+            "open returns the existing stream"
+        );
+        hub.open("/logs/l1/c1", 5);
+        hub.open("/logs/l2", 5);
+        let mut removed = hub.remove_prefixed("/logs/l1/");
+        removed.sort();
+        assert_eq!(removed, ["/logs/l1/c1"]);
+        assert!(hub.get("/logs/l1").is_some() && hub.get("/logs/l2").is_some());
+    }
+}
