@@ -1,0 +1,229 @@
+//! Nodes through the Docker Engine API (`bollard`, honouring `DOCKER_HOST`): start, stop and
+//! restart, the log stream of a container, and container events (PROTOCOL.md §7.4).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::query_parameters::{
+    EventsOptions, LogsOptions, RestartContainerOptions, StopContainerOptions,
+};
+use futures_util::stream::{BoxStream, StreamExt};
+
+use super::{ContainerEvent, DriverError};
+
+/// The container events that matter to labs.
+const EVENTS: [&str; 5] = ["create", "start", "stop", "die", "destroy"];
+
+/// A Docker engine client.
+#[derive(Debug, Clone)]
+pub struct DockerNodes {
+    docker: Result<Docker, String>,
+}
+
+fn docker_error(error: bollard::errors::Error) -> DriverError {
+    use bollard::errors::Error as E;
+    match &error {
+        E::SocketNotFoundError(path) => DriverError::Missing {
+            tool: "Docker",
+            hint: format!(
+                "no Docker engine socket at {path}; install and start Docker, or set DOCKER_HOST"
+            ),
+        },
+        E::IOError { err } if err.kind() == std::io::ErrorKind::PermissionDenied => {
+            DriverError::NotPermitted {
+                tool: "Docker",
+                hint: "this user may not use the Docker socket; add it to the `docker` group"
+                    .into(),
+            }
+        }
+        E::IOError { err }
+            if err.kind() == std::io::ErrorKind::NotFound
+                || err.kind() == std::io::ErrorKind::ConnectionRefused =>
+        {
+            DriverError::Missing {
+                tool: "Docker",
+                hint: format!("the Docker engine is not reachable ({err}); is it running?"),
+            }
+        }
+        _ => DriverError::Docker(error.to_string()),
+    }
+}
+
+impl DockerNodes {
+    /// The engine of `DOCKER_HOST`, or the default local socket.
+    pub fn from_env() -> Self {
+        DockerNodes {
+            docker: Docker::connect_with_defaults().map_err(|e| e.to_string()),
+        }
+    }
+
+    fn client(&self) -> Result<&Docker, DriverError> {
+        self.docker.as_ref().map_err(|e| DriverError::Missing {
+            tool: "Docker",
+            hint: format!("cannot use DOCKER_HOST: {e}"),
+        })
+    }
+
+    /// Starts a container.
+    pub async fn start(&self, id: &str) -> Result<(), DriverError> {
+        self.client()?
+            .start_container(id, None)
+            .await
+            .map_err(docker_error)
+    }
+
+    /// Stops a container, killing it after `timeout`.
+    pub async fn stop(&self, id: &str, timeout: Duration) -> Result<(), DriverError> {
+        let options = StopContainerOptions {
+            signal: None,
+            t: Some(seconds(timeout)),
+        };
+        self.client()?
+            .stop_container(id, Some(options))
+            .await
+            .map_err(docker_error)
+    }
+
+    /// Restarts a container, killing it after `timeout`.
+    pub async fn restart(&self, id: &str, timeout: Duration) -> Result<(), DriverError> {
+        let options = RestartContainerOptions {
+            signal: None,
+            t: Some(seconds(timeout)),
+        };
+        self.client()?
+            .restart_container(id, Some(options))
+            .await
+            .map_err(docker_error)
+    }
+
+    /// The engine's version.
+    pub async fn version(&self) -> Result<String, DriverError> {
+        let version = self.client()?.version().await.map_err(docker_error)?;
+        Ok(version.version.unwrap_or_else(|| "unknown".into()))
+    }
+
+    /// A container's output as lines, following. Multiplexed streams (containers without a
+    /// TTY) are demultiplexed; stdout and stderr are split into lines separately.
+    pub fn logs(&self, id: String, all: bool) -> BoxStream<'static, Result<String, DriverError>> {
+        let docker = match self.client() {
+            Ok(docker) => docker.clone(),
+            Err(e) => return futures_util::stream::once(async move { Err(e) }).boxed(),
+        };
+        let options = LogsOptions {
+            follow: true,
+            stdout: true,
+            stderr: true,
+            tail: if all { "all".into() } else { "0".into() },
+            ..LogsOptions::default()
+        };
+        let mut splitter = LineSplitter::default();
+        docker
+            .logs(&id, Some(options))
+            .map(move |chunk| match chunk {
+                Ok(output) => {
+                    let (stream, bytes) = match output {
+                        LogOutput::StdErr { message } => (2, message),
+                        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                            (1, message)
+                        }
+                        LogOutput::StdIn { message } => (0, message),
+                    };
+                    Ok(splitter.feed(stream, &bytes))
+                }
+                Err(e) => Err(docker_error(e)),
+            })
+            .flat_map(|result| match result {
+                Ok(lines) => {
+                    futures_util::stream::iter(lines.into_iter().map(Ok).collect::<Vec<_>>())
+                }
+                Err(e) => futures_util::stream::iter(vec![Err(e)]),
+            })
+            .boxed()
+    }
+
+    /// Container events, filtered to the actions labs care about.
+    pub fn events(&self) -> BoxStream<'static, Result<ContainerEvent, DriverError>> {
+        let docker = match self.client() {
+            Ok(docker) => docker.clone(),
+            Err(e) => return futures_util::stream::once(async move { Err(e) }).boxed(),
+        };
+        let filters = HashMap::from([
+            ("type".to_owned(), vec!["container".to_owned()]),
+            (
+                "event".to_owned(),
+                EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+            ),
+        ]);
+        docker
+            .events(Some(EventsOptions {
+                filters: Some(filters),
+                ..EventsOptions::default()
+            }))
+            .filter_map(|event| async move {
+                match event {
+                    Ok(message) => {
+                        let action = message.action?;
+                        let id = message.actor?.id?;
+                        EVENTS.contains(&action.as_str()).then(|| {
+                            Ok(ContainerEvent {
+                                container_id: id.chars().take(12).collect(),
+                                action,
+                            })
+                        })
+                    }
+                    Err(e) => Some(Err(docker_error(e))),
+                }
+            })
+            .boxed()
+    }
+}
+
+fn seconds(timeout: Duration) -> i32 {
+    i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX)
+}
+
+/// Turns chunks of two byte streams into complete lines (without `\r\n`/`\n`), keeping a
+/// partial last line of each stream until its end arrives.
+#[derive(Debug, Default)]
+struct LineSplitter {
+    partial: [Vec<u8>; 3],
+}
+
+impl LineSplitter {
+    fn feed(&mut self, stream: usize, bytes: &[u8]) -> Vec<String> {
+        let Some(buffer) = self.partial.get_mut(stream) else {
+            return Vec::new();
+        };
+        buffer.extend_from_slice(bytes);
+        let mut lines = Vec::new();
+        while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
+            let mut line: Vec<u8> = buffer.drain(..=end).collect();
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            lines.push(String::from_utf8_lossy(&line).into_owned());
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lines_per_stream_across_chunks() {
+        let mut splitter = LineSplitter::default();
+        assert_eq!(splitter.feed(1, b"one\ntw"), ["one"]);
+        assert_eq!(splitter.feed(2, b"err\r\n"), ["err"]);
+        assert_eq!(splitter.feed(1, b"o\nthree\n"), ["two", "three"]);
+        assert!(splitter.feed(1, b"partial").is_empty());
+        assert!(
+            splitter.feed(7, b"x\n").is_empty(),
+            "unknown streams are ignored"
+        );
+    }
+}

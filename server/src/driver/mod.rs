@@ -1,0 +1,161 @@
+//! The lab driver: what deploys labs and controls their nodes, behind a trait so that other
+//! providers (clabernetes on Kubernetes) can slot in. Production uses [`ContainerlabDriver`]:
+//! the `containerlab` command for labs and the Docker Engine API for nodes.
+
+mod containerlab;
+mod docker;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use tokio_util::sync::CancellationToken;
+
+pub use containerlab::{ClabContainer, ContainerlabDriver, parse_inspect};
+pub use docker::DockerNodes;
+
+use crate::logs::LogStream;
+
+/// Why a driver call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DriverError {
+    /// A tool is not installed (or not on `PATH`, or its socket does not exist).
+    #[error("{tool} is not available: {hint}")]
+    Missing {
+        /// `containerlab` or `Docker`.
+        tool: &'static str,
+        /// What to do about it.
+        hint: String,
+    },
+    /// A tool exists but this user may not use it.
+    #[error("permission denied for {tool}: {hint}")]
+    NotPermitted {
+        /// `containerlab` or `Docker`.
+        tool: &'static str,
+        /// What to do about it.
+        hint: String,
+    },
+    /// containerlab ran and failed.
+    #[error("containerlab {command} failed: {message}")]
+    Containerlab {
+        /// The subcommand.
+        command: &'static str,
+        /// Exit status and the last lines of its error output.
+        message: String,
+    },
+    /// The call was cancelled (a destroy cancelled a deploy).
+    #[error("cancelled")]
+    Cancelled,
+    /// Docker refused or failed.
+    #[error("docker: {0}")]
+    Docker(String),
+    /// Output that could not be understood.
+    #[error("unexpected output from {tool}: {message}")]
+    Output {
+        /// The tool.
+        tool: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// One container of a deployed lab, as `containerlab inspect` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerInfo {
+    /// The full container name, normally `clab-<lab>-<node>`.
+    pub name: String,
+    /// The 12-character short id.
+    pub container_id: String,
+    /// The containerlab kind.
+    pub kind: String,
+    /// The image.
+    pub image: String,
+    /// The Docker state (`running`, `exited`, …).
+    pub state: String,
+    /// IPv4 with prefix, or `N/A`.
+    pub ipv4: String,
+    /// IPv6 with prefix, or `N/A`.
+    pub ipv6: String,
+}
+
+/// A container event from the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerEvent {
+    /// The short (12-character) container id.
+    pub container_id: String,
+    /// `create`, `start`, `stop`, `die` or `destroy`.
+    pub action: String,
+}
+
+/// What the prerequisites check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prerequisites {
+    /// containerlab's version, or why it cannot be used.
+    pub containerlab: Result<String, DriverError>,
+    /// The Docker engine's version, or why it cannot be used.
+    pub docker: Result<String, DriverError>,
+}
+
+/// Deploys labs and controls their nodes.
+///
+/// Lab calls take the topology file of the lab's run directory; their output goes to the
+/// lab's log as it comes. Node calls take the 12-character container id.
+pub trait LabDriver: Send + Sync + std::fmt::Debug + 'static {
+    /// `containerlab deploy`; stops (killing the process) when `cancel` fires.
+    fn deploy(
+        &self,
+        topology: PathBuf,
+        log: Arc<LogStream>,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<(), DriverError>>;
+    /// `containerlab redeploy`.
+    fn redeploy(
+        &self,
+        topology: PathBuf,
+        log: Arc<LogStream>,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<(), DriverError>>;
+    /// `containerlab destroy`.
+    fn destroy(
+        &self,
+        topology: PathBuf,
+        log: Arc<LogStream>,
+    ) -> BoxFuture<'_, Result<(), DriverError>>;
+    /// The containers of one lab.
+    fn inspect(
+        &self,
+        topology: PathBuf,
+        log: Arc<LogStream>,
+    ) -> BoxFuture<'_, Result<Vec<ContainerInfo>, DriverError>>;
+    /// The containers of every lab, by lab name (for recovery after a restart).
+    fn inspect_all(
+        &self,
+    ) -> BoxFuture<'_, Result<HashMap<String, Vec<ContainerInfo>>, DriverError>>;
+    /// Starts a container.
+    fn start_node(&self, container_id: String) -> BoxFuture<'_, Result<(), DriverError>>;
+    /// Stops a container, killing it after `timeout`.
+    fn stop_node(
+        &self,
+        container_id: String,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<(), DriverError>>;
+    /// Restarts a container, killing it after `timeout`.
+    fn restart_node(
+        &self,
+        container_id: String,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<(), DriverError>>;
+    /// A container's log lines, following; `all` starts from the beginning, else from now.
+    fn node_logs(
+        &self,
+        container_id: String,
+        all: bool,
+    ) -> BoxStream<'static, Result<String, DriverError>>;
+    /// Container events (create, start, stop, die, destroy) as they happen.
+    fn events(&self) -> BoxStream<'static, Result<ContainerEvent, DriverError>>;
+    /// Whether the tools are there and usable.
+    fn prerequisites(&self) -> BoxFuture<'_, Prerequisites>;
+}
