@@ -34,6 +34,14 @@ pub struct Config {
     pub shell: ShellConfig,
     /// A device configuration file replacing the bundled one.
     pub device_config: Option<PathBuf>,
+    /// The containerlab executable (a name looked up on `PATH`, or a path).
+    pub containerlab_binary: PathBuf,
+    /// The kind configuration (`canRestart`, SSH credentials per containerlab kind).
+    pub kinds_config: PathBuf,
+    /// Lines kept in each lab log's backlog.
+    pub lab_log_backlog: usize,
+    /// Lines kept in each node log's backlog.
+    pub node_log_backlog: usize,
 }
 
 /// Login settings.
@@ -95,6 +103,10 @@ impl Config {
                 timeout: Duration::from_secs(1800),
             },
             device_config: None,
+            containerlab_binary: "containerlab".into(),
+            kinds_config: "kinds.conf.yml".into(),
+            lab_log_backlog: crate::logs::DEFAULT_BACKLOG,
+            node_log_backlog: crate::logs::DEFAULT_BACKLOG,
         }
     }
 
@@ -154,6 +166,14 @@ struct FileConfig {
     #[serde(alias = "filesystem")]
     file_system: FileSystemSection,
     containerlab: ContainerlabSection,
+    streaming: StreamingSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct StreamingSection {
+    clab_log_backlog: Option<usize>,
+    container_log_backlog: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -195,6 +215,8 @@ struct FileSystemSection {
 #[serde(default, rename_all = "camelCase")]
 struct ContainerlabSection {
     device_config: Option<PathBuf>,
+    kinds_config: Option<PathBuf>,
+    binary: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -246,6 +268,18 @@ impl FileConfig {
             config.run_dir = run;
         }
         config.device_config = self.containerlab.device_config;
+        if let Some(kinds) = self.containerlab.kinds_config {
+            config.kinds_config = kinds;
+        }
+        if let Some(binary) = self.containerlab.binary {
+            config.containerlab_binary = binary;
+        }
+        if let Some(lines) = self.streaming.clab_log_backlog.filter(|n| *n > 0) {
+            config.lab_log_backlog = lines;
+        }
+        if let Some(lines) = self.streaming.container_log_backlog.filter(|n| *n > 0) {
+            config.node_log_backlog = lines;
+        }
         Ok(())
     }
 }
@@ -272,7 +306,8 @@ mod tests {
         let config = load(
             "server:\n  host: 0.0.0.0\n  port: 8080\nauth:\n  enableNative: true\n  enableOpenId: false\n\
              shell:\n  userLimit: 3\n  timeout: 60\ndatabase:\n  localFile: ./x.db\n\
-             filesystem:\n  storage: ./s\n  run: ./r\ncapture:\n  enabled: false\n",
+             filesystem:\n  storage: ./s\n  run: ./r\ncapture:\n  enabled: false\n\
+             streaming:\n  clabLogBacklog: 50\ncontainerlab:\n  kindsConfig: /etc/k.yml\n  binary: /opt/clab\n",
             &[("SB_NATIVE_USERNAME", "admin"), ("SB_NATIVE_PASSWORD", "pw")],
         )
         .unwrap();
@@ -282,6 +317,10 @@ mod tests {
         assert_eq!(config.database_file, PathBuf::from("./x.db"));
         assert_eq!(config.storage_dir, PathBuf::from("./s"));
         assert_eq!(config.run_dir, PathBuf::from("./r"));
+        assert_eq!(config.lab_log_backlog, 50);
+        assert_eq!(config.node_log_backlog, crate::logs::DEFAULT_BACKLOG);
+        assert_eq!(config.kinds_config, PathBuf::from("/etc/k.yml"));
+        assert_eq!(config.containerlab_binary, PathBuf::from("/opt/clab"));
         assert!(!config.auth.allow_empty());
         assert!(
             !format!("{config:?}").contains("pw"),

@@ -8,6 +8,8 @@ use tokio::sync::broadcast;
 pub enum ServerEvent {
     /// A lab changed (`Some(id)`), or every lab may have (`None`): clients refetch.
     LabUpdated(Option<String>),
+    /// A status message for `/status-messages`.
+    Status(antimony_protocol::StatusMessage),
 }
 
 /// How many events a slow listener may fall behind before it misses some.

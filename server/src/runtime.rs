@@ -52,6 +52,46 @@ impl LabRuntime {
         self.lock().queued.insert(lab_id.to_owned());
     }
 
+    /// Takes the lab out of the deployment queue.
+    pub fn dequeue(&self, lab_id: &str) {
+        self.lock().queued.remove(lab_id);
+    }
+
+    /// The lab whose instance has this container.
+    pub fn lab_of_container(&self, container_id: &str) -> Option<String> {
+        let inner = self.lock();
+        inner
+            .instances
+            .iter()
+            .find(|(_, instance)| {
+                instance
+                    .nodes
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|n| n.container_id == container_id)
+            })
+            .map(|(lab, _)| lab.clone())
+    }
+
+    /// Sets the state of one node of a lab's instance.
+    pub fn set_node_state(
+        &self,
+        lab_id: &str,
+        container_id: &str,
+        state: antimony_protocol::rest::NodeState,
+    ) {
+        let mut inner = self.lock();
+        if let Some(node) = inner
+            .instances
+            .get_mut(lab_id)
+            .and_then(|i| i.nodes.as_mut())
+            .and_then(|nodes| nodes.iter_mut().find(|n| n.container_id == container_id))
+        {
+            node.state = state;
+        }
+    }
+
     /// Forgets everything about a deleted lab.
     pub fn forget(&self, lab_id: &str) {
         let mut inner = self.lock();

@@ -6,9 +6,18 @@ use std::sync::Arc;
 use antimony_protocol::Timestamp;
 use antimony_protocol::rest::DeviceConfig;
 
+use std::sync::OnceLock;
+
+use socketioxide::SocketIo;
+use socketioxide::layer::SocketIoLayer;
+
 use crate::auth::{TokenSigner, load_or_create_secret};
+use crate::driver::{ContainerlabDriver, LabDriver};
 use crate::events::EventBus;
 use crate::files::TopologyFiles;
+use crate::kinds::Kinds;
+use crate::lifecycle::LabLocks;
+use crate::logs::LogHub;
 use crate::runtime::LabRuntime;
 use crate::store::{LabFilter, Store, User};
 use crate::topology::TopologyValidator;
@@ -43,6 +52,26 @@ pub struct Shared {
     pub runtime: LabRuntime,
     /// Lab updates and other events for the real-time side.
     pub events: EventBus,
+    /// Lab and node log streams.
+    pub logs: LogHub,
+    /// Deploys labs and controls nodes.
+    pub driver: Arc<dyn LabDriver>,
+    /// Per-lab operation order.
+    pub locks: LabLocks,
+    /// `canRestart` and SSH settings per kind.
+    pub kinds: Kinds,
+    /// The Socket.IO server, set once the layer is built.
+    pub io: OnceLock<SocketIo>,
+    socket_layer: OnceLock<SocketLayer>,
+}
+
+/// The Socket.IO layer (which has no `Debug` of its own).
+struct SocketLayer(SocketIoLayer);
+
+impl std::fmt::Debug for SocketLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SocketIoLayer")
+    }
 }
 
 impl Deref for AppState {
@@ -54,8 +83,15 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Opens the store, the secret and the bundled assets of a server.
+    /// Opens the store, the secret and the bundled assets of a server, with the containerlab
+    /// driver.
     pub async fn open(config: Config) -> Result<Self> {
+        let driver = Arc::new(ContainerlabDriver::new(&config.containerlab_binary));
+        Self::open_with_driver(config, driver).await
+    }
+
+    /// Like [`AppState::open`], with another lab driver.
+    pub async fn open_with_driver(config: Config, driver: Arc<dyn LabDriver>) -> Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| Error::io(format!("creating {}", config.data_dir.display()), e))?;
         let store = Store::open(&config.database_file)?;
@@ -67,16 +103,31 @@ impl AppState {
             &store.labs(LabFilter::default()).await?,
             Timestamp::now_utc(),
         );
-        Ok(AppState(Arc::new(Shared {
+        let state = AppState(Arc::new(Shared {
             files: TopologyFiles::new(&config.storage_dir),
             tokens: TokenSigner::new(&secret),
             validator: TopologyValidator::bundled()?,
             devices,
             runtime,
             events: EventBus::default(),
+            logs: LogHub::default(),
+            driver,
+            locks: LabLocks::default(),
+            kinds: Kinds::load(&config.kinds_config)?,
+            io: OnceLock::new(),
+            socket_layer: OnceLock::new(),
             store,
             config,
-        })))
+        }));
+        let (layer, io) = crate::socket::layer(state.clone());
+        let _ = state.io.set(io);
+        let _ = state.socket_layer.set(SocketLayer(layer));
+        Ok(state)
+    }
+
+    /// The Socket.IO layer to put around the HTTP router.
+    pub(crate) fn socket_layer(&self) -> Option<SocketIoLayer> {
+        self.socket_layer.get().map(|l| l.0.clone())
     }
 }
 
