@@ -3,18 +3,25 @@
 //!
 //! The library is entered through [`run`] (or [`serve`] with an [`AppState`] opened by the
 //! caller); [`router`] is the REST API, testable in-process. It speaks PROTOCOL.md: REST at
-//! the root (and under `/api`), SQLite for storage, and — in the next stages — Socket.IO and
-//! a containerlab driver. The `antimony-server` binary is a thin wrapper in `main.rs`.
+//! the root (and under `/api`), Socket.IO at `/socket.io/`, SQLite for storage, and drives
+//! labs through a [`driver::LabDriver`] (containerlab and Docker in production). The
+//! `antimony-server` binary is a thin wrapper in `main.rs`.
 
 pub mod auth;
 pub mod config;
+pub mod driver;
 mod error;
 pub mod events;
 pub mod files;
 mod http;
+pub mod kinds;
+pub mod lifecycle;
+pub mod logs;
 pub mod permissions;
 pub mod runtime;
+mod socket;
 mod state;
+pub mod status;
 pub mod store;
 pub mod topology;
 
@@ -46,11 +53,24 @@ pub async fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| Error::io("reading the listen address", e))?;
+    let background = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(socket::forward_events(state.clone(), background.clone()));
+    let (recovering, scheduler_stop) = (state.clone(), background.clone());
+    tokio::spawn(async move {
+        // Recover before scheduling, so that a recovered lab is not deployed again.
+        lifecycle::recover(&recovering).await;
+        lifecycle::run_scheduler(recovering, scheduler_stop).await;
+    });
+    tokio::spawn(lifecycle::watch_container_events(
+        state.clone(),
+        background.clone(),
+    ));
     tracing::info!(%address, "antimony-server listening");
-    axum::serve(listener, router(state))
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::io("serving HTTP", e))?;
+        .await;
+    background.cancel();
+    served.map_err(|e| Error::io("serving HTTP", e))?;
     tracing::info!("antimony-server stopped");
     Ok(())
 }

@@ -74,9 +74,11 @@ fn api() -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }
 
-/// The REST router with its state, body limit, panic guard and request tracing.
+/// The REST router with its state, body limit, panic guard and request tracing, inside the
+/// Socket.IO layer (which takes `/socket.io/` requests).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let socket_layer = state.socket_layer();
+    let router = Router::new()
         .merge(api())
         .nest("/api", api())
         .fallback(|| async { ApiError::no_route() })
@@ -88,7 +90,11 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    match socket_layer {
+        Some(layer) => router.layer(layer),
+        None => router,
+    }
 }
 
 /// `GET /devices`: interface naming per containerlab kind.

@@ -1,0 +1,154 @@
+//! `/lab-commands`: JSON-string (or object) commands with acks (PROTOCOL.md §5.5).
+//!
+//! socketioxide runs event handlers concurrently, so commands are queued while they are
+//! *extracted*, which happens in arrival order; one worker per socket then starts them in
+//! that order. A command holds its place until it has its turn on its lab (see `lifecycle`);
+//! deploys and destroys then finish in the background and ack when containerlab is done.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use antimony_protocol::{ErrorBody, ErrorCode, LabCommandData};
+use serde_json::Value;
+use socketioxide::adapter::LocalAdapter;
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::handler::{FromMessageParts, Value as PacketValue};
+use socketioxide::socket::Socket;
+use socketioxide::{SendError, SocketError};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::AppState;
+use crate::lifecycle::{self, CommandResult};
+use crate::store::User;
+
+/// One received command: its argument (if it had one) and where to ack (if the client asked).
+struct Queued {
+    argument: Option<Value>,
+    ack: Option<AckTarget>,
+}
+
+/// A socket and an ack id: an `AckSender` is consumed by one attempt, so a retry needs this.
+struct AckTarget {
+    socket: Arc<Socket<LocalAdapter>>,
+    id: i64,
+}
+
+impl AckTarget {
+    fn sender(&self) -> AckSender {
+        let mut unused = PacketValue::Bytes(bytes::Bytes::new());
+        match AckSender::from_message_parts(&self.socket, &mut unused, &Some(self.id)) {
+            Ok(sender) => sender,
+            Err(never) => match never {},
+        }
+    }
+}
+
+/// The socket's command queue, kept in its extensions.
+#[derive(Clone)]
+struct CommandQueue(mpsc::UnboundedSender<Queued>);
+
+/// An extractor that queues the event while socketioxide extracts it (in arrival order).
+struct Enqueue;
+
+impl FromMessageParts<LocalAdapter> for Enqueue {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        s: &Arc<Socket<LocalAdapter>>,
+        v: &mut PacketValue,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let TryData(argument) = match TryData::<Value>::from_message_parts(s, v, ack_id) {
+            Ok(data) => data,
+            Err(never) => match never {},
+        };
+        let argument = argument.ok();
+        let ack = ack_id.map(|id| AckTarget {
+            socket: Arc::clone(s),
+            id,
+        });
+        if let Some(CommandQueue(queue)) = s.extensions.get::<CommandQueue>() {
+            let _ = queue.send(Queued { argument, ack });
+        }
+        Ok(Enqueue)
+    }
+}
+
+/// Connect middleware: sets up the queue and its worker before the client can send.
+pub(super) async fn setup(
+    s: SocketRef,
+    State(state): State<AppState>,
+) -> Result<(), super::Refusal> {
+    let user = s.extensions.get::<User>().ok_or(super::Refusal(
+        antimony_protocol::ConnectError::Unauthorized,
+    ))?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    s.extensions.insert(CommandQueue(tx));
+    s.on("data", async |_: Enqueue| {});
+    tokio::spawn(worker(state, user, rx));
+    Ok(())
+}
+
+/// Connect handler.
+pub(super) async fn on_connect(s: SocketRef) {
+    tracing::debug!(socket = %s.id, "lab-commands connected");
+}
+
+/// Starts the socket's commands one after the other, each once the previous has its place.
+async fn worker(state: AppState, user: User, mut queue: mpsc::UnboundedReceiver<Queued>) {
+    while let Some(Queued { argument, ack }) = queue.recv().await {
+        let command = match argument {
+            Some(argument) => LabCommandData::from_wire(&argument).map_err(|e| {
+                let code = e.lab_command_code();
+                let message = if code == ErrorCode::ServerError {
+                    "the provided lab command was invalid".to_owned()
+                } else {
+                    format!("{}: {e}", ErrorCode::InvalidRequest.message())
+                };
+                ErrorBody::new(code, message)
+            }),
+            None => Err(ErrorBody::new(
+                ErrorCode::InvalidRequest,
+                "the socket request was invalid: the event has no argument",
+            )),
+        };
+        let command = match command {
+            Ok(command) => command,
+            Err(body) => {
+                reply(ack, Err(body)).await;
+                continue;
+            }
+        };
+        tracing::info!(user = %user.id, lab = %command.lab_id, command = ?command.command, "lab command");
+        let (accepted, placed) = oneshot::channel();
+        let (state, user) = (state.clone(), user.clone());
+        tokio::spawn(async move {
+            let result = lifecycle::execute(&state, &user, command, accepted).await;
+            reply(ack, result).await;
+        });
+        let _ = placed.await;
+    }
+}
+
+/// Acks with `{payload}` or `{code, message}`; a command sent without an ack gets none.
+async fn reply(ack: Option<AckTarget>, result: CommandResult) {
+    let Some(ack) = ack else { return };
+    let body = match result {
+        Ok(payload) => serde_json::json!({ "payload": payload }),
+        Err(error) => serde_json::to_value(error).unwrap_or(Value::Null),
+    };
+    for _ in 0..50 {
+        match ack.sender().send(&body) {
+            Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(error) => {
+                tracing::debug!(%error, "cannot ack a lab command");
+                return;
+            }
+            Ok(()) => return,
+        }
+    }
+    tracing::warn!("dropped a lab command ack: the client's queue stayed full");
+}

@@ -1,0 +1,180 @@
+//! Socket.IO (PROTOCOL.md §5) with socketioxide, on the same axum app at `/socket.io/`.
+//!
+//! Every namespace authenticates the CONNECT packet's `auth.token` and refuses with the exact
+//! `connect_error` texts of §3.5. Output namespaces answer any client event with a 5422 ack
+//! (the Go server crashes). `/lab-commands` queues each socket's commands in arrival order;
+//! log namespaces stream with per-subscriber backpressure (see `logs`).
+
+mod commands;
+mod logs;
+
+use std::fmt;
+use std::time::Duration;
+
+use antimony_protocol::{ConnectError, Envelope, ErrorBody, ErrorCode, LabUpdate, namespace};
+use serde_json::Value;
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::{SocketIo, TransportType, layer::SocketIoLayer};
+use tokio_util::sync::CancellationToken;
+
+use crate::AppState;
+use crate::auth::TokenKind;
+use crate::events::ServerEvent;
+
+/// Packets queued per connection before emits fail and log subscribers back off.
+const SOCKET_BUFFER: usize = 1024;
+/// The largest message accepted over long-polling (WebSocket frames allow more).
+const MAX_PAYLOAD: u64 = 16 * 1024 * 1024;
+
+/// A refused CONNECT: its text is what the client sees as `err.message`.
+#[derive(Debug)]
+pub(crate) struct Refusal(pub(crate) ConnectError);
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+/// Builds the Socket.IO layer and registers every namespace.
+pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
+    let (layer, io) = SocketIo::builder()
+        .with_state(state)
+        .max_buffer_size(SOCKET_BUFFER)
+        .max_payload(MAX_PAYLOAD)
+        .transports([TransportType::Websocket, TransportType::Polling])
+        .build_layer();
+    for path in [
+        namespace::STATUS_MESSAGES,
+        namespace::LAB_UPDATES,
+        namespace::SHELL_COMMANDS,
+    ] {
+        io.ns(path, on_output_connect.with(authenticate));
+    }
+    io.ns(
+        namespace::LAB_COMMANDS,
+        commands::on_connect
+            .with(commands::setup)
+            .with(authenticate),
+    );
+    for pattern in ["/logs/{lab_id}", "/logs/{lab_id}/{container_id}"] {
+        if let Err(error) = io.dyn_ns(
+            pattern,
+            logs::on_connect.with(logs::check_access).with(authenticate),
+        ) {
+            tracing::error!(%error, pattern, "cannot register the log namespaces");
+        }
+    }
+    (layer, io)
+}
+
+/// Connect middleware of every namespace: the token must be a string, valid, of a known user.
+async fn authenticate(
+    s: SocketRef,
+    TryData(auth): TryData<Value>,
+    State(state): State<AppState>,
+) -> Result<(), Refusal> {
+    let token = auth
+        .ok()
+        .and_then(|auth| auth.get("token").and_then(Value::as_str).map(str::to_owned))
+        .ok_or(Refusal(ConnectError::Unauthorized))?;
+    let now = antimony_protocol::Timestamp::now_utc().unix_timestamp();
+    let claims = state
+        .tokens
+        .verify(&token, TokenKind::Access, now)
+        .map_err(|_| Refusal(ConnectError::InvalidToken))?;
+    let user = match state.store.user(&claims.id).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(Refusal(ConnectError::InvalidToken)),
+        Err(error) => {
+            tracing::error!(%error, "cannot look up a socket's user");
+            return Err(Refusal(ConnectError::InvalidToken));
+        }
+    };
+    s.extensions.insert(user);
+    Ok(())
+}
+
+/// Output-only namespaces: clients listen; anything they send is refused.
+async fn on_output_connect(s: SocketRef) {
+    s.on_fallback(reject_input);
+}
+
+/// Answers a client event on an output-only namespace with 5422 (when it asked for an ack).
+async fn reject_input(ack: AckSender) {
+    let body = ErrorBody::new(
+        ErrorCode::InvalidRequest,
+        "this namespace does not accept messages from clients",
+    );
+    let _ = ack.send(&body);
+}
+
+/// Forwards lab updates and status messages to their namespaces until `shutdown`.
+pub(crate) async fn forward_events(state: AppState, shutdown: CancellationToken) {
+    let Some(io) = state.io.get().cloned() else {
+        return;
+    };
+    let mut events = state.events.subscribe();
+    loop {
+        let event = tokio::select! {
+            () = shutdown.cancelled() => return,
+            event = events.recv() => event,
+        };
+        let (path, payload) = match event {
+            Ok(ServerEvent::LabUpdated(lab_id)) => (
+                namespace::LAB_UPDATES,
+                serde_json::to_value(Envelope::new(LabUpdate { lab_id })),
+            ),
+            Ok(ServerEvent::Status(message)) => (
+                namespace::STATUS_MESSAGES,
+                serde_json::to_value(Envelope::new(message)),
+            ),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "event forwarding fell behind; asking clients to refetch every lab"
+                );
+                (
+                    namespace::LAB_UPDATES,
+                    serde_json::to_value(Envelope::new(LabUpdate::all())),
+                )
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        };
+        let Ok(payload) = payload else { continue };
+        if let Some(operators) = io.of(path)
+            && let Err(error) = operators.emit("data", &payload).await
+        {
+            tracing::warn!(%error, path, "some sockets missed an event (their queue was full)");
+        }
+    }
+}
+
+/// Disconnects every socket of these dynamic namespaces and removes them.
+pub(crate) async fn close_namespaces(state: &AppState, paths: &[String]) {
+    let Some(io) = state.io.get() else { return };
+    for path in paths {
+        if let Some(operators) = io.of(path) {
+            let _ = operators.disconnect().await;
+        }
+        io.delete_ns(path);
+    }
+}
+
+/// Removes a dynamic namespace once nobody is connected and its stream is gone, so refused
+/// or finished namespaces leave nothing behind.
+pub(crate) fn remove_if_unused(state: &AppState, path: &str) {
+    let Some(io) = state.io.get().cloned() else {
+        return;
+    };
+    let (state, path) = (state.clone(), path.to_owned());
+    tokio::spawn(async move {
+        // Let a disconnecting socket leave the namespace first.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let empty = io.of(&path).is_none_or(|ns| ns.sockets().is_empty());
+        if empty && state.logs.get(&path).is_none() {
+            io.delete_ns(&path);
+        }
+    });
+}
