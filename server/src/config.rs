@@ -42,6 +42,8 @@ pub struct Config {
     pub lab_log_backlog: usize,
     /// Lines kept in each node log's backlog.
     pub node_log_backlog: usize,
+    /// The Docker engine to use instead of `DOCKER_HOST` (`unix:///path`, `tcp://…`).
+    pub docker_host: Option<String>,
 }
 
 /// Login settings.
@@ -107,6 +109,7 @@ impl Config {
             kinds_config: "kinds.conf.yml".into(),
             lab_log_backlog: crate::logs::DEFAULT_BACKLOG,
             node_log_backlog: crate::logs::DEFAULT_BACKLOG,
+            docker_host: None,
         }
     }
 
@@ -217,6 +220,7 @@ struct ContainerlabSection {
     device_config: Option<PathBuf>,
     kinds_config: Option<PathBuf>,
     binary: Option<PathBuf>,
+    docker_host: Option<String>,
 }
 
 impl FileConfig {
@@ -273,6 +277,9 @@ impl FileConfig {
         }
         if let Some(binary) = self.containerlab.binary {
             config.containerlab_binary = binary;
+        }
+        if let Some(host) = self.containerlab.docker_host.filter(|h| !h.is_empty()) {
+            config.docker_host = Some(host);
         }
         if let Some(lines) = self.streaming.clab_log_backlog.filter(|n| *n > 0) {
             config.lab_log_backlog = lines;

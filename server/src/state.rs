@@ -86,7 +86,15 @@ impl AppState {
     /// Opens the store, the secret and the bundled assets of a server, with the containerlab
     /// driver.
     pub async fn open(config: Config) -> Result<Self> {
-        let driver = Arc::new(ContainerlabDriver::new(&config.containerlab_binary));
+        let work_dir = match config.run_dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let driver = Arc::new(ContainerlabDriver::new(
+            &config.containerlab_binary,
+            work_dir,
+            config.docker_host.as_deref(),
+        ));
         Self::open_with_driver(config, driver).await
     }
 

@@ -26,16 +26,27 @@ const ERROR_TAIL: usize = 5;
 #[derive(Debug, Clone)]
 pub struct ContainerlabDriver {
     binary: PathBuf,
+    work_dir: PathBuf,
     docker: DockerNodes,
 }
 
 impl ContainerlabDriver {
-    /// A driver running `binary` (`containerlab` from `PATH` by default) and the Docker engine
-    /// of `DOCKER_HOST` (or the default socket).
-    pub fn new(binary: impl Into<PathBuf>) -> Self {
+    /// A driver running `binary` (`containerlab` from `PATH` by default) in `work_dir` (the
+    /// parent of the run directory), and the Docker engine at `docker_host` (else
+    /// `DOCKER_HOST`, else the default socket).
+    pub fn new(
+        binary: impl Into<PathBuf>,
+        work_dir: impl Into<PathBuf>,
+        docker_host: Option<&str>,
+    ) -> Self {
+        let docker = match docker_host {
+            Some(host) => DockerNodes::connect(host),
+            None => DockerNodes::from_env(),
+        };
         ContainerlabDriver {
             binary: binary.into(),
-            docker: DockerNodes::from_env(),
+            work_dir: work_dir.into(),
+            docker,
         }
     }
 
@@ -56,9 +67,7 @@ impl ContainerlabDriver {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        if let Some(dir) = dir {
-            cmd.current_dir(dir);
-        }
+        cmd.current_dir(dir.unwrap_or(&self.work_dir));
         tracing::debug!(binary = %self.binary.display(), command, ?args, "running containerlab");
         let mut child = cmd.spawn().map_err(|e| spawn_error(&self.binary, e))?;
         let stdout = child.stdout.take();
@@ -405,7 +414,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_binary_is_a_clear_error() {
-        let driver = ContainerlabDriver::new("/nonexistent/containerlab");
+        let driver = ContainerlabDriver::new("/nonexistent/containerlab", ".", None);
         let log = Arc::new(LogStream::new(10));
         let err = driver
             .deploy(

@@ -59,6 +59,13 @@ impl DockerNodes {
         }
     }
 
+    /// The engine at `host` (`unix:///path`, `tcp://host:port`, …).
+    pub fn connect(host: &str) -> Self {
+        DockerNodes {
+            docker: Docker::connect_with_host(host).map_err(|e| e.to_string()),
+        }
+    }
+
     fn client(&self) -> Result<&Docker, DriverError> {
         self.docker.as_ref().map_err(|e| DriverError::Missing {
             tool: "Docker",
