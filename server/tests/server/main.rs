@@ -18,4 +18,5 @@ mod hostile;
 mod labs;
 mod misc;
 mod process;
+mod sockets;
 mod topologies;
