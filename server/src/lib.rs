@@ -45,6 +45,11 @@ pub async fn run(
 }
 
 /// Serves an opened state on `listener` until `shutdown` completes.
+///
+/// Before it answers anything it checks the tools (containerlab, Docker) and recovers the labs
+/// that are still deployed, so no request sees a half-known lab. Then it runs the event
+/// forwarder, the scheduler and the container-event watcher. On shutdown it closes Socket.IO,
+/// stops background work and waits for HTTP requests in flight.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
@@ -53,24 +58,40 @@ pub async fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| Error::io("reading the listen address", e))?;
-    let background = tokio_util::sync::CancellationToken::new();
+    let tools = state.driver.prerequisites().await;
+    match &tools.containerlab {
+        Ok(version) => tracing::info!(%version, "containerlab found"),
+        Err(error) => {
+            tracing::error!(%error, "labs cannot be deployed until containerlab is available")
+        }
+    }
+    match &tools.docker {
+        Ok(version) => tracing::info!(%version, "Docker engine found"),
+        Err(error) => {
+            tracing::error!(%error, "nodes cannot be controlled until Docker is available")
+        }
+    }
+    lifecycle::recover(&state).await;
+    let background = state.shutdown.clone();
     tokio::spawn(socket::forward_events(state.clone(), background.clone()));
-    let (recovering, scheduler_stop) = (state.clone(), background.clone());
-    tokio::spawn(async move {
-        // Recover before scheduling, so that a recovered lab is not deployed again.
-        lifecycle::recover(&recovering).await;
-        lifecycle::run_scheduler(recovering, scheduler_stop).await;
-    });
+    tokio::spawn(lifecycle::run_scheduler(state.clone(), background.clone()));
     tokio::spawn(lifecycle::watch_container_events(
         state.clone(),
         background.clone(),
     ));
     tracing::info!(%address, "antimony-server listening");
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    background.cancel();
-    served.map_err(|e| Error::io("serving HTTP", e))?;
+    let io = state.io.get().cloned();
+    let stopping = async move {
+        shutdown.await;
+        background.cancel();
+        if let Some(io) = io {
+            io.close().await;
+        }
+    };
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(stopping)
+        .await
+        .map_err(|e| Error::io("serving HTTP", e))?;
     tracing::info!("antimony-server stopped");
     Ok(())
 }

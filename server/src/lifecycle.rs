@@ -35,6 +35,15 @@ pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// The result of a lab command: the ack payload, or the ack error.
 pub type CommandResult = Result<serde_json::Value, ErrorBody>;
 
+/// Who asked for a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A user, over `/lab-commands`.
+    User,
+    /// The scheduler, at a lab's start or end time.
+    Scheduler,
+}
+
 /// Per-lab coordination.
 #[derive(Debug, Default)]
 pub struct LabLocks {
@@ -54,6 +63,25 @@ struct LabSlot {
 }
 
 impl LabLocks {
+    /// Whether an operation runs on the lab, or a deploy waits for its turn.
+    pub fn is_busy(&self, lab_id: &str) -> bool {
+        let slot = self.slot(lab_id);
+        slot.deploy_claimed.load(Ordering::Acquire) || slot.op.try_lock().is_err()
+    }
+
+    /// Forgets a deleted lab's coordination state.
+    pub fn forget(&self, lab_id: &str) {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(slot) = slots.remove(lab_id)
+            && let Some(followers) = locked(&slot.followers).take()
+        {
+            followers.cancel();
+        }
+    }
+
     fn slot(&self, lab_id: &str) -> Arc<LabSlot> {
         let mut slots = self
             .slots
@@ -106,9 +134,19 @@ pub async fn execute(
     state: &AppState,
     user: &User,
     command: LabCommandData,
+    origin: Origin,
     accepted: oneshot::Sender<()>,
 ) -> CommandResult {
     let mut accepted = Accepted(Some(accepted));
+    if matches!(
+        command.command,
+        LabCommand::FetchShells | LabCommand::OpenShell | LabCommand::CloseShell
+    ) {
+        return Err(error(
+            ErrorCode::ServerError,
+            "interactive shells are not supported by this server yet",
+        ));
+    }
     if !is_well_formed_uuid(&command.lab_id) {
         return Err(ErrorBody::from_code(ErrorCode::InvalidUuid));
     }
@@ -118,11 +156,8 @@ pub async fn execute(
         .await
         .map_err(internal)?
         .ok_or_else(|| ErrorBody::from_code(ErrorCode::IdNotFound))?;
+    tracing::info!(user = %user.id, lab = %lab.id, command = ?command.command, ?origin, "lab command");
     match command.command {
-        LabCommand::FetchShells | LabCommand::OpenShell | LabCommand::CloseShell => Err(error(
-            ErrorCode::ServerError,
-            "interactive shells are not supported by this server yet",
-        )),
         _ if !can_control_lab(user, &lab) => {
             let verb = if command.command == LabCommand::Deploy {
                 "deploy"
@@ -134,7 +169,7 @@ pub async fn execute(
                 format!("{verb} access to the provided lab is not granted"),
             ))
         }
-        LabCommand::Deploy => deploy(state, lab, &mut accepted).await,
+        LabCommand::Deploy => deploy(state, lab, origin, &mut accepted).await,
         LabCommand::Destroy => destroy(state, lab, &mut accepted).await,
         node_command => {
             let Some(node) = command.node.filter(|n| !n.is_empty()) else {
@@ -170,11 +205,10 @@ fn run_file(state: &AppState, lab_id: &str) -> PathBuf {
 
 /// Changes the lab's instance and sends a lab update.
 fn update_instance(state: &AppState, lab_id: &str, change: impl FnOnce(&mut InstanceOut)) {
-    if let Some(mut instance) = state.runtime.instance(lab_id) {
-        change(&mut instance);
+    state.runtime.modify_instance(lab_id, |instance| {
+        change(instance);
         instance.latest_state_change = Timestamp::now_utc();
-        state.runtime.set_instance(lab_id, instance);
-    }
+    });
     state
         .events
         .send(ServerEvent::LabUpdated(Some(lab_id.to_owned())));
@@ -185,7 +219,12 @@ fn set_state(state: &AppState, lab_id: &str, new: InstanceState) {
 }
 
 /// Deploy, or redeploy when the lab has an instance.
-async fn deploy(state: &AppState, lab: LabRecord, accepted: &mut Accepted) -> CommandResult {
+async fn deploy(
+    state: &AppState,
+    lab: LabRecord,
+    origin: Origin,
+    accepted: &mut Accepted,
+) -> CommandResult {
     let slot = state.locks.slot(&lab.id);
     let messages = messages(state, &lab).await;
     let redeploy = state.runtime.instance(&lab.id).is_some();
@@ -200,15 +239,21 @@ async fn deploy(state: &AppState, lab: LabRecord, accepted: &mut Accepted) -> Co
     *locked(&slot.deploy_cancel) = Some(cancel.clone());
     let guard = Arc::clone(&slot.op).lock_owned().await;
     accepted.fire();
-    let result = if cancel.is_cancelled() {
-        Err(error(
+    // The lab may have been deleted while this deploy waited for its turn.
+    let current = state.store.lab(&lab.id).await.map_err(internal);
+    let has_run_file = run_file(state, &lab.id).exists();
+    let result = match current {
+        _ if cancel.is_cancelled() => Err(error(
             ErrorCode::ContainerlabFailed,
             "the deployment was cancelled",
-        ))
-    } else if state.runtime.instance(&lab.id).is_some() {
-        redeploy_lab(state, &lab, &messages, &slot, cancel).await
-    } else {
-        deploy_lab(state, &lab, &messages, &slot, cancel).await
+        )),
+        Err(e) => Err(e),
+        Ok(None) => Err(ErrorBody::from_code(ErrorCode::IdNotFound)),
+        // A failed first deploy may have no run environment to redeploy: start afresh.
+        Ok(Some(lab)) if state.runtime.instance(&lab.id).is_some() && has_run_file => {
+            redeploy_lab(state, &lab, &messages, &slot, cancel).await
+        }
+        Ok(Some(lab)) => deploy_lab(state, &lab, &messages, &slot, origin, cancel).await,
     };
     *locked(&slot.deploy_cancel) = None;
     slot.deploy_claimed.store(false, Ordering::Release);
@@ -234,10 +279,11 @@ async fn deploy_lab(
     lab: &LabRecord,
     messages: &LabMessages,
     slot: &LabSlot,
+    origin: Origin,
     cancel: CancellationToken,
 ) -> CommandResult {
     let now = Timestamp::now_utc();
-    if lab.end_time.is_some_and(|end| end <= now) {
+    if origin == Origin::User && lab.end_time.is_some_and(|end| end <= now) {
         // A deploy after the end time makes the lab indefinite rather than destroying it at once.
         state
             .store
@@ -501,7 +547,7 @@ fn start_followers(
     nodes: &[InstanceNode],
     from_start: bool,
 ) {
-    let token = CancellationToken::new();
+    let token = state.shutdown.child_token();
     if let Some(old) = locked(&slot.followers).replace(token.clone()) {
         old.cancel();
     }
@@ -556,6 +602,23 @@ async fn follow_node(
     }
 }
 
+/// Ends the lab's log streams: new subscribers are refused, connected ones disconnected, and
+/// the next deployment starts an empty lab log.
+async fn close_lab_streams(state: &AppState, slot: &LabSlot, lab_id: &str) {
+    stop_followers(state, slot, lab_id).await;
+    let lab_namespace = Namespace::lab_logs(lab_id).path();
+    state.logs.remove(&lab_namespace);
+    crate::socket::close_namespaces(state, std::slice::from_ref(&lab_namespace)).await;
+}
+
+/// [`close_lab_streams`] for a lab being deleted.
+pub async fn forget_lab(state: &AppState, lab_id: &str) {
+    let slot = state.locks.slot(lab_id);
+    close_lab_streams(state, &slot, lab_id).await;
+    state.locks.forget(lab_id);
+    state.runtime.forget(lab_id);
+}
+
 async fn stop_followers(state: &AppState, slot: &LabSlot, lab_id: &str) {
     if let Some(token) = locked(&slot.followers).take() {
         token.cancel();
@@ -589,24 +652,22 @@ async fn destroy(state: &AppState, lab: LabRecord, accepted: &mut Accepted) -> C
     let log = lab_log(state, &lab.id);
     set_state(state, &lab.id, InstanceState::Stopping);
     messages.send(&state.events, Some(&log), messages.destroying());
-    if let Err(e) = state
-        .driver
-        .destroy(run_file(state, &lab.id), Arc::clone(&log))
-        .await
-    {
-        messages.send(
-            &state.events,
-            Some(&log),
-            messages.destroy_failed(&e.to_string()),
-        );
-        return Err(driver_error(ErrorCode::ContainerlabFailed, &e));
+    let run_file = run_file(state, &lab.id);
+    if run_file.exists() {
+        if let Err(e) = state.driver.destroy(run_file, Arc::clone(&log)).await {
+            messages.send(
+                &state.events,
+                Some(&log),
+                messages.destroy_failed(&e.to_string()),
+            );
+            return Err(driver_error(ErrorCode::ContainerlabFailed, &e));
+        }
+    } else {
+        // The environment was never created (a failed first deploy): nothing to destroy.
+        log.push("[antimony] no run environment: nothing for containerlab to destroy");
     }
-    stop_followers(state, &slot, &lab.id).await;
-    log.clear();
+    close_lab_streams(state, &slot, &lab.id).await;
     state.runtime.remove_instance(&lab.id);
-    let lab_namespace = Namespace::lab_logs(&lab.id).path();
-    state.logs.remove(&lab_namespace);
-    crate::socket::close_namespaces(state, std::slice::from_ref(&lab_namespace)).await;
     state
         .events
         .send(ServerEvent::LabUpdated(Some(lab.id.clone())));
@@ -624,6 +685,14 @@ async fn node_action(
     let slot = state.locks.slot(&lab.id);
     let _guard = Arc::clone(&slot.op).lock_owned().await;
     accepted.fire();
+    // What was true when the command arrived may have changed while it waited (a deploy
+    // before it set the instance name, or the lab was deleted).
+    let lab = state
+        .store
+        .lab(&lab.id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ErrorBody::from_code(ErrorCode::IdNotFound))?;
     let instance = state
         .runtime
         .instance(&lab.id)
@@ -665,7 +734,13 @@ async fn node_action(
         LabCommand::StopNode => state.driver.stop_node(id, STOP_TIMEOUT).await,
         _ => state.driver.restart_node(id, STOP_TIMEOUT).await,
     };
-    result.map_err(|e| driver_error(ErrorCode::ServerError, &e))?;
+    if let Err(e) = result {
+        // The node may have changed anyway: clients refetch.
+        state
+            .events
+            .send(ServerEvent::LabUpdated(Some(lab.id.clone())));
+        return Err(driver_error(ErrorCode::ServerError, &e));
+    }
     let messages = messages(state, &lab).await;
     messages.send(
         &state.events,
@@ -673,11 +748,19 @@ async fn node_action(
         messages.node(node_name, doing),
     );
     // Re-inspect so the node's state is what Docker says now.
-    let containers = state
+    let containers = match state
         .driver
         .inspect(run_file(state, &lab.id), lab_log(state, &lab.id))
         .await
-        .map_err(|e| driver_error(ErrorCode::ServerError, &e))?;
+    {
+        Ok(containers) => containers,
+        Err(e) => {
+            state
+                .events
+                .send(ServerEvent::LabUpdated(Some(lab.id.clone())));
+            return Err(driver_error(ErrorCode::ServerError, &e));
+        }
+    };
     let instance_name = lab.instance_name.clone().unwrap_or_default();
     let nodes = build_nodes(state, &instance_name, &containers);
     update_instance(state, &lab.id, |i| i.nodes = Some(nodes));
@@ -687,7 +770,8 @@ async fn node_action(
 /// Deploys queued labs at their start time and destroys deployed labs at their end time.
 pub async fn run_scheduler(state: AppState, shutdown: CancellationToken) {
     let mut attempted_destroy: HashMap<String, Timestamp> = HashMap::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    // The Go server polls its queues every 50 ms; the lab list is cached, so this is cheap.
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
@@ -713,6 +797,7 @@ pub async fn run_scheduler(state: AppState, shutdown: CancellationToken) {
                         &state,
                         &User::native_admin(),
                         LabCommandData::new(lab.id.clone(), LabCommand::Deploy),
+                        Origin::Scheduler,
                         tx,
                     )
                     .await
@@ -733,6 +818,7 @@ pub async fn run_scheduler(state: AppState, shutdown: CancellationToken) {
                         &state,
                         &User::native_admin(),
                         LabCommandData::new(lab_id.clone(), LabCommand::Destroy),
+                        Origin::Scheduler,
                         tx,
                     )
                     .await
@@ -788,6 +874,12 @@ pub async fn watch_container_events(state: AppState, shutdown: CancellationToken
 /// Re-attaches labs whose containers still run (PROTOCOL.md §6.11): state `running`,
 /// `recovered: true`, an empty lab log, and node logs followed from the start.
 pub async fn recover(state: &AppState) {
+    recover_instances(state).await;
+    // Clients connected before now refetch everything.
+    state.events.send(ServerEvent::LabUpdated(None));
+}
+
+async fn recover_instances(state: &AppState) {
     let deployed = match state.driver.inspect_all().await {
         Ok(deployed) => deployed,
         Err(error) => {
@@ -834,7 +926,6 @@ pub async fn recover(state: &AppState) {
         recovered += 1;
     }
     tracing::info!(recovered, "recovered deployed labs");
-    state.events.send(ServerEvent::LabUpdated(None));
 }
 
 #[cfg(test)]

@@ -82,14 +82,6 @@ impl LogStream {
         self.push_lines(std::iter::once(line));
     }
 
-    /// Forgets every kept line (after a successful destroy). Subscribers keep their place.
-    pub fn clear(&self) {
-        let mut backlog = self.lock();
-        backlog.first += backlog.lines.len() as u64;
-        backlog.lines.clear();
-        backlog.trimmed = 0;
-    }
-
     /// The backlog to send on connect, and the sequence number to continue from. When lines
     /// were trimmed, the first element is a marker line saying how many.
     pub fn backlog(&self) -> (Vec<Arc<str>>, u64) {
@@ -221,16 +213,6 @@ mod tests {
         assert_eq!(backlog.len(), 3);
         assert!(backlog[0].contains("2 earlier lines"), "{}", backlog[0]);
         assert_eq!(texts(&backlog[1..]), ["three", "four"]);
-    }
-
-    #[test]
-    fn clear_empties_the_backlog_without_moving_cursors_back() {
-        let stream = LogStream::new(10);
-        stream.push_lines(["a", "b"]);
-        stream.clear();
-        assert_eq!(stream.backlog(), (vec![], 2));
-        stream.push("c");
-        assert_eq!(texts(&stream.read(2, 10).unwrap().0), ["c"]);
     }
 
     #[tokio::test]

@@ -8,7 +8,8 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-/// An Antimony-compatible lab server for containerlab: REST, SQLite and (soon) Socket.IO.
+/// An Antimony-compatible lab server for containerlab: REST, Socket.IO, SQLite and a
+/// containerlab and Docker driver.
 ///
 /// Reads Antimony's `config.yml` when given one. Native login uses the environment
 /// variables SB_NATIVE_USERNAME and SB_NATIVE_PASSWORD; when either is empty, empty

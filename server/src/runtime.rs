@@ -42,6 +42,13 @@ impl LabRuntime {
         inner.instances.insert(lab_id.to_owned(), instance);
     }
 
+    /// Changes the lab's instance in place, if it has one.
+    pub fn modify_instance(&self, lab_id: &str, change: impl FnOnce(&mut InstanceOut)) {
+        if let Some(instance) = self.lock().instances.get_mut(lab_id) {
+            change(instance);
+        }
+    }
+
     /// Removes the lab's instance (after a destroy).
     pub fn remove_instance(&self, lab_id: &str) -> Option<InstanceOut> {
         self.lock().instances.remove(lab_id)

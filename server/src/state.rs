@@ -62,6 +62,8 @@ pub struct Shared {
     pub kinds: Kinds,
     /// The Socket.IO server, set once the layer is built.
     pub io: OnceLock<SocketIo>,
+    /// Cancelled when the server shuts down: ends background work (log followers, …).
+    pub shutdown: tokio_util::sync::CancellationToken,
     socket_layer: OnceLock<SocketLayer>,
 }
 
@@ -123,6 +125,7 @@ impl AppState {
             locks: LabLocks::default(),
             kinds: Kinds::load(&config.kinds_config)?,
             io: OnceLock::new(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
             socket_layer: OnceLock::new(),
             store,
             config,

@@ -84,8 +84,17 @@ impl ContainerlabDriver {
         let read_stderr = async move {
             let mut tail = std::collections::VecDeque::with_capacity(ERROR_TAIL);
             if let Some(stderr) = stderr {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
+                // Read to the end whatever the bytes are: a closed pipe would kill containerlab.
+                let mut reader = BufReader::new(stderr);
+                let mut buffer = Vec::new();
+                loop {
+                    buffer.clear();
+                    match reader.read_until(b'\n', &mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    let text = String::from_utf8_lossy(&buffer);
+                    let line = text.trim_end_matches(['\n', '\r']).to_owned();
                     if let Some(log) = log {
                         log.push(line.clone());
                     }
@@ -98,13 +107,36 @@ impl ContainerlabDriver {
             tail
         };
         let finished = async { tokio::join!(child.wait(), read_stdout, read_stderr) };
-        let (status, stdout, tail) = match cancel {
+        // Deploys can take very long and are cancelled by a destroy; the rest time out, so a
+        // wedged containerlab cannot hold its lab forever. Dropping the child kills it.
+        let limit = match command {
+            "deploy" | "redeploy" => None,
+            "destroy" => Some(Duration::from_secs(15 * 60)),
+            "inspect" => Some(Duration::from_secs(120)),
+            _ => Some(Duration::from_secs(30)),
+        };
+        let timed = async {
+            match limit {
+                Some(limit) => tokio::time::timeout(limit, finished)
+                    .await
+                    .map_err(|_| limit),
+                None => Ok(finished.await),
+            }
+        };
+        let outcome = match cancel {
             Some(cancel) => tokio::select! {
-                result = finished => result,
+                result = timed => result,
                 () = cancel.cancelled() => return Err(DriverError::Cancelled),
             },
-            None => finished.await,
+            None => timed.await,
         };
+        let (status, stdout, tail) = outcome.map_err(|limit| DriverError::Containerlab {
+            command,
+            message: format!(
+                "no answer within {} s; the process was killed",
+                limit.as_secs()
+            ),
+        })?;
         let status = status.map_err(|e| DriverError::Containerlab {
             command,
             message: e.to_string(),

@@ -14,6 +14,18 @@ use crate::events::ServerEvent;
 use crate::permissions::{can_control_lab, can_create_lab, can_see_lab};
 use crate::store::{LabFilter, LabRecord, LabUpdate, NewLab};
 
+/// Times the store can order (nanoseconds since 1970 in 64 bits: 1678 to 2261).
+fn check_time(time: &antimony_protocol::Timestamp, field: &str) -> Result<(), ApiError> {
+    let year = time.as_offset_date_time().year();
+    if (1700..=2200).contains(&year) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_body(format!(
+            "{field} must be between the years 1700 and 2200"
+        )))
+    }
+}
+
 /// Why a lab with an instance cannot be changed.
 const RUNNING_LAB: &str = "modifications to a running lab are not allowed";
 
@@ -108,6 +120,8 @@ pub(super) async fn create(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<LabIn>,
 ) -> Result<Response, ApiError> {
+    check_time(&input.start_time, "startTime")?;
+    check_time(&input.end_time, "endTime")?;
     let topology = state
         .store
         .topology(&input.topology_id)
@@ -150,6 +164,10 @@ async fn changeable_lab(
             "write access to the provided lab is not granted",
         ));
     }
+    // A deploy waiting for its turn, or any command running, counts as running too.
+    if state.locks.is_busy(&lab.id) {
+        return Err(ApiError::refused(RUNNING_LAB));
+    }
     match state.runtime.instance(&lab.id).map(|i| i.state) {
         None => Ok(lab),
         Some(InstanceState::Failed) if allow_failed => Ok(lab),
@@ -165,6 +183,14 @@ pub(super) async fn update(
     Id(id): Id,
     ApiJson(input): ApiJson<LabInPartial>,
 ) -> Result<Response, ApiError> {
+    for (time, field) in [
+        (&input.start_time, "startTime"),
+        (&input.end_time, "endTime"),
+    ] {
+        if let Some(time) = time {
+            check_time(time, field)?;
+        }
+    }
     let lab = changeable_lab(&state, &user, &id, false).await?;
     let end_time = match (input.indefinite, input.end_time) {
         (Some(true), _) => Some(None),
@@ -197,13 +223,25 @@ pub(super) async fn delete(
     Id(id): Id,
 ) -> Result<Response, ApiError> {
     let lab = changeable_lab(&state, &user, &id, true).await?;
+    state.store.delete_lab(&lab.id).await?;
+    crate::lifecycle::forget_lab(&state, &lab.id).await;
     let run_dir = state.config.run_dir.join(&lab.id);
     match tokio::fs::remove_dir_all(&run_dir).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => tracing::warn!(lab = %lab.id, %error, "failed to remove the run directory"),
+        Err(error) => {
+            tracing::warn!(lab = %lab.id, %error, "failed to remove the run directory");
+            let messages = crate::status::LabMessages {
+                lab_id: lab.id.clone(),
+                lab: lab.name.clone(),
+                topology: lab.topology_name.clone(),
+            };
+            messages.send(
+                &state.events,
+                None,
+                messages.cleanup_failed(&error.to_string()),
+            );
+        }
     }
-    state.runtime.forget(&lab.id);
-    state.store.delete_lab(&lab.id).await?;
     Ok(ok(()))
 }

@@ -250,10 +250,15 @@ pub(super) async fn create_bind_file(
     if state.store.create_bind_file(record).await?.is_err() {
         return Err(ApiError::bad_request(ErrorCode::BindFileExists, None));
     }
-    state
+    // A row without its file would hide the whole topology from listings: undo it.
+    if let Err(error) = state
         .files
         .write_bind_file(&topology.id, &path, &input.content)
-        .await?;
+        .await
+    {
+        let _ = state.store.delete_bind_file(&id).await;
+        return Err(error.into());
+    }
     Ok(ok(id))
 }
 

@@ -46,7 +46,10 @@ impl AckTarget {
 
 /// The socket's command queue, kept in its extensions.
 #[derive(Clone)]
-struct CommandQueue(mpsc::UnboundedSender<Queued>);
+struct CommandQueue(mpsc::Sender<Queued>);
+
+/// Commands a socket may have waiting; more are refused at once rather than piling up.
+const QUEUE_LIMIT: usize = 64;
 
 /// An extractor that queues the event while socketioxide extracts it (in arrival order).
 struct Enqueue;
@@ -68,8 +71,18 @@ impl FromMessageParts<LocalAdapter> for Enqueue {
             socket: Arc::clone(s),
             id,
         });
-        if let Some(CommandQueue(queue)) = s.extensions.get::<CommandQueue>() {
-            let _ = queue.send(Queued { argument, ack });
+        if let Some(CommandQueue(queue)) = s.extensions.get::<CommandQueue>()
+            && let Err(mpsc::error::TrySendError::Full(refused)) =
+                queue.try_send(Queued { argument, ack })
+            && let Some(ack) = refused.ack
+        {
+            let body = ErrorBody::new(
+                ErrorCode::ServerError,
+                format!(
+                    "too many lab commands are waiting on this connection (at most {QUEUE_LIMIT})"
+                ),
+            );
+            let _ = ack.sender().send(&body);
         }
         Ok(Enqueue)
     }
@@ -83,9 +96,10 @@ pub(super) async fn setup(
     let user = s.extensions.get::<User>().ok_or(super::Refusal(
         antimony_protocol::ConnectError::Unauthorized,
     ))?;
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::channel(QUEUE_LIMIT);
     s.extensions.insert(CommandQueue(tx));
     s.on("data", async |_: Enqueue| {});
+    s.on_fallback(super::reject_input);
     tokio::spawn(worker(state, user, rx));
     Ok(())
 }
@@ -96,7 +110,7 @@ pub(super) async fn on_connect(s: SocketRef) {
 }
 
 /// Starts the socket's commands one after the other, each once the previous has its place.
-async fn worker(state: AppState, user: User, mut queue: mpsc::UnboundedReceiver<Queued>) {
+async fn worker(state: AppState, user: User, mut queue: mpsc::Receiver<Queued>) {
     while let Some(Queued { argument, ack }) = queue.recv().await {
         let command = match argument {
             Some(argument) => LabCommandData::from_wire(&argument).map_err(|e| {
@@ -120,11 +134,11 @@ async fn worker(state: AppState, user: User, mut queue: mpsc::UnboundedReceiver<
                 continue;
             }
         };
-        tracing::info!(user = %user.id, lab = %command.lab_id, command = ?command.command, "lab command");
         let (accepted, placed) = oneshot::channel();
         let (state, user) = (state.clone(), user.clone());
         tokio::spawn(async move {
-            let result = lifecycle::execute(&state, &user, command, accepted).await;
+            let result =
+                lifecycle::execute(&state, &user, command, lifecycle::Origin::User, accepted).await;
             reply(ack, result).await;
         });
         let _ = placed.await;

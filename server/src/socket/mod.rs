@@ -105,7 +105,7 @@ async fn on_output_connect(s: SocketRef) {
 async fn reject_input(ack: AckSender) {
     let body = ErrorBody::new(
         ErrorCode::InvalidRequest,
-        "this namespace does not accept messages from clients",
+        "the socket request was invalid: this namespace does not accept this event",
     );
     let _ = ack.send(&body);
 }

@@ -115,7 +115,7 @@ const SELECT: &str = "SELECT l.id, l.name, l.start_time, l.end_time, l.topology_
         t.collection_id, c.name, u.id, u.name, l.topology_definition, l.instance_name
     FROM labs l
     JOIN topologies t ON t.id = l.topology_id
-    JOIN collections c ON c.id = t.collection_id
+    JOIN collections c ON c.id = t.collection_id AND c.deleted_at IS NULL
     JOIN users u ON u.id = l.creator_id
     WHERE l.deleted_at IS NULL";
 

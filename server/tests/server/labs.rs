@@ -500,3 +500,30 @@ async fn the_list_follows_renames_of_collections_topologies_and_users() {
         .payload();
     assert_eq!(search("lab").await, 0);
 }
+
+#[tokio::test]
+async fn times_outside_the_storable_range_are_refused() {
+    let server = TestServer::new().await;
+    let (_, topology) = server.netlab().await;
+    let body = |start: &str| json!({"name": "x", "startTime": start, "endTime": FUTURE, "topologyId": topology});
+    let message = server
+        .post("/labs", &server.admin, body("9999-01-01T00:00:00Z"))
+        .await
+        .error(400, 422);
+    assert!(message.contains("startTime"), "{message}");
+    server
+        .post("/labs", &server.admin, body("0001-01-01T00:00:00Z"))
+        .await
+        .error(400, 422);
+    let id = server
+        .lab(&server.admin, &topology, "ok", PAST, FUTURE)
+        .await;
+    server
+        .patch(
+            &format!("/labs/{id}"),
+            &server.admin,
+            json!({"endTime": "3000-01-01T00:00:00Z"}),
+        )
+        .await
+        .error(400, 422);
+}
