@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { Lab, collect, until } from "./harness.mjs";
+import { Lab, until } from "./harness.mjs";
 
 let lab;
 before(async () => {
@@ -35,9 +35,11 @@ test("error codes for bad ids, commands and nodes", async () => {
   assert.equal((await lab.command(labId, StopNode)).code, 5006, "a node command without node");
   assert.equal((await lab.command(labId, StartNode, { node: "srl1" })).code, 5003, "no instance yet");
   for (const shell of [FetchShells, OpenShell, CloseShell]) {
-    const reply = await lab.command(labId, shell, { node: "srl1", shellId: "x" });
-    assert.equal(reply.code, 5000);
-    assert.match(reply.message, /shells are not supported/);
+    for (const id of [labId, "not-a-uuid"]) {
+      const reply = await lab.command(id, shell, { node: "srl1", shellId: "x" });
+      assert.equal(reply.code, 5000);
+      assert.match(reply.message, /shells are not supported/);
+    }
   }
   assert.deepEqual(await lab.command(labId, Deploy), { payload: null });
   assert.deepEqual(await lab.command(labId, RestartNode, { node: "nope" }), { code: 5006, message: "the specified node was not found" });
@@ -53,6 +55,7 @@ test("error codes for bad ids, commands and nodes", async () => {
   assert.equal((await raw([labId, 0])).code, 5422);
   assert.deepEqual(await raw({ labId: "0c6d1f8a-2b7d-11f0-9a3e-0242ac120002", command: Deploy }), { code: 5005, message: "the specified uuid was not found" });
   assert.equal((await commands.timeout(10_000).emitWithAck("data")).code, 5422, "no argument at all");
+  assert.equal((await commands.timeout(10_000).emitWithAck("other-event", "x")).code, 5422, "unknown events are refused");
   assert.deepEqual(await lab.command(labId, Destroy), { payload: null });
 });
 
@@ -73,7 +76,7 @@ test("commands from one socket run in the order they arrived", async () => {
 
 test("concurrent deploys of one lab run one deploy and answer 5002 to the others", async () => {
   const labId = await lab.createLab("Busy");
-  const status = collect(await lab.connect("/status-messages"));
+  const status = await lab.subscribe("/status-messages");
   const sockets = await Promise.all([1, 2, 3, 4, 5].map(() => lab.connect("/lab-commands")));
   const replies = await Promise.all(sockets.map((s) => lab.command(labId, Deploy, {}, s)));
   const codes = replies.map((r) => r.code ?? "ok").sort();

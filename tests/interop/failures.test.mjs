@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Lab, collect, until } from "./harness.mjs";
+import { Lab, until } from "./harness.mjs";
 
 const Deploy = 0, Destroy = 1;
 
@@ -11,7 +11,7 @@ test("a failing deploy answers 5001, marks the lab failed and says why", async (
   const lab = await Lab.start({ env: { FAKE_CLAB_FAIL: "deploy" } });
   try {
     const labId = await lab.createLab("Broken");
-    const status = collect(await lab.connect("/status-messages"));
+    const status = await lab.subscribe("/status-messages");
     const reply = await lab.command(labId, Deploy);
     assert.equal(reply.code, 5001);
     assert.match(reply.message, /containerlab deploy failed/);
@@ -20,7 +20,7 @@ test("a failing deploy answers 5001, marks the lab failed and says why", async (
     await until(() => status.data.some((m) => m.payload.severity === 3 && m.payload.content === "Failed to deploy lab 'Broken' (broken)"), 5000, "the error message");
     const topologies = await lab.rest("GET", "/topologies");
     assert.equal(topologies[0].lastDeployFailed, true);
-    const log = collect(await lab.connect(`/logs/${labId}`));
+    const log = await lab.subscribe(`/logs/${labId}`);
     await until(() => log.backlog, 5000, "the backlog");
     assert.ok(log.backlog.some((l) => l.includes("pull access denied")), "containerlab's error output is in the lab log");
     // A failed lab may be deleted.
@@ -47,9 +47,10 @@ test("destroy cancels a slow deploy", async () => {
   const lab = await Lab.start({ env: { FAKE_CLAB_DELAY_MS: "200", FAKE_CLAB_LINES: "100" } });
   try {
     const labId = await lab.createLab("Slow");
-    const status = collect(await lab.connect("/status-messages"));
+    const status = await lab.subscribe("/status-messages");
     const deploying = lab.command(labId, Deploy);
     await until(async () => (await lab.rest("GET", `/labs/${labId}`)).instance?.state === 0, 10_000, "deploying");
+    await assert.rejects(lab.rest("DELETE", `/labs/${labId}`), /500 .*modifications to a running lab are not allowed/, "no DELETE while deploying");
     const destroyer = await lab.connect("/lab-commands");
     const destroyed = lab.command(labId, Destroy, {}, destroyer);
     const deployReply = await deploying;
@@ -68,7 +69,7 @@ test("a trimmed backlog starts with a marker line", async () => {
   try {
     const labId = await lab.createLab("Chatty");
     assert.deepEqual(await lab.command(labId, Deploy), { payload: null });
-    const log = collect(await lab.connect(`/logs/${labId}`));
+    const log = await lab.subscribe(`/logs/${labId}`);
     await until(() => log.backlog, 5000, "the backlog");
     assert.equal(log.backlog.length, 51);
     assert.match(log.backlog[0], /^\[antimony\] \d+ earlier lines of this log were trimmed/);
@@ -92,10 +93,10 @@ test("labs come back running and recovered after the server is killed", async ()
     assert.equal(after.instance.recovered, true);
     assert.deepEqual(after.instance.nodes.map((n) => n.containerId), before.instance.nodes.map((n) => n.containerId));
     const leaf = after.instance.nodes.find((n) => n.name === "leaf-1");
-    const nodeLog = collect(await lab.connect(`/logs/${labId}/${leaf.containerId}`));
+    const nodeLog = await lab.subscribe(`/logs/${labId}/${leaf.containerId}`);
     await until(() => nodeLog.backlog?.length >= 2, 5000, "the node log");
     assert.equal(nodeLog.backlog[0], `${leaf.containerName} booting`, "node logs resume from the start");
-    const labLog = collect(await lab.connect(`/logs/${labId}`));
+    const labLog = await lab.subscribe(`/logs/${labId}`);
     await until(() => labLog.backlog, 5000, "the lab log");
     assert.deepEqual(labLog.backlog, [], "a recovered lab's log starts empty");
     assert.deepEqual(await lab.command(labId, Destroy), { payload: null });

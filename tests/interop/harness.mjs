@@ -145,6 +145,18 @@ export class Lab {
     return socket;
   }
 
+  /** Connects and collects what the namespace sends, listening before the CONNECT arrives
+   * (the server sends `backlog` right behind it). */
+  async subscribe(namespace, options) {
+    const socket = this.socket(namespace, options);
+    const seen = collect(socket);
+    await new Promise((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("connect_error", (err) => reject(err));
+    });
+    return seen;
+  }
+
   /** The connect_error message a namespace answers with. */
   async refusal(namespace, options) {
     try {
@@ -190,7 +202,10 @@ export class Lab {
 
 /** Collects `data` events of a socket, and the `backlog`. */
 export function collect(socket) {
-  const seen = { backlog: null, data: [] };
+  const seen = { backlog: null, data: [], socket, disconnected: false };
+  socket.on("disconnect", () => {
+    seen.disconnected = true;
+  });
   socket.on("backlog", (lines) => {
     seen.backlog = lines;
   });

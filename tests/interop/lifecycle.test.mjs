@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { Lab, collect, until } from "./harness.mjs";
+import { Lab, until } from "./harness.mjs";
 
 let lab;
 before(async () => {
@@ -17,8 +17,8 @@ const Deploy = 0, Destroy = 1, StartNode = 2, StopNode = 3;
 
 test("deploy, watch logs, stop and start a node, destroy", async () => {
   const labId = await lab.createLab();
-  const status = collect(await lab.connect("/status-messages"));
-  const updates = collect(await lab.connect("/lab-updates"));
+  const status = await lab.subscribe("/status-messages");
+  const updates = await lab.subscribe("/lab-updates");
 
   assert.equal(await lab.refusal(`/logs/${labId}`), "Invalid namespace", "no log namespace before the first deploy");
 
@@ -43,7 +43,7 @@ test("deploy, watch logs, stop and start a node, destroy", async () => {
   await until(() => updates.data.some((u) => u.payload.labId === labId), 5000, "a lab update");
 
   // The lab log: its backlog holds containerlab's output and the status lines.
-  const labLog = collect(await lab.connect(`/logs/${labId}`));
+  const labLog = await lab.subscribe(`/logs/${labId}`);
   await until(() => labLog.backlog, 5000, "the lab log backlog");
   const backlog = labLog.backlog.join("\n");
   assert.match(backlog, /INFO Creating container name=srl1/);
@@ -52,7 +52,7 @@ test("deploy, watch logs, stop and start a node, destroy", async () => {
 
   // A node log, by container id.
   const leaf = nodes.find((n) => n.name === "leaf-1");
-  const nodeLog = collect(await lab.connect(`/logs/${labId}/${leaf.containerId}`));
+  const nodeLog = await lab.subscribe(`/logs/${labId}/${leaf.containerId}`);
   await until(() => nodeLog.backlog?.length >= 2, 5000, "the node log backlog");
   assert.deepEqual(nodeLog.backlog.slice(0, 2), [`${leaf.containerName} booting`, `${leaf.containerName} ready`]);
   assert.equal(await lab.refusal(`/logs/${labId}/000000000000`), "Invalid namespace", "a container of no instance");
@@ -71,8 +71,8 @@ test("deploy, watch logs, stop and start a node, destroy", async () => {
   assert.deepEqual(await lab.command(labId, StartNode, { node: "leaf-1" }), { code: 5000, message: "node is already running" });
 
   // Destroy: the instance goes, the log namespaces close, and stay closed.
-  const closed = new Promise((resolve) => labLog.socket?.on?.("disconnect", resolve));
   assert.deepEqual(await lab.command(labId, Destroy), { payload: null });
+  await until(() => labLog.disconnected && nodeLog.disconnected, 5000, "the log namespaces to close");
   current = await lab.rest("GET", `/labs/${labId}`);
   assert.equal(current.instance, undefined);
   assert.ok(current.instanceName, "the instance name is kept");
@@ -80,5 +80,4 @@ test("deploy, watch logs, stop and start a node, destroy", async () => {
   assert.ok(messages().includes("1 Destroying lab Spine Leaf (spine-leaf)"));
   assert.equal(await lab.refusal(`/logs/${labId}`), "Invalid namespace");
   assert.deepEqual(await lab.command(labId, Destroy), { code: 5003, message: "the specified lab is not running" });
-  void closed;
 });
