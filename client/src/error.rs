@@ -1,0 +1,61 @@
+//! Why a client operation failed; the UI branches on [`Error::code`].
+
+use antimony_protocol::{ErrorBody, ErrorCode};
+
+/// A client error, named by cause.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server answered with an error body.
+    #[error("{status}: {body}")]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The server's `{code, message}`.
+        body: ErrorBody,
+    },
+    /// Not logged in, or the login expired and could not be renewed: log in again.
+    #[error("not logged in to {server}: {reason}")]
+    NotLoggedIn {
+        /// The server's origin.
+        server: String,
+        /// What happened.
+        reason: String,
+    },
+    /// The server could not be reached or answered something that is not HTTP.
+    #[error("cannot reach {server}: {reason}")]
+    Unreachable {
+        /// The server's origin.
+        server: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// The server answered something this client does not understand.
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    /// A profile or the profile file is unusable.
+    #[error("profile: {0}")]
+    Profile(String),
+    /// A local file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The protocol error code, for the UI to branch on: the server's code for API errors,
+    /// 401 when a login is needed, and -1 otherwise.
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::Api { body, .. } => body.code,
+            Error::NotLoggedIn { .. } => ErrorCode::Unauthorized.code(),
+            _ => ErrorCode::Unexpected.code(),
+        }
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

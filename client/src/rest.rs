@@ -1,0 +1,453 @@
+//! The REST client (PROTOCOL.md §2–§4): native login with cookies, identity from the access
+//! token, and a refresh on 498 (then one retry). When the refresh is refused the caller gets
+//! [`Error::NotLoggedIn`] and must log in again.
+//!
+//! Tokens live in memory here; the caller keeps the auth token in the OS keychain.
+
+use std::sync::Mutex;
+
+use antimony_protocol::rest::{
+    CollectionIn, CollectionOut, DeviceConfig, LabIn, LabOut, LabsQuery, LoginConfig,
+    NativeCredentials, TopologyIn, TopologyOut, cookie,
+};
+use antimony_protocol::{
+    AccessClaims, Envelope, ErrorBody, ErrorCode, Timestamp, decode_claims_unverified,
+};
+use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::profile::ServerProfile;
+use crate::{Error, Result};
+
+/// The page size `labs` asks for when the query sets none (real servers return nothing
+/// without a `limit`).
+pub const DEFAULT_LIMIT: u32 = 1000;
+
+/// The two tokens of a login.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Tokens {
+    /// The access token (30 minutes).
+    pub access: Option<String>,
+    /// The auth (refresh) token (30 days): keep it in the keychain.
+    pub auth: Option<String>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access", &self.access.as_ref().map(|_| "<set>"))
+            .field("auth", &self.auth.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+/// A page of labs.
+#[derive(Debug, Clone)]
+pub struct LabPage {
+    /// The labs.
+    pub labs: Vec<LabOut>,
+    /// All matching labs, when the server says (`X-Total-Count`).
+    pub total: Option<u64>,
+}
+
+/// REST calls to one server.
+#[derive(Debug)]
+pub struct RestClient {
+    profile: ServerProfile,
+    http: reqwest::Client,
+    tokens: Mutex<Tokens>,
+}
+
+/// The `name=value` of a `Set-Cookie` header, if it sets `name`.
+fn cookie_value(header: &str, name: &str) -> Option<String> {
+    let pair = header.split(';').next()?.trim();
+    let (key, value) = pair.split_once('=')?;
+    (key == name && !value.is_empty()).then(|| value.to_owned())
+}
+
+impl RestClient {
+    /// A client for a profile.
+    pub fn new(profile: ServerProfile) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("antimony-desktop/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Protocol(format!("HTTP client: {e}")))?;
+        Ok(RestClient {
+            profile,
+            http,
+            tokens: Mutex::new(Tokens::default()),
+        })
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &ServerProfile {
+        &self.profile
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tokens> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The current tokens (to store the auth token in the keychain).
+    pub fn tokens(&self) -> Tokens {
+        self.lock().clone()
+    }
+
+    /// Uses tokens from an earlier login (e.g. the keychain).
+    pub fn set_tokens(&self, tokens: Tokens) {
+        *self.lock() = tokens;
+    }
+
+    /// Who the access token says the user is (decoded without the secret).
+    pub fn identity(&self) -> Option<AccessClaims> {
+        self.lock()
+            .access
+            .as_deref()
+            .and_then(|t| decode_claims_unverified(t).ok())
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> Error {
+        Error::Unreachable {
+            server: self.profile.origin.clone(),
+            reason: error.to_string(),
+        }
+    }
+
+    fn not_logged_in(&self, reason: &str) -> Error {
+        Error::NotLoggedIn {
+            server: self.profile.origin.clone(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// `GET /users/login/config`.
+    pub async fn login_config(&self) -> Result<LoginConfig> {
+        self.send::<LoginConfig, ()>(Method::GET, "/users/login/config", None, false)
+            .await
+    }
+
+    /// Native login: keeps both tokens from the cookies and returns the identity.
+    pub async fn login_native(&self, username: &str, password: &str) -> Result<AccessClaims> {
+        let credentials = NativeCredentials {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        };
+        let response = self
+            .http
+            .post(self.profile.rest_url("/users/login/native"))
+            .header(CONTENT_TYPE, "application/json")
+            .json(&credentials)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(self.api_error(response).await);
+        }
+        let mut tokens = Tokens::default();
+        for header in response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|h| h.to_str().ok())
+        {
+            if let Some(value) = cookie_value(header, cookie::ACCESS_TOKEN) {
+                tokens.access = Some(value);
+            }
+            if let Some(value) = cookie_value(header, cookie::AUTH_TOKEN) {
+                tokens.auth = Some(value);
+            }
+        }
+        if tokens.access.is_none() || tokens.auth.is_none() {
+            return Err(Error::Protocol(
+                "the login answer set no token cookies".into(),
+            ));
+        }
+        self.set_tokens(tokens);
+        self.identity()
+            .ok_or_else(|| Error::Protocol("the access token carries no identity".into()))
+    }
+
+    /// Gets a new access token with the auth token (`GET /users/login/refresh`).
+    pub async fn refresh(&self) -> Result<String> {
+        let auth = self
+            .lock()
+            .auth
+            .clone()
+            .ok_or_else(|| self.not_logged_in("no auth token"))?;
+        let response = self
+            .http
+            .get(self.profile.rest_url("/users/login/refresh"))
+            .header(COOKIE, format!("{}={auth}", cookie::AUTH_TOKEN))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        if !response.status().is_success() {
+            let error = self.api_error(response).await;
+            tracing::info!(%error, "refresh refused; a new login is needed");
+            return Err(self.not_logged_in("the server refused to renew the login"));
+        }
+        let envelope: Envelope<String> = response
+            .json()
+            .await
+            .map_err(|e| Error::Protocol(format!("refresh answer: {e}")))?;
+        self.lock().access = Some(envelope.payload.clone());
+        Ok(envelope.payload)
+    }
+
+    /// The access token, refreshed first when it is about to expire.
+    pub async fn access_token(&self) -> Result<String> {
+        let now = Timestamp::now_utc().unix_timestamp();
+        // Take the token first: a guard in the `match` would live through `identity()`.
+        let token = self.lock().access.clone();
+        match (token, self.identity()) {
+            (Some(token), Some(claims)) if !claims.is_expired_at(now + 30) => Ok(token),
+            _ => self.refresh().await,
+        }
+    }
+
+    async fn api_error(&self, response: reqwest::Response) -> Error {
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| {
+            ErrorBody::new(
+                ErrorCode::Unexpected,
+                if text.is_empty() {
+                    format!("HTTP {status}")
+                } else {
+                    text.chars().take(200).collect()
+                },
+            )
+        });
+        Error::Api { status, body }
+    }
+
+    /// Sends a request with the access token; on 498 refreshes once and retries.
+    async fn send<T, B>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        auth: bool,
+    ) -> Result<T>
+    where
+        T: DeserializeOwned,
+        B: Serialize + ?Sized,
+    {
+        let (_, value) = self.send_raw(method, path, body, auth).await?;
+        Ok(value)
+    }
+
+    async fn send_raw<T, B>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        auth: bool,
+    ) -> Result<(reqwest::header::HeaderMap, T)>
+    where
+        T: DeserializeOwned,
+        B: Serialize + ?Sized,
+    {
+        let mut refreshed = false;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), self.profile.rest_url(path));
+            if auth {
+                let token = self
+                    .lock()
+                    .access
+                    .clone()
+                    .ok_or_else(|| self.not_logged_in("no access token"))?;
+                request = request.header(COOKIE, format!("{}={token}", cookie::ACCESS_TOKEN));
+            }
+            if let Some(body) = body {
+                request = request.header(CONTENT_TYPE, "application/json").json(body);
+            }
+            let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+            let status = response.status();
+            if status.as_u16() == ErrorCode::InvalidToken.code() as u16 && auth && !refreshed {
+                refreshed = true;
+                self.refresh().await?;
+                continue;
+            }
+            if status == StatusCode::UNAUTHORIZED && auth {
+                return Err(self.not_logged_in("the server asks for a login"));
+            }
+            if !status.is_success() {
+                return Err(self.api_error(response).await);
+            }
+            let headers = response.headers().clone();
+            let envelope: Envelope<T> = response
+                .json()
+                .await
+                .map_err(|e| Error::Protocol(format!("{method} {path}: {e}")))?;
+            return Ok((headers, envelope.payload));
+        }
+    }
+
+    /// `GET /labs`, always with `limit` and `offset`.
+    pub async fn labs(&self, query: &LabsQuery) -> Result<LabPage> {
+        let mut query = query.clone();
+        query.limit = Some(query.limit.unwrap_or(DEFAULT_LIMIT));
+        query.offset = Some(query.offset.unwrap_or(0));
+        let pairs = query
+            .to_query_pairs()
+            .map_err(|e| Error::Protocol(e.to_string()))?;
+        let encoded: String = reqwest::Url::parse_with_params("http://x/", &pairs)
+            .map(|u| u.query().unwrap_or_default().to_owned())
+            .map_err(|e| Error::Protocol(e.to_string()))?;
+        let (headers, labs) = self
+            .send_raw::<Vec<LabOut>, ()>(Method::GET, &format!("/labs?{encoded}"), None, true)
+            .await?;
+        let total = headers
+            .get(antimony_protocol::rest::TOTAL_COUNT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        Ok(LabPage { labs, total })
+    }
+
+    /// `GET /labs/:id`.
+    pub async fn lab(&self, id: &str) -> Result<LabOut> {
+        self.send::<_, ()>(Method::GET, &format!("/labs/{id}"), None, true)
+            .await
+    }
+
+    /// `GET /topologies`.
+    pub async fn topologies(&self) -> Result<Vec<TopologyOut>> {
+        self.send::<_, ()>(Method::GET, "/topologies", None, true)
+            .await
+    }
+
+    /// `GET /collections`.
+    pub async fn collections(&self) -> Result<Vec<CollectionOut>> {
+        self.send::<_, ()>(Method::GET, "/collections", None, true)
+            .await
+    }
+
+    /// `GET /devices`.
+    pub async fn devices(&self) -> Result<Vec<DeviceConfig>> {
+        self.send::<_, ()>(Method::GET, "/devices", None, true)
+            .await
+    }
+
+    /// `POST /collections`; returns the new id.
+    pub async fn create_collection(&self, collection: &CollectionIn) -> Result<String> {
+        self.send(Method::POST, "/collections", Some(collection), true)
+            .await
+    }
+
+    /// `POST /topologies`; returns the new id.
+    pub async fn create_topology(&self, topology: &TopologyIn) -> Result<String> {
+        self.send(Method::POST, "/topologies", Some(topology), true)
+            .await
+    }
+
+    /// `POST /labs`; returns the new id.
+    pub async fn create_lab(&self, lab: &LabIn) -> Result<String> {
+        self.send(Method::POST, "/labs", Some(lab), true).await
+    }
+
+    /// Creates a topology from a containerlab YAML file's text and a lab from it, in one call.
+    /// The lab is named like the topology and runs from `start` to `end`.
+    pub async fn import(
+        &self,
+        definition: &str,
+        collection_id: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Imported> {
+        let topology_id = self
+            .create_topology(&TopologyIn {
+                definition: definition.to_owned(),
+                sync_url: String::new(),
+                collection_id: collection_id.to_owned(),
+            })
+            .await?;
+        let name = topology_name(definition).unwrap_or_else(|| "imported lab".to_owned());
+        let lab_id = self
+            .create_lab(&LabIn {
+                name,
+                start_time: start,
+                end_time: end,
+                topology_id: topology_id.clone(),
+            })
+            .await?;
+        Ok(Imported {
+            topology_id,
+            lab_id,
+        })
+    }
+}
+
+/// What [`RestClient::import`] created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The topology.
+    pub topology_id: String,
+    /// The lab.
+    pub lab_id: String,
+}
+
+/// The top-level `name:` of a containerlab YAML text, read without a YAML parser (the server
+/// validates the file; this only names the lab).
+fn topology_name(definition: &str) -> Option<String> {
+    definition.lines().find_map(|line| {
+        let value = line.strip_prefix("name:")?.trim();
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        (!value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_token_cookies() {
+        assert_eq!(
+            cookie_value("accessToken=abc; Path=/; SameSite=Lax", "accessToken").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(cookie_value("authToken=xyz; HttpOnly", "accessToken"), None);
+        assert_eq!(
+            cookie_value("accessToken=; Max-Age=0", "accessToken"),
+            None,
+            "an expired cookie"
+        );
+    }
+
+    #[test]
+    fn names_imported_labs_after_the_topology() {
+        assert_eq!(
+            topology_name("# lab\nname: spine-leaf\ntopology: {}\n").as_deref(),
+            Some("spine-leaf")
+        );
+        assert_eq!(
+            topology_name("name: \"quoted\"\n").as_deref(),
+            Some("quoted")
+        );
+        assert_eq!(
+            topology_name("topology:\n  name: nested\n"),
+            None,
+            "only the top level"
+        );
+    }
+
+    #[test]
+    fn tokens_do_not_show_in_debug_output() {
+        let tokens = Tokens {
+            access: Some("secret-a".into()),
+            auth: Some("secret-b".into()),
+        };
+        let text = format!("{tokens:?}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+}
