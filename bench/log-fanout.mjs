@@ -18,6 +18,8 @@ const LINES = Number(process.env.LINES ?? 200_000);
 const FANOUTS = (process.env.FANOUTS ?? "1,10,100").split(",").map(Number);
 const RATE = Number(process.env.RATE ?? 10_000);
 const IDLE = Number(process.env.IDLE ?? 1000);
+// One subscriber for the latency run: more, and the single client process falls behind.
+const STEADY_SUBSCRIBERS = Number(process.env.STEADY_SUBSCRIBERS ?? 1);
 const TOPOLOGY = "name: bench\ntopology:\n  nodes:\n    n1:\n      kind: linux\n";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "antimony-bench-"));
@@ -101,7 +103,7 @@ async function run(label, { deploy, subscriberUrl, auth, reset, pid }) {
   const results = [];
   for (const fanout of [...FANOUTS, "latency"]) {
     const steady = fanout === "latency";
-    const count = steady ? 10 : fanout;
+    const count = steady ? STEADY_SUBSCRIBERS : fanout;
     const lines = steady ? Math.min(LINES, RATE * 5) : LINES;
     fs.rmSync(gate, { force: true });
     process.env.BENCH_RATE = steady ? String(RATE) : "";
@@ -120,7 +122,7 @@ async function run(label, { deploy, subscriberUrl, auth, reset, pid }) {
     trace("deployed");
     for (const s of sockets) s.close();
     latencies.sort((a, b) => a - b);
-    results.push({ fanout: steady ? `10 @ ${RATE}/s` : String(fanout), lines, ms, linesPerSec: (lines / ms) * 1000, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), cpuPerLine: (cpuSeconds * 1e6) / (lines * count) });
+    results.push({ fanout: steady ? `${count} @ ${RATE}/s` : String(fanout), lines, ms, linesPerSec: (lines / ms) * 1000, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), cpuPerLine: (cpuSeconds * 1e6) / (lines * count) });
     await reset();
   }
   console.error(`${label}: done`);
