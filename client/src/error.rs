@@ -32,6 +32,9 @@ pub enum Error {
     /// The server answered something this client does not understand.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
+    /// The OS keychain is unavailable or refused (there is no fallback to a file).
+    #[error("keychain: {0}")]
+    Keychain(String),
     /// A profile or the profile file is unusable.
     #[error("profile: {0}")]
     Profile(String),

@@ -1,0 +1,129 @@
+//! The keychain against a real Secret Service (gnome-keyring in a private D-Bus session).
+//! Ignored in plain runs, which have no session bus; `scripts/test` runs them with
+//! `--ignored` inside `dbus-run-session`. They use their own service name and server origins,
+//! so they never touch a user's real entries.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
+use antimony_client::keychain::Keychain;
+use antimony_client::profile::ServerProfile;
+
+fn keychain() -> Keychain {
+    Keychain::with_service(format!("antimony-desktop-test-{}", std::process::id()))
+}
+
+fn profile(origin: &str) -> ServerProfile {
+    ServerProfile::new("test", origin).unwrap()
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test inside dbus-run-session"]
+fn stores_reads_and_forgets_the_auth_token_and_password() {
+    let keychain = keychain();
+    let lab = profile("https://lab.test.invalid");
+    let other = profile("https://other.test.invalid");
+    assert_eq!(keychain.auth_token(&lab).unwrap(), None);
+    keychain.set_auth_token(&lab, "token-1").unwrap();
+    keychain.set_password(&lab, "hunter2").unwrap();
+    keychain.set_auth_token(&other, "token-2").unwrap();
+    assert_eq!(
+        keychain.auth_token(&lab).unwrap().as_deref(),
+        Some("token-1")
+    );
+    assert_eq!(keychain.password(&lab).unwrap().as_deref(), Some("hunter2"));
+    keychain.set_auth_token(&lab, "token-3").unwrap();
+    assert_eq!(
+        keychain.auth_token(&lab).unwrap().as_deref(),
+        Some("token-3"),
+        "replaced"
+    );
+
+    // A renamed profile keeps its secrets: entries follow the origin.
+    let renamed = ServerProfile {
+        name: "renamed".into(),
+        ..lab.clone()
+    };
+    assert_eq!(
+        keychain.auth_token(&renamed).unwrap().as_deref(),
+        Some("token-3")
+    );
+
+    keychain.forget(&lab).unwrap();
+    assert_eq!(keychain.auth_token(&lab).unwrap(), None);
+    assert_eq!(keychain.password(&lab).unwrap(), None);
+    assert_eq!(
+        keychain.auth_token(&other).unwrap().as_deref(),
+        Some("token-2"),
+        "other servers keep theirs"
+    );
+    keychain.forget(&other).unwrap();
+    keychain.forget(&other).unwrap();
+}
+
+/// Set for the child run of [`a_missing_keychain_is_a_clear_error_not_a_file`].
+const CHILD: &str = "ANTIMONY_KEYCHAIN_TEST_CHILD";
+
+#[test]
+fn a_missing_keychain_is_a_clear_error_not_a_file() {
+    let home = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "no_keychain_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/antimony-test-bus",
+        )
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("1 passed"), "{text}");
+    let files: Vec<_> = walk(home.path());
+    assert!(files.is_empty(), "nothing was written instead: {files:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "run by a_missing_keychain_is_a_clear_error_not_a_file, without a session bus"]
+fn no_keychain_child() {
+    assert_eq!(
+        std::env::var(CHILD).as_deref(),
+        Ok("1"),
+        "run through a_missing_keychain_is_a_clear_error_not_a_file"
+    );
+    let keychain = keychain();
+    let lab = profile("https://lab.test.invalid");
+    let err = keychain.set_auth_token(&lab, "token").unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("No keychain is reachable") && message.contains("Secret Service"),
+        "{message}"
+    );
+    assert!(keychain.auth_token(&lab).is_err());
+}
