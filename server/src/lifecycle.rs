@@ -443,7 +443,7 @@ async fn finish_deploy(
         .and_then(|l| l.instance_name)
         .unwrap_or_default();
     let nodes = build_nodes(state, &instance_name, &containers);
-    start_followers(state, slot, &lab.id, &nodes, true);
+    start_followers(state, slot, &lab.id, &nodes);
     update_instance(state, &lab.id, |i| {
         i.state = InstanceState::Running;
         i.nodes = Some(nodes);
@@ -540,13 +540,7 @@ fn build_nodes(
 }
 
 /// Follows every node's container log into its node log stream until the instance ends.
-fn start_followers(
-    state: &AppState,
-    slot: &LabSlot,
-    lab_id: &str,
-    nodes: &[InstanceNode],
-    from_start: bool,
-) {
+fn start_followers(state: &AppState, slot: &LabSlot, lab_id: &str, nodes: &[InstanceNode]) {
     let token = state.shutdown.child_token();
     if let Some(old) = locked(&slot.followers).replace(token.clone()) {
         old.cancel();
@@ -561,29 +555,38 @@ fn start_followers(
             token.clone(),
             node.container_id.clone(),
             stream,
-            from_start,
         ));
     }
 }
 
+/// Follows one container's output into its node log. When the stream ends (the container
+/// stopped), it follows again from the last line's time, skipping lines already seen, so
+/// nothing printed in between is lost or repeated.
 async fn follow_node(
     state: AppState,
     token: CancellationToken,
     container_id: String,
     stream: Arc<LogStream>,
-    mut from_start: bool,
 ) {
-    let mut delay = Duration::from_millis(500);
+    let mut delay = Duration::from_millis(200);
+    let mut last: Option<Timestamp> = None;
     loop {
-        let mut lines = state.driver.node_logs(container_id.clone(), from_start);
-        from_start = false;
+        let mut lines = state.driver.node_logs(container_id.clone(), last);
         loop {
             tokio::select! {
                 () = token.cancelled() => return,
                 next = lines.next() => match next {
                     Some(Ok(line)) => {
-                        stream.push(line);
-                        delay = Duration::from_millis(500);
+                        if let (Some(time), Some(seen)) = (line.time, last)
+                            && time <= seen
+                        {
+                            continue;
+                        }
+                        if line.time.is_some() {
+                            last = line.time;
+                        }
+                        stream.push(line.text);
+                        delay = Duration::from_millis(200);
                     }
                     Some(Err(error)) => {
                         tracing::debug!(container = %container_id, %error, "node log stream failed");
@@ -593,7 +596,6 @@ async fn follow_node(
                 },
             }
         }
-        // The stream ends when the container stops; follow it again once it runs.
         tokio::select! {
             () = token.cancelled() => return,
             () = tokio::time::sleep(delay) => {}
@@ -911,7 +913,7 @@ async fn recover_instances(state: &AppState) {
         let now = Timestamp::now_utc();
         lab_log(state, &lab.id);
         let slot = state.locks.slot(&lab.id);
-        start_followers(state, &slot, &lab.id, &nodes, true);
+        start_followers(state, &slot, &lab.id, &nodes);
         state.runtime.set_instance(
             &lab.id,
             InstanceOut {

@@ -69,6 +69,16 @@ test("deploy, watch logs, stop and start a node, destroy", async () => {
   current = await lab.rest("GET", `/labs/${labId}`);
   assert.equal(current.instance.nodes.find((n) => n.name === "leaf-1").state, "running");
   assert.deepEqual(await lab.command(labId, StartNode, { node: "leaf-1" }), { code: 5000, message: "node is already running" });
+  // What the container printed while it was down and starting is in its log, once.
+  await until(() => nodeLog.data.filter((l) => l.endsWith(" ready")).length >= 1, 10_000, "the restart lines");
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual([...nodeLog.backlog, ...nodeLog.data], [
+    `${leaf.containerName} booting`,
+    `${leaf.containerName} ready`,
+    `${leaf.containerName} received SIGTERM, shutting down`,
+    `${leaf.containerName} booting`,
+    `${leaf.containerName} ready`,
+  ]);
 
   // Destroy: the instance goes, the log namespaces close, and stay closed.
   assert.deepEqual(await lab.command(labId, Destroy), { payload: null });

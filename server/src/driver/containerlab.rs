@@ -16,7 +16,7 @@ use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
 use super::docker::DockerNodes;
-use super::{ContainerEvent, ContainerInfo, DriverError, LabDriver, Prerequisites};
+use super::{ContainerEvent, ContainerInfo, DriverError, LabDriver, LogLine, Prerequisites};
 use crate::logs::LogStream;
 
 /// How many stderr lines a failure message quotes.
@@ -375,9 +375,9 @@ impl LabDriver for ContainerlabDriver {
     fn node_logs(
         &self,
         container_id: String,
-        all: bool,
-    ) -> BoxStream<'static, Result<String, DriverError>> {
-        self.docker.logs(container_id, all)
+        since: Option<antimony_protocol::Timestamp>,
+    ) -> BoxStream<'static, Result<LogLine, DriverError>> {
+        self.docker.logs(container_id, since)
     }
 
     fn events(&self) -> BoxStream<'static, Result<ContainerEvent, DriverError>> {

@@ -11,7 +11,9 @@ use bollard::query_parameters::{
 };
 use futures_util::stream::{BoxStream, StreamExt};
 
-use super::{ContainerEvent, DriverError};
+use antimony_protocol::Timestamp;
+
+use super::{ContainerEvent, DriverError, LogLine};
 
 /// The container events that matter to labs.
 const EVENTS: [&str; 5] = ["create", "start", "stop", "die", "destroy"];
@@ -113,41 +115,63 @@ impl DockerNodes {
 
     /// A container's output as lines, following. Multiplexed streams (containers without a
     /// TTY) are demultiplexed; stdout and stderr are split into lines separately.
-    pub fn logs(&self, id: String, all: bool) -> BoxStream<'static, Result<String, DriverError>> {
+    pub fn logs(
+        &self,
+        id: String,
+        since: Option<Timestamp>,
+    ) -> BoxStream<'static, Result<LogLine, DriverError>> {
         let docker = match self.client() {
             Ok(docker) => docker.clone(),
             Err(e) => return futures_util::stream::once(async move { Err(e) }).boxed(),
         };
+        // Docker's `since` has whole seconds: lines of that second already seen are
+        // skipped by the caller, which compares the full timestamps.
+        let since = since.map_or(0, |t| i32::try_from(t.unix_timestamp()).unwrap_or(0));
         let options = LogsOptions {
             follow: true,
             stdout: true,
             stderr: true,
-            tail: if all { "all".into() } else { "0".into() },
+            timestamps: true,
+            since,
+            tail: "all".into(),
             ..LogsOptions::default()
         };
-        let mut splitter = LineSplitter::default();
-        docker
-            .logs(&id, Some(options))
-            .map(move |chunk| match chunk {
-                Ok(output) => {
-                    let (stream, bytes) = match output {
-                        LogOutput::StdErr { message } => (2, message),
-                        LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                            (1, message)
-                        }
-                        LogOutput::StdIn { message } => (0, message),
-                    };
-                    Ok(splitter.feed(stream, &bytes))
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<LogLine, DriverError>>(256);
+        tokio::spawn(async move {
+            let mut chunks = docker.logs(&id, Some(options));
+            let mut splitter = LineSplitter::default();
+            while let Some(chunk) = chunks.next().await {
+                let lines = match chunk {
+                    Ok(output) => {
+                        let (stream, bytes) = match output {
+                            LogOutput::StdErr { message } => (2, message),
+                            LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                                (1, message)
+                            }
+                            LogOutput::StdIn { message } => (0, message),
+                        };
+                        splitter.feed(stream, &bytes)
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(docker_error(e))).await;
+                        return;
+                    }
+                };
+                for line in lines {
+                    if tx.send(Ok(LogLine::parse(&line))).await.is_err() {
+                        return;
+                    }
                 }
-                Err(e) => Err(docker_error(e)),
-            })
-            .flat_map(|result| match result {
-                Ok(lines) => {
-                    futures_util::stream::iter(lines.into_iter().map(Ok).collect::<Vec<_>>())
-                }
-                Err(e) => futures_util::stream::iter(vec![Err(e)]),
-            })
-            .boxed()
+            }
+            // A last line without its newline still counts.
+            for line in splitter.finish() {
+                let _ = tx.send(Ok(LogLine::parse(&line))).await;
+            }
+        });
+        futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })
+        .boxed()
     }
 
     /// Container events, filtered to the actions labs care about.
@@ -199,6 +223,15 @@ struct LineSplitter {
 }
 
 impl LineSplitter {
+    /// The unfinished last line of each stream.
+    fn finish(&mut self) -> Vec<String> {
+        self.partial
+            .iter_mut()
+            .filter(|b| !b.is_empty())
+            .map(|b| String::from_utf8_lossy(&std::mem::take(b)).into_owned())
+            .collect()
+    }
+
     fn feed(&mut self, stream: usize, bytes: &[u8]) -> Vec<String> {
         let Some(buffer) = self.partial.get_mut(stream) else {
             return Vec::new();
@@ -228,6 +261,8 @@ mod tests {
         assert_eq!(splitter.feed(2, b"err\r\n"), ["err"]);
         assert_eq!(splitter.feed(1, b"o\nthree\n"), ["two", "three"]);
         assert!(splitter.feed(1, b"partial").is_empty());
+        assert_eq!(splitter.finish(), ["partial"]);
+        assert!(splitter.finish().is_empty());
         assert!(
             splitter.feed(7, b"x\n").is_empty(),
             "unknown streams are ignored"

@@ -81,6 +81,33 @@ pub struct ContainerInfo {
     pub ipv6: String,
 }
 
+/// One line of a container's output, with Docker's timestamp when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// When the container printed it.
+    pub time: Option<antimony_protocol::Timestamp>,
+    /// The line, without its timestamp.
+    pub text: String,
+}
+
+impl LogLine {
+    /// Splits Docker's `<RFC 3339 time> <text>`; a line without a time is kept whole.
+    pub fn parse(line: &str) -> Self {
+        match line.split_once(' ').and_then(|(stamp, text)| {
+            Some((antimony_protocol::Timestamp::parse(stamp).ok()?, text))
+        }) {
+            Some((time, text)) => LogLine {
+                time: Some(time),
+                text: text.to_owned(),
+            },
+            None => LogLine {
+                time: None,
+                text: line.to_owned(),
+            },
+        }
+    }
+}
+
 /// A container event from the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerEvent {
@@ -148,12 +175,13 @@ pub trait LabDriver: Send + Sync + std::fmt::Debug + 'static {
         container_id: String,
         timeout: Duration,
     ) -> BoxFuture<'_, Result<(), DriverError>>;
-    /// A container's log lines, following; `all` starts from the beginning, else from now.
+    /// A container's output lines, following: all of it, or from `since` on (whole seconds;
+    /// the caller skips lines it has seen by their time).
     fn node_logs(
         &self,
         container_id: String,
-        all: bool,
-    ) -> BoxStream<'static, Result<String, DriverError>>;
+        since: Option<antimony_protocol::Timestamp>,
+    ) -> BoxStream<'static, Result<LogLine, DriverError>>;
     /// Container events (create, start, stop, die, destroy) as they happen.
     fn events(&self) -> BoxStream<'static, Result<ContainerEvent, DriverError>>;
     /// Whether the tools are there and usable.
