@@ -11,5 +11,6 @@ pub mod keychain;
 pub mod logsync;
 pub mod profile;
 pub mod rest;
+pub mod session;
 
 pub use error::{Error, Result};

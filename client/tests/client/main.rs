@@ -9,3 +9,4 @@
 #![allow(unreachable_pub)]
 
 mod rest;
+mod session;
