@@ -71,7 +71,7 @@ impl DockerNodes {
     fn client(&self) -> Result<&Docker, DriverError> {
         self.docker.as_ref().map_err(|e| DriverError::Missing {
             tool: "Docker",
-            hint: format!("cannot use DOCKER_HOST: {e}"),
+            hint: format!("cannot connect to the Docker engine ({e}); install and start Docker, or set DOCKER_HOST"),
         })
     }
 
