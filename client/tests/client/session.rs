@@ -1,14 +1,13 @@
 //! The Socket.IO session against antimony-server with the fake containerlab and Docker:
 //! events, lab commands with typed errors, and exactly-once log lines across reconnects.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::Duration;
 
 use antimony_client::profile::ServerProfile;
 use antimony_client::rest::RestClient;
 use antimony_client::session::{ClientEvent, CommandError, ConnectionState, Session};
+use antimony_fakes::{FakeDocker, workspace_binary};
 use antimony_protocol::rest::CollectionIn;
 use antimony_protocol::{LabCommand, LabCommandData, LabUpdate, Namespace, Severity, Timestamp};
 use antimony_server::{AppState, Config};
@@ -17,29 +16,11 @@ use tokio::sync::mpsc::UnboundedReceiver;
 const TOPOLOGY: &str =
     "name: pair\ntopology:\n  nodes:\n    a:\n      kind: linux\n    b:\n      kind: linux\n";
 
-fn workspace_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().and_then(Path::parent).unwrap().join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first",
-        path.display()
-    );
-    path
-}
-
 struct Stack {
     state: AppState,
     origin: String,
-    docker: Child,
+    _docker: FakeDocker,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        let _ = self.docker.kill();
-        let _ = self.docker.wait();
-    }
 }
 
 async fn stack() -> Stack {
@@ -47,25 +28,10 @@ async fn stack() -> Stack {
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let socket = dir.path().join("docker.sock");
-    let docker = Command::new(workspace_binary("fake-docker"))
-        .args([
-            "--socket",
-            socket.to_str().unwrap(),
-            "--state",
-            data.join("fake-clab-state.json").to_str().unwrap(),
-        ])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if socket.exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let docker = FakeDocker::start(&socket, &data.join("fake-clab-state.json")).unwrap();
     let mut config = Config::with_data_dir(&data);
     config.containerlab_binary = workspace_binary("fake-containerlab");
-    config.docker_host = Some(format!("unix://{}", socket.display()));
+    config.docker_host = Some(docker.host.clone());
     config.auth.native_username = "admin".into();
     config.auth.native_password = "s3cret".into();
     let state = AppState::open(config).await.unwrap();
@@ -79,7 +45,7 @@ async fn stack() -> Stack {
     Stack {
         state,
         origin,
-        docker,
+        _docker: docker,
         _dir: dir,
     }
 }

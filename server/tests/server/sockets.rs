@@ -2,11 +2,10 @@
 //! containerlab and the fake Docker engine: connect errors, the lab cycle, namespace
 //! clean-up, and log delivery to slow subscribers.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::Duration;
 
+use antimony_fakes::{FakeDocker, workspace_binary};
 use antimony_protocol::{LabCommand, LabCommandData, Namespace, Timestamp};
 use antimony_server::auth::TokenKind;
 use antimony_server::{AppState, Config};
@@ -18,32 +17,17 @@ use tokio::sync::mpsc;
 
 use crate::harness::{OUTSIDER, TOPOLOGY};
 
-/// A binary of the workspace, next to this test's directory (`target/<profile>/`).
-fn workspace_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first",
-        path.display()
-    );
-    path
-}
-
 struct Stack {
     state: AppState,
     base: String,
     admin: String,
-    docker: Child,
+    _docker: FakeDocker,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        let _ = self.docker.kill();
-        let _ = self.docker.wait();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -55,22 +39,7 @@ async fn start() -> Stack {
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let socket = dir.path().join("docker.sock");
-    let docker = Command::new(workspace_binary("fake-docker"))
-        .args([
-            "--socket",
-            socket.to_str().unwrap(),
-            "--state",
-            data.join("fake-clab-state.json").to_str().unwrap(),
-        ])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if socket.exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let docker = FakeDocker::start(&socket, &data.join("fake-clab-state.json")).unwrap();
     std::fs::write(
         dir.path().join("kinds.conf.yml"),
         "nokia_srlinux:\n  canRestart: true\nlinux:\n  canRestart: true\n",
@@ -78,7 +47,7 @@ async fn start() -> Stack {
     .unwrap();
     let mut config = Config::with_data_dir(&data);
     config.containerlab_binary = workspace_binary("fake-containerlab");
-    config.docker_host = Some(format!("unix://{}", socket.display()));
+    config.docker_host = Some(docker.host.clone());
     config.kinds_config = dir.path().join("kinds.conf.yml");
     config.lab_log_backlog = 1000;
     let state = AppState::open(config).await.unwrap();
@@ -113,7 +82,7 @@ async fn start() -> Stack {
         state,
         base,
         admin,
-        docker,
+        _docker: docker,
         shutdown: Some(tx),
         _dir: dir,
     }
