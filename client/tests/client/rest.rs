@@ -19,7 +19,16 @@ pub struct Server {
 
 pub async fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::with_data_dir(dir.path());
+    let (state, origin) = serve(Config::with_data_dir(dir.path())).await;
+    Server {
+        state,
+        origin,
+        _dir: dir,
+    }
+}
+
+/// Starts antimony-server with `config` (native login admin/s3cret) on a free port.
+pub async fn serve(mut config: Config) -> (AppState, String) {
     config.auth.native_username = "admin".into();
     config.auth.native_password = "s3cret".into();
     let state = AppState::open(config).await.unwrap();
@@ -30,11 +39,7 @@ pub async fn server() -> Server {
         listener,
         std::future::pending(),
     ));
-    Server {
-        state,
-        origin,
-        _dir: dir,
-    }
+    (state, origin)
 }
 
 async fn logged_in(server: &Server) -> RestClient {

@@ -32,16 +32,7 @@ async fn stack() -> Stack {
     let mut config = Config::with_data_dir(&data);
     config.containerlab_binary = workspace_binary("fake-containerlab");
     config.docker_host = Some(docker.host.clone());
-    config.auth.native_username = "admin".into();
-    config.auth.native_password = "s3cret".into();
-    let state = AppState::open(config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(antimony_server::serve(
-        state.clone(),
-        listener,
-        std::future::pending(),
-    ));
+    let (state, origin) = crate::rest::serve(config).await;
     Stack {
         state,
         origin,

@@ -87,21 +87,37 @@ impl ContainerlabDriver {
                 // Read to the end whatever the bytes are: a closed pipe would kill containerlab.
                 let mut reader = BufReader::new(stderr);
                 let mut buffer = Vec::new();
-                loop {
-                    buffer.clear();
-                    match reader.read_until(b'\n', &mut buffer).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {}
+                let mut batch: Vec<String> = Vec::new();
+                let mut open = true;
+                while open {
+                    // Take every complete line already buffered, then hand them to the log
+                    // at once: one lock and one wake-up of the subscribers per batch.
+                    loop {
+                        buffer.clear();
+                        match reader.read_until(b'\n', &mut buffer).await {
+                            Ok(0) | Err(_) => {
+                                open = false;
+                                break;
+                            }
+                            Ok(_) => {}
+                        }
+                        let text = String::from_utf8_lossy(&buffer);
+                        batch.push(text.trim_end_matches(['\n', '\r']).to_owned());
+                        if !reader.buffer().contains(&b'\n') {
+                            break;
+                        }
                     }
-                    let text = String::from_utf8_lossy(&buffer);
-                    let line = text.trim_end_matches(['\n', '\r']).to_owned();
+                    for line in batch.iter().rev().take(ERROR_TAIL).rev() {
+                        if tail.len() == ERROR_TAIL {
+                            tail.pop_front();
+                        }
+                        tail.push_back(line.clone());
+                    }
                     if let Some(log) = log {
-                        log.push(line.clone());
+                        log.push_lines(batch.drain(..));
+                    } else {
+                        batch.clear();
                     }
-                    if tail.len() == ERROR_TAIL {
-                        tail.pop_front();
-                    }
-                    tail.push_back(line);
                 }
             }
             tail
