@@ -29,6 +29,14 @@ pub enum Error {
         /// The transport error.
         reason: String,
     },
+    /// The server's TLS certificate is not trusted (or is not the pinned one).
+    #[error("the certificate of {server} is not trusted: {reason}")]
+    Certificate {
+        /// The server's origin.
+        server: String,
+        /// Why.
+        reason: String,
+    },
     /// The server answered something this client does not understand.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),

@@ -12,6 +12,7 @@ pub const SERVICE: &str = "antimony-desktop";
 /// What an entry holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Secret {
+    AccessToken,
     AuthToken,
     Password,
 }
@@ -19,6 +20,7 @@ enum Secret {
 impl Secret {
     fn suffix(self) -> &'static str {
         match self {
+            Secret::AccessToken => "access-token",
             Secret::AuthToken => "auth-token",
             Secret::Password => "password",
         }
@@ -85,6 +87,36 @@ impl Keychain {
         }
     }
 
+    /// The stored access token of a server (short-lived; saves a refresh per start).
+    pub fn access_token(&self, profile: &ServerProfile) -> Result<Option<String>> {
+        self.get(profile, Secret::AccessToken)
+    }
+
+    /// Stores a server's access token.
+    pub fn set_access_token(&self, profile: &ServerProfile, token: &str) -> Result<()> {
+        self.set(profile, Secret::AccessToken, token)
+    }
+
+    /// The stored tokens of a server.
+    pub fn tokens(&self, profile: &ServerProfile) -> Result<crate::rest::Tokens> {
+        Ok(crate::rest::Tokens {
+            access: self.access_token(profile)?,
+            auth: self.auth_token(profile)?,
+        })
+    }
+
+    /// Stores the tokens of a server (absent ones are removed).
+    pub fn set_tokens(&self, profile: &ServerProfile, tokens: &crate::rest::Tokens) -> Result<()> {
+        match &tokens.access {
+            Some(token) => self.set(profile, Secret::AccessToken, token)?,
+            None => self.delete(profile, Secret::AccessToken)?,
+        }
+        match &tokens.auth {
+            Some(token) => self.set(profile, Secret::AuthToken, token),
+            None => self.delete(profile, Secret::AuthToken),
+        }
+    }
+
     /// The stored auth token of a server.
     pub fn auth_token(&self, profile: &ServerProfile) -> Result<Option<String>> {
         self.get(profile, Secret::AuthToken)
@@ -107,6 +139,7 @@ impl Keychain {
 
     /// Logout: removes every entry of a server.
     pub fn forget(&self, profile: &ServerProfile) -> Result<()> {
+        self.delete(profile, Secret::AccessToken)?;
         self.delete(profile, Secret::AuthToken)?;
         self.delete(profile, Secret::Password)
     }

@@ -12,5 +12,6 @@ pub mod logsync;
 pub mod profile;
 pub mod rest;
 pub mod session;
+pub mod tls;
 
 pub use error::{Error, Result};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::tls::Trust;
 use crate::{Error, Result};
 
 /// One Antimony server.
@@ -19,6 +20,12 @@ pub struct ServerProfile {
     /// reached directly, without Traefik).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rest_base: Option<String>,
+    /// The user name last logged in with (not a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// How its TLS certificate is trusted (`https` origins).
+    #[serde(default, skip_serializing_if = "Trust::is_system")]
+    pub tls: Trust,
 }
 
 impl ServerProfile {
@@ -45,6 +52,8 @@ impl ServerProfile {
             name,
             origin: origin.to_owned(),
             rest_base: None,
+            user: None,
+            tls: Trust::System,
         })
     }
 
@@ -52,6 +61,17 @@ impl ServerProfile {
     pub fn with_rest_base(mut self, base: &str) -> Self {
         self.rest_base = Some(base.trim_end_matches('/').to_owned());
         self
+    }
+
+    /// The same profile with another TLS trust.
+    pub fn with_trust(mut self, tls: Trust) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// True for `https` origins.
+    pub fn uses_tls(&self) -> bool {
+        self.origin.starts_with("https://")
     }
 
     /// The REST base URL.
@@ -155,6 +175,11 @@ impl Profiles {
     /// A profile by name.
     pub fn get(&self, name: &str) -> Option<&ServerProfile> {
         self.servers.iter().find(|p| p.name == name)
+    }
+
+    /// A profile by name, to change it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut ServerProfile> {
+        self.servers.iter_mut().find(|p| p.name == name)
     }
 
     /// The current profile.

@@ -52,12 +52,27 @@ pub struct LabPage {
     pub total: Option<u64>,
 }
 
+/// Called with the new tokens whenever they change (to keep them in the keychain).
+type TokenListener = Box<dyn Fn(&Tokens) + Send + Sync>;
+
 /// REST calls to one server.
-#[derive(Debug)]
 pub struct RestClient {
     profile: ServerProfile,
     http: reqwest::Client,
     tokens: Mutex<Tokens>,
+    /// Credentials to log in again with when a refresh is refused (e.g. after the server
+    /// restarted, which kills every token).
+    credentials: Mutex<Option<NativeCredentials>>,
+    listener: Mutex<Option<TokenListener>>,
+}
+
+impl std::fmt::Debug for RestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestClient")
+            .field("server", &self.profile.origin)
+            .field("tokens", &*self.lock())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The `name=value` of a `Set-Cookie` header, if it sets `name`.
@@ -70,16 +85,24 @@ fn cookie_value(header: &str, name: &str) -> Option<String> {
 impl RestClient {
     /// A client for a profile.
     pub fn new(profile: ServerProfile) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("antimony-desktop/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(60))
+            .timeout(std::time::Duration::from_secs(60));
+        if profile.uses_tls() {
+            builder = builder
+                .use_preconfigured_tls(profile.tls.connector()?)
+                .tls_info(profile.tls.pinned_fingerprint().is_some());
+        }
+        let http = builder
             .build()
             .map_err(|e| Error::Protocol(format!("HTTP client: {e}")))?;
         Ok(RestClient {
             profile,
             http,
             tokens: Mutex::new(Tokens::default()),
+            credentials: Mutex::new(None),
+            listener: Mutex::new(None),
         })
     }
 
@@ -104,6 +127,57 @@ impl RestClient {
         *self.lock() = tokens;
     }
 
+    /// Keeps credentials to log in again with when the auth token is refused; without them
+    /// the caller gets [`Error::NotLoggedIn`] and must ask the user.
+    pub fn remember_credentials(&self, username: &str, password: &str) {
+        *self
+            .credentials
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(NativeCredentials {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        });
+    }
+
+    /// Calls `listener` with the tokens after every login and refresh.
+    pub fn on_tokens_changed(&self, listener: impl Fn(&Tokens) + Send + Sync + 'static) {
+        *self
+            .listener
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(listener));
+    }
+
+    fn tokens_changed(&self) {
+        let tokens = self.tokens();
+        if let Some(listener) = self
+            .listener
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            listener(&tokens);
+        }
+    }
+
+    /// Logs in again with remembered credentials, if there are any.
+    async fn login_again(&self, why: &str) -> Result<String> {
+        let credentials = self
+            .credentials
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let Some(credentials) = credentials else {
+            return Err(self.not_logged_in(why));
+        };
+        tracing::info!("{why}; logging in again");
+        self.login_native(&credentials.username, &credentials.password)
+            .await?;
+        self.lock()
+            .access
+            .clone()
+            .ok_or_else(|| self.not_logged_in(why))
+    }
+
     /// Who the access token says the user is (decoded without the secret).
     pub fn identity(&self) -> Option<AccessClaims> {
         self.lock()
@@ -113,9 +187,41 @@ impl RestClient {
     }
 
     fn unreachable(&self, error: &reqwest::Error) -> Error {
+        if crate::tls::is_certificate_error(error) {
+            return Error::Certificate {
+                server: self.profile.origin.clone(),
+                reason:
+                    "it is not signed by a trusted authority (a self-signed certificate must be \
+                         pinned after checking its fingerprint)"
+                        .into(),
+            };
+        }
         Error::Unreachable {
             server: self.profile.origin.clone(),
             reason: error.to_string(),
+        }
+    }
+
+    /// With a pinned certificate: checks the one this response came over.
+    fn check_pin(&self, response: &reqwest::Response) -> Result<()> {
+        let Some(pinned) = self.profile.tls.pinned_fingerprint() else {
+            return Ok(());
+        };
+        let presented = response
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(reqwest::tls::TlsInfo::peer_certificate)
+            .map(crate::tls::fingerprint_of);
+        if presented.as_deref() == Some(pinned) {
+            Ok(())
+        } else {
+            Err(Error::Certificate {
+                server: self.profile.origin.clone(),
+                reason: format!(
+                    "it changed: the server presented {}, the pinned one is {pinned}",
+                    presented.as_deref().unwrap_or("none")
+                ),
+            })
         }
     }
 
@@ -146,6 +252,7 @@ impl RestClient {
             .send()
             .await
             .map_err(|e| self.unreachable(&e))?;
+        self.check_pin(&response)?;
         let status = response.status();
         if !status.is_success() {
             return Err(self.api_error(response).await);
@@ -170,17 +277,17 @@ impl RestClient {
             ));
         }
         self.set_tokens(tokens);
+        self.tokens_changed();
         self.identity()
             .ok_or_else(|| Error::Protocol("the access token carries no identity".into()))
     }
 
     /// Gets a new access token with the auth token (`GET /users/login/refresh`).
     pub async fn refresh(&self) -> Result<String> {
-        let auth = self
-            .lock()
-            .auth
-            .clone()
-            .ok_or_else(|| self.not_logged_in("no auth token"))?;
+        let auth = self.lock().auth.clone();
+        let Some(auth) = auth else {
+            return self.login_again("no auth token").await;
+        };
         let response = self
             .http
             .get(self.profile.rest_url("/users/login/refresh"))
@@ -188,16 +295,20 @@ impl RestClient {
             .send()
             .await
             .map_err(|e| self.unreachable(&e))?;
+        self.check_pin(&response)?;
         if !response.status().is_success() {
             let error = self.api_error(response).await;
-            tracing::info!(%error, "refresh refused; a new login is needed");
-            return Err(self.not_logged_in("the server refused to renew the login"));
+            tracing::info!(%error, "refresh refused");
+            return self
+                .login_again("the server refused to renew the login")
+                .await;
         }
         let envelope: Envelope<String> = response
             .json()
             .await
             .map_err(|e| Error::Protocol(format!("refresh answer: {e}")))?;
         self.lock().access = Some(envelope.payload.clone());
+        self.tokens_changed();
         Ok(envelope.payload)
     }
 
@@ -210,6 +321,21 @@ impl RestClient {
             (Some(token), Some(claims)) if !claims.is_expired_at(now + 30) => Ok(token),
             _ => self.refresh().await,
         }
+    }
+
+    /// `POST /users/logout` (servers keep no sessions: it only expires the cookies), and
+    /// forgets the tokens here.
+    pub async fn logout(&self) -> Result<()> {
+        let response = self
+            .http
+            .post(self.profile.rest_url("/users/logout"))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e));
+        self.set_tokens(Tokens::default());
+        let response = response?;
+        self.check_pin(&response)?;
+        Ok(())
     }
 
     async fn api_error(&self, response: reqwest::Response) -> Error {
@@ -272,6 +398,7 @@ impl RestClient {
                 request = request.header(CONTENT_TYPE, "application/json").json(body);
             }
             let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+            self.check_pin(&response)?;
             let status = response.status();
             if status.as_u16() == ErrorCode::InvalidToken.code() as u16 && auth && !refreshed {
                 refreshed = true;
