@@ -50,6 +50,13 @@ pub enum ClientEvent {
     Status(StatusMessage),
     /// A lab (or every lab, with `lab_id: None`) changed: refetch it.
     LabUpdate(LabUpdate),
+    /// A lab command finished (whoever is waiting for it also gets the result).
+    CommandResult {
+        /// The command.
+        command: LabCommandData,
+        /// Its ack's payload, or why it failed.
+        result: Result<Value, CommandError>,
+    },
     /// New lines of a log stream, each delivered once.
     LogLines {
         /// The log namespace.
@@ -72,7 +79,13 @@ pub enum ConnectionState {
     Refused(String),
     /// The connection had trouble (transport error); retrying.
     Trouble(String),
+    /// The login is gone and could not be renewed: the user must log in again. The
+    /// connection stopped.
+    LoginNeeded(String),
 }
+
+/// Where a session's events go.
+pub type EventSink = Arc<dyn Fn(ClientEvent) + Send + Sync>;
 
 /// Why a lab command failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -125,7 +138,7 @@ impl Drop for Connection {
 /// The Socket.IO session with one server: the global namespaces, and log subscriptions.
 pub struct Session {
     rest: Arc<RestClient>,
-    events: mpsc::UnboundedSender<ClientEvent>,
+    events: EventSink,
     commands: Connection,
     status: Connection,
     updates: Connection,
@@ -145,18 +158,36 @@ impl Session {
     /// on the returned receiver.
     pub fn open(rest: Arc<RestClient>) -> (Session, mpsc::UnboundedReceiver<ClientEvent>) {
         let (events, receiver) = mpsc::unbounded_channel();
+        let sink: EventSink = Arc::new(move |event| {
+            let _ = events.send(event);
+        });
+        (Session::open_with(rest, sink), receiver)
+    }
+
+    /// Opens the global namespaces, handing every event to `events` (several sessions can
+    /// share one sink that tags each event with its server).
+    pub fn open_with(rest: Arc<RestClient>, events: EventSink) -> Session {
         let open = |path: &str, kind| {
-            spawn_connection(Arc::clone(&rest), path.to_owned(), kind, events.clone())
+            spawn_connection(
+                Arc::clone(&rest),
+                path.to_owned(),
+                kind,
+                Arc::clone(&events),
+            )
         };
-        let session = Session {
+        Session {
             status: open(namespace::STATUS_MESSAGES, Kind::Status),
             updates: open(namespace::LAB_UPDATES, Kind::Updates),
             commands: open(namespace::LAB_COMMANDS, Kind::Commands),
             logs: Mutex::new(HashMap::new()),
             rest,
             events,
-        };
-        (session, receiver)
+        }
+    }
+
+    /// The REST client this session logs in with.
+    pub fn rest(&self) -> &Arc<RestClient> {
+        &self.rest
     }
 
     /// Waits until the global namespaces are connected (events sent before that are not
@@ -189,7 +220,7 @@ impl Session {
             Arc::clone(&self.rest),
             path.clone(),
             Kind::Logs,
-            self.events.clone(),
+            Arc::clone(&self.events),
         );
         logs.insert(path, (1, connection));
     }
@@ -210,7 +241,17 @@ impl Session {
     }
 
     /// Sends a lab command (as the JSON string real servers require) and waits for its ack.
+    /// The result is also an event ([`ClientEvent::CommandResult`]).
     pub async fn command(&self, command: &LabCommandData) -> Result<Value, CommandError> {
+        let result = self.send_command(command).await;
+        (self.events)(ClientEvent::CommandResult {
+            command: command.clone(),
+            result: result.clone(),
+        });
+        result
+    }
+
+    async fn send_command(&self, command: &LabCommandData) -> Result<Value, CommandError> {
         let mut connected = self.commands.connected.clone();
         if tokio::time::timeout(Duration::from_secs(10), connected.wait_for(|c| *c))
             .await
@@ -290,7 +331,7 @@ fn spawn_connection(
     rest: Arc<RestClient>,
     path: String,
     kind: Kind,
-    events: mpsc::UnboundedSender<ClientEvent>,
+    events: EventSink,
 ) -> Connection {
     let client = Arc::new(tokio::sync::Mutex::new(None));
     let (connected_tx, connected) = watch::channel(false);
@@ -327,7 +368,7 @@ async fn run_connection(
     rest: Arc<RestClient>,
     path: String,
     kind: Kind,
-    events: mpsc::UnboundedSender<ClientEvent>,
+    events: EventSink,
     slot: Arc<tokio::sync::Mutex<Option<Client>>>,
     connected: watch::Sender<bool>,
     mut stop: oneshot::Receiver<()>,
@@ -336,16 +377,25 @@ async fn run_connection(
     let mut attempt = 0_u32;
     loop {
         let report = |state| {
-            let _ = events.send(ClientEvent::Connection {
+            events(ClientEvent::Connection {
                 namespace: path.clone(),
                 state,
             });
         };
         let token = match rest.access_token().await {
             Ok(token) => token,
-            Err(error) => {
-                report(ConnectionState::Refused(error.to_string()));
+            Err(error @ crate::Error::NotLoggedIn { .. }) => {
+                report(ConnectionState::LoginNeeded(error.to_string()));
                 return;
+            }
+            Err(error) => {
+                // The server is unreachable (or its certificate changed): try again later.
+                report(ConnectionState::Trouble(error.to_string()));
+                attempt += 1;
+                tokio::select! {
+                    _ = &mut stop => return,
+                    () = tokio::time::sleep(backoff(attempt)) => continue,
+                }
             }
         };
         let (signals_tx, mut signals) = mpsc::unbounded_channel();
@@ -385,10 +435,18 @@ async fn run_connection(
                         match ConnectError::from_message(&message) {
                             Some(ConnectError::InvalidToken) => {
                                 // A reconnect rejected for its token never retries: rebuild.
-                                if rest.refresh().await.is_err() {
-                                    return;
+                                match rest.refresh().await {
+                                    Ok(_) => break Duration::ZERO,
+                                    Err(error @ crate::Error::NotLoggedIn { .. }) => {
+                                        report(ConnectionState::LoginNeeded(error.to_string()));
+                                        let _ = client.disconnect().await;
+                                        return;
+                                    }
+                                    Err(_) => {
+                                        attempt += 1;
+                                        break backoff(attempt);
+                                    }
                                 }
-                                break Duration::ZERO;
                             }
                             Some(ConnectError::InvalidNamespace) => break Duration::from_secs(2),
                             _ => {
@@ -443,7 +501,12 @@ async fn build_client(
     let (on_connect, on_error, on_close, on_any) =
         (signals.clone(), signals.clone(), signals.clone(), signals);
     let refresher = Arc::clone(rest);
-    ClientBuilder::new(rest.profile().origin.clone())
+    let mut builder = ClientBuilder::new(rest.profile().origin.clone());
+    if rest.profile().uses_tls() {
+        // The same trust as REST: system roots, a CA file or the pinned certificate.
+        builder = builder.tls_config(rest.profile().tls.connector().map_err(|e| e.to_string())?);
+    }
+    builder
         .namespace(path)
         .transport_type(TransportType::Websocket)
         .auth(serde_json::json!({ "token": token }))
@@ -500,7 +563,7 @@ fn deliver(
     name: &str,
     mut args: Vec<Value>,
     cursor: &mut LogCursor,
-    events: &mpsc::UnboundedSender<ClientEvent>,
+    events: &EventSink,
 ) {
     let first = if args.is_empty() {
         Value::Null
@@ -536,6 +599,6 @@ fn deliver(
         _ => None,
     };
     if let Some(event) = event {
-        let _ = events.send(event);
+        events(event);
     }
 }
