@@ -1,0 +1,149 @@
+//! `antimony`: the Antimony client engine from a terminal — servers and logins, labs, lab
+//! commands, log streams and live status.
+//!
+//! Exit codes: 0 success, 1 a local problem (profiles, keychain, files), 2 bad usage,
+//! 3 a login is needed or was refused, 4 the server refused the request (its code and
+//! message are printed), 5 the server cannot be reached or its certificate is not trusted.
+
+// A command line prints: that is its job.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod context;
+mod labs;
+mod output;
+mod servers;
+mod streams;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Failure;
+
+/// Antimony from the command line: containerlab labs on Antimony servers.
+#[derive(Debug, Parser)]
+#[command(name = "antimony", version, about, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// The server: a profile name, or an origin URL (default: the current profile).
+    #[arg(long, short = 's', global = true, env = "ANTIMONY_SERVER")]
+    server: Option<String>,
+    /// The REST base, when --server is a URL whose REST is not at <origin>/api.
+    #[arg(long, global = true, env = "ANTIMONY_API", value_name = "URL")]
+    api: Option<String>,
+    /// The user to log in as.
+    #[arg(long, short = 'u', global = true, env = "ANTIMONY_USER")]
+    user: Option<String>,
+    /// The password. With it (and --user), commands log in by themselves and use no
+    /// keychain. Prefer the environment variable to the flag.
+    #[arg(long, global = true, env = "ANTIMONY_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Machine-readable output: JSON (one object per line for streams).
+    #[arg(long, global = true)]
+    json: bool,
+    /// The profiles file (default: servers.toml in the user's config directory).
+    #[arg(
+        long,
+        global = true,
+        env = "ANTIMONY_CONFIG",
+        value_name = "FILE",
+        hide = true
+    )]
+    config: Option<PathBuf>,
+    /// The keychain service name (tests use their own).
+    #[arg(
+        long,
+        global = true,
+        env = "ANTIMONY_KEYCHAIN_SERVICE",
+        hide = true,
+        default_value = antimony_client::keychain::SERVICE
+    )]
+    keychain_service: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add, list, remove and choose servers.
+    #[command(subcommand)]
+    Server(servers::ServerCommand),
+    /// Log in to a server and keep the login in the OS keychain.
+    Login(servers::LoginArgs),
+    /// Log out: forget the server's tokens and password.
+    Logout,
+    /// List labs.
+    Labs(labs::LabsArgs),
+    /// Show one lab and its nodes.
+    Lab(labs::LabArg),
+    /// Deploy a lab (or redeploy it), showing its log until containerlab finishes.
+    Deploy(labs::DeployArgs),
+    /// Destroy a lab's instance.
+    Destroy(labs::DeployArgs),
+    /// Start, stop or restart a node.
+    #[command(subcommand)]
+    Node(labs::NodeCommand),
+    /// Print a lab's log, or one node's.
+    Logs(streams::LogsArgs),
+    /// Show status messages and lab updates as they happen.
+    Watch,
+    /// Create a topology and a lab from a containerlab file.
+    Import(labs::ImportArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ANTIMONY_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let json = cli.global.json;
+    let result = runtime.block_on(run(cli));
+    // Socket.IO tasks may still be winding down: do not wait for them.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            failure.print(json);
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let global = cli.global;
+    match cli.command {
+        Command::Server(command) => servers::run(&global, command).await,
+        Command::Login(args) => servers::login(&global, args).await,
+        Command::Logout => servers::logout(&global).await,
+        Command::Labs(args) => labs::list(&global, args).await,
+        Command::Lab(arg) => labs::show(&global, arg).await,
+        Command::Deploy(args) => labs::deploy(&global, args, true).await,
+        Command::Destroy(args) => labs::deploy(&global, args, false).await,
+        Command::Node(command) => labs::node(&global, command).await,
+        Command::Logs(args) => streams::logs(&global, args).await,
+        Command::Watch => streams::watch(&global).await,
+        Command::Import(args) => labs::import(&global, args).await,
+    }
+}
