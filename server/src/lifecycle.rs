@@ -550,6 +550,9 @@ fn start_followers(state: &AppState, slot: &LabSlot, lab_id: &str, nodes: &[Inst
             &Namespace::node_logs(lab_id, &node.container_id).path(),
             state.config.node_log_backlog,
         );
+        if stream.is_empty() {
+            stream.mark_catching_up();
+        }
         tokio::spawn(follow_node(
             state.clone(),
             token.clone(),
@@ -559,9 +562,10 @@ fn start_followers(state: &AppState, slot: &LabSlot, lab_id: &str, nodes: &[Inst
     }
 }
 
-/// Follows one container's output into its node log. When the stream ends (the container
-/// stopped), it follows again from the last line's time, skipping lines already seen, so
-/// nothing printed in between is lost or repeated.
+/// Follows one container's output into its node log. It first reads the output so far
+/// (then the stream counts as caught up, so subscribers get a whole backlog), then follows.
+/// When the stream ends (the container stopped), it follows again from the last line's
+/// time, skipping lines already seen, so nothing printed in between is lost or repeated.
 async fn follow_node(
     state: AppState,
     token: CancellationToken,
@@ -570,8 +574,12 @@ async fn follow_node(
 ) {
     let mut delay = Duration::from_millis(200);
     let mut last: Option<Timestamp> = None;
+    let mut caught_up = false;
     loop {
-        let mut lines = state.driver.node_logs(container_id.clone(), last);
+        let mut lines = state
+            .driver
+            .node_logs(container_id.clone(), last, caught_up);
+        let mut failed = false;
         loop {
             tokio::select! {
                 () = token.cancelled() => return,
@@ -590,11 +598,18 @@ async fn follow_node(
                     }
                     Some(Err(error)) => {
                         tracing::debug!(container = %container_id, %error, "node log stream failed");
+                        failed = true;
                         break;
                     }
                     None => break,
                 },
             }
+        }
+        if !caught_up && !failed {
+            // The history is in: follow from here on, right away.
+            caught_up = true;
+            stream.mark_caught_up();
+            continue;
         }
         tokio::select! {
             () = token.cancelled() => return,

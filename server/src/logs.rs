@@ -20,6 +20,9 @@ pub struct LogStream {
     backlog: Mutex<Backlog>,
     /// The sequence number the next line will get; changes wake subscribers.
     next: watch::Sender<u64>,
+    /// False while the writer is still reading history (a node log being re-read from Docker
+    /// after a server restart): a backlog sent now would be a partial one.
+    caught_up: watch::Sender<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -45,7 +48,27 @@ impl LogStream {
             capacity: capacity.max(1),
             backlog: Mutex::new(Backlog::default()),
             next: watch::channel(0).0,
+            caught_up: watch::channel(true).0,
         }
+    }
+
+    /// Marks the stream as still reading its history (see [`LogStream::caught_up`]).
+    pub fn mark_catching_up(&self) {
+        self.caught_up.send_replace(false);
+    }
+
+    /// Marks the stream's history as read.
+    pub fn mark_caught_up(&self) {
+        self.caught_up.send_replace(true);
+    }
+
+    /// Waits (at most `within`) until the history is read, so a new subscriber's backlog is
+    /// complete; false if it was not in time.
+    pub async fn caught_up(&self, within: std::time::Duration) -> bool {
+        let mut caught_up = self.caught_up.subscribe();
+        tokio::time::timeout(within, caught_up.wait_for(|c| *c))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     fn lock(&self) -> MutexGuard<'_, Backlog> {

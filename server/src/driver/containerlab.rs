@@ -392,8 +392,9 @@ impl LabDriver for ContainerlabDriver {
         &self,
         container_id: String,
         since: Option<antimony_protocol::Timestamp>,
+        follow: bool,
     ) -> BoxStream<'static, Result<LogLine, DriverError>> {
-        self.docker.logs(container_id, since)
+        self.docker.logs(container_id, since, follow)
     }
 
     fn events(&self) -> BoxStream<'static, Result<ContainerEvent, DriverError>> {

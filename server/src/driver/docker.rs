@@ -113,12 +113,14 @@ impl DockerNodes {
         Ok(version.version.unwrap_or_else(|| "unknown".into()))
     }
 
-    /// A container's output as lines, following. Multiplexed streams (containers without a
-    /// TTY) are demultiplexed; stdout and stderr are split into lines separately.
+    /// A container's output as lines, following with `follow`. Multiplexed streams
+    /// (containers without a TTY) are demultiplexed; stdout and stderr are split into lines
+    /// separately.
     pub fn logs(
         &self,
         id: String,
         since: Option<Timestamp>,
+        follow: bool,
     ) -> BoxStream<'static, Result<LogLine, DriverError>> {
         let docker = match self.client() {
             Ok(docker) => docker.clone(),
@@ -128,7 +130,7 @@ impl DockerNodes {
         // skipped by the caller, which compares the full timestamps.
         let since = since.map_or(0, |t| i32::try_from(t.unix_timestamp()).unwrap_or(0));
         let options = LogsOptions {
-            follow: true,
+            follow,
             stdout: true,
             stderr: true,
             timestamps: true,

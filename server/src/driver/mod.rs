@@ -175,12 +175,14 @@ pub trait LabDriver: Send + Sync + std::fmt::Debug + 'static {
         container_id: String,
         timeout: Duration,
     ) -> BoxFuture<'_, Result<(), DriverError>>;
-    /// A container's output lines, following: all of it, or from `since` on (whole seconds;
-    /// the caller skips lines it has seen by their time).
+    /// A container's output lines: all of it, or from `since` on (whole seconds; the caller
+    /// skips lines it has seen by their time). With `follow` the stream goes on with new
+    /// output; without, it ends after the output so far.
     fn node_logs(
         &self,
         container_id: String,
         since: Option<antimony_protocol::Timestamp>,
+        follow: bool,
     ) -> BoxStream<'static, Result<LogLine, DriverError>>;
     /// Container events (create, start, stop, die, destroy) as they happen.
     fn events(&self) -> BoxStream<'static, Result<ContainerEvent, DriverError>>;

@@ -22,6 +22,8 @@ use crate::store::User;
 
 /// Lines read from the backlog at a time.
 const BATCH: usize = 256;
+/// How long a new subscriber waits for a node log's history to be read.
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(15);
 /// How long a subscriber may stay unable to take a line before it is disconnected.
 const STALL_LIMIT: Duration = Duration::from_secs(30);
 
@@ -79,7 +81,14 @@ async fn access(s: &SocketRef, state: &AppState) -> Result<Arc<LogStream>, Refus
             return Err(invalid());
         }
     }
-    state.logs.get(s.ns()).ok_or_else(invalid)
+    let stream = state.logs.get(s.ns()).ok_or_else(invalid)?;
+    // A node log being re-read after a restart: connect once its history is in, so the
+    // backlog is whole (clients reconcile reconnects against it; a partial backlog would look
+    // like a log that started over).
+    if !stream.caught_up(CATCH_UP_LIMIT).await {
+        tracing::warn!(namespace = %s.ns(), "serving a node log whose history is still being read");
+    }
+    Ok(stream)
 }
 
 /// Connect handler: starts streaming to the subscriber.
