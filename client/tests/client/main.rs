@@ -8,5 +8,6 @@
 )]
 #![allow(unreachable_pub)]
 
+mod chaos;
 mod rest;
 mod session;
