@@ -9,5 +9,6 @@
 #![allow(unreachable_pub)]
 
 mod chaos;
+mod reference;
 mod rest;
 mod session;

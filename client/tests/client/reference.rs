@@ -1,0 +1,328 @@
+//! The client against the reference server (tests/fixtures/reference-server): npm `socket.io`
+//! and Node's http module reproducing the Go server's wire quirks — cookie-only REST, 498,
+//! JSON-string commands, `{payload}` wrapping, raw log strings, `containnerName`,
+//! `Invalid namespace` before the first deploy, and tokens that die with a restart.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use antimony_client::Error;
+use antimony_client::profile::ServerProfile;
+use antimony_client::rest::RestClient;
+use antimony_client::session::{ClientEvent, ConnectionState, Session};
+use antimony_protocol::rest::{InstanceState, LabsQuery};
+use antimony_protocol::{LabCommand, LabCommandData, Namespace, Severity, Timestamp};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const TOPOLOGY: &str = "name: go-pair\ntopology:\n  nodes:\n    alpha:\n      kind: linux\n    beta:\n      kind: linux\n";
+
+/// The reference server as a child process.
+pub struct Reference {
+    child: Child,
+    pub port: u16,
+    state: PathBuf,
+}
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/reference-server")
+}
+
+impl Reference {
+    /// Starts it (on `port`, or a free one) with its labs kept in `state`.
+    pub fn start(state: &Path, port: u16) -> Reference {
+        let dir = fixture_dir();
+        assert!(
+            dir.join("node_modules/socket.io").exists(),
+            "the reference server's npm packages are missing: run `npm ci` in {} (scripts/test does)",
+            dir.display()
+        );
+        let mut child = Command::new("node")
+            .arg(dir.join("server.mjs"))
+            .args(["--port", &port.to_string(), "--deploy-ms", "200", "--state"])
+            .arg(state)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: serde_json::Value = serde_json::from_str(&line).expect("{\"port\":N}");
+        Reference {
+            child,
+            port: u16::try_from(port["port"].as_u64().unwrap()).unwrap(),
+            state: state.to_owned(),
+        }
+    }
+
+    /// Kills it and starts it again on the same port: every token dies.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        *self = Reference::start(&self.state.clone(), self.port);
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A profile for it: REST at the root, as the Go server serves it.
+    pub fn profile(&self) -> ServerProfile {
+        ServerProfile::new("go", &self.origin())
+            .unwrap()
+            .with_rest_base(&self.origin())
+    }
+
+    /// Emits `count` lines on a log through its control API.
+    pub async fn emit_lines(&self, lab: &str, container: Option<&str>, count: usize) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/_control/log", self.origin()))
+            .json(&serde_json::json!({
+                "labId": lab, "containerId": container, "count": count, "prefix": "control"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+}
+
+impl Drop for Reference {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn next<T>(
+    events: &mut UnboundedReceiver<ClientEvent>,
+    what: &str,
+    mut pick: impl FnMut(ClientEvent) -> Option<T>,
+) -> T {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let Some(found) = pick(events.recv().await.expect("the session is open")) {
+                return found;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {what} within 20 s"))
+}
+
+async fn import(rest: &RestClient) -> String {
+    let collections = rest.collections().await.unwrap();
+    let fixtures = collections.iter().find(|c| c.name == "fixtures").unwrap();
+    let start = Timestamp::parse("2099-01-01T00:00:00Z").unwrap();
+    let end = Timestamp::parse("2099-01-02T00:00:00Z").unwrap();
+    rest.import(TOPOLOGY, &fixtures.id, start, end)
+        .await
+        .unwrap()
+        .lab_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploys_and_streams_against_the_go_wire_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Reference::start(&dir.path().join("state.json"), 0);
+    let rest = Arc::new(RestClient::new(server.profile()).unwrap());
+    let identity = rest.login_native("admin", "admin").await.unwrap();
+    assert_eq!(identity.id.len(), 35, "the Go server's admin id");
+    let lab = import(&rest).await;
+    // `labs` must send a limit: without one the Go server answers nothing.
+    let page = rest.labs(&LabsQuery::default()).await.unwrap();
+    assert!(page.labs.iter().any(|l| l.id == lab));
+    let queued = rest.lab(&lab).await.unwrap();
+    assert!(queued.instance.is_none() && queued.state() == InstanceState::Inactive);
+
+    let (session, mut events) = Session::open(Arc::clone(&rest));
+    assert!(session.ready(Duration::from_secs(20)).await);
+    let lab_log = Namespace::lab_logs(&lab);
+    session.subscribe_logs(&lab_log);
+    let refused = next(&mut events, "refusal", |e| match e {
+        ClientEvent::Connection {
+            state: ConnectionState::Refused(reason),
+            ..
+        } => Some(reason),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        refused, "Invalid namespace",
+        "no lab log before the first deploy"
+    );
+
+    // The command goes out as a JSON string (the Go server ignores objects, without an ack).
+    let deployed = session
+        .command(&LabCommandData::new(&lab, LabCommand::Deploy))
+        .await;
+    assert_eq!(deployed, Ok(serde_json::Value::Null));
+    let mut success = None;
+    let mut result = None;
+    let mut log = Vec::new();
+    while success.is_none()
+        || result.is_none()
+        || !log
+            .iter()
+            .any(|l: &String| l.contains("Deployment of lab was successful"))
+    {
+        let event = tokio::time::timeout(Duration::from_secs(20), events.recv()).await;
+        let Ok(Some(e)) = event else {
+            panic!("deploy events stopped: success {success:?}, result {result:?}, log {log:?}");
+        };
+        {
+            match e {
+                ClientEvent::Status(m) if m.severity == Severity::Success => success = Some(m),
+                ClientEvent::CommandResult { command, result: r } => {
+                    assert_eq!(command.command, LabCommand::Deploy);
+                    result = Some(r);
+                }
+                ClientEvent::LogLines {
+                    namespace, lines, ..
+                } if namespace == lab_log.path() => {
+                    log.extend(lines);
+                }
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(result, Some(Ok(serde_json::Value::Null)));
+    assert!(
+        success.unwrap().content.contains("go-pair"),
+        "wrapped status messages decode"
+    );
+    assert!(
+        log.iter().any(|l| l.contains('\u{1b}')),
+        "raw lines, ANSI kept: {log:?}"
+    );
+
+    // `containnerName` (sic) is read; node logs are addressed by container id.
+    let deployed = rest.lab(&lab).await.unwrap();
+    let nodes = deployed.instance.unwrap().nodes.unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert!(
+        nodes.iter().all(|n| n.container_name.starts_with("clab-")),
+        "{nodes:?}"
+    );
+    let node_log = Namespace::node_logs(&lab, &nodes[0].container_id);
+    session.subscribe_logs(&node_log);
+    let boot = next(&mut events, "the node's backlog", |e| match e {
+        ClientEvent::LogLines {
+            namespace, lines, ..
+        } if namespace == node_log.path() => Some(lines),
+        _ => None,
+    })
+    .await;
+    server
+        .emit_lines(&lab, Some(&nodes[0].container_id), 2_000)
+        .await;
+    let mut live = Vec::new();
+    while live.len() < 2_000 {
+        let lines = next(&mut events, "live node lines", |e| match e {
+            ClientEvent::LogLines {
+                namespace,
+                lines,
+                missed,
+                restarted,
+            } if namespace == node_log.path() => {
+                assert_eq!((missed, restarted), (0, false));
+                Some(lines)
+            }
+            _ => None,
+        })
+        .await;
+        live.extend(lines);
+    }
+    let expected: Vec<String> = (1..=2_000).map(|i| format!("control {i}")).collect();
+    assert_eq!(
+        live,
+        expected,
+        "in order, once, after {} boot lines",
+        boot.len()
+    );
+
+    // Errors come back typed.
+    let unknown = session
+        .command(&LabCommandData::for_node(
+            &lab,
+            LabCommand::StopNode,
+            "gamma",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), 5006);
+    session
+        .command(&LabCommandData::new(&lab, LabCommand::Destroy))
+        .await
+        .unwrap();
+    let again = session
+        .command(&LabCommandData::new(&lab, LabCommand::Destroy))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), 5003);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_kills_every_token_and_the_client_logs_in_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Reference::start(&dir.path().join("state.json"), 0);
+    // One client that may log in again by itself, one that may not.
+    let keeps = Arc::new(RestClient::new(server.profile()).unwrap());
+    keeps.login_native("admin", "admin").await.unwrap();
+    keeps.remember_credentials("admin", "admin");
+    let forgets = Arc::new(RestClient::new(server.profile()).unwrap());
+    forgets.login_native("admin", "admin").await.unwrap();
+    let lab = import(&keeps).await;
+
+    let (session, mut events) = Session::open(Arc::clone(&keeps));
+    assert!(session.ready(Duration::from_secs(20)).await);
+    let (lost, mut lost_events) = Session::open(Arc::clone(&forgets));
+    assert!(lost.ready(Duration::from_secs(20)).await);
+    let old_token = keeps.tokens().access.unwrap();
+
+    server.restart();
+
+    // Socket.IO: the reconnect is refused with `Invalid Token`, the refresh too; the session
+    // logs in again and connects. (rust_socketio would not retry by itself.)
+    next(&mut events, "the reconnect's refusal", |e| match e {
+        ClientEvent::Connection {
+            state: ConnectionState::Refused(reason),
+            ..
+        } if reason == "Invalid Token" => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        session.ready(Duration::from_secs(20)).await,
+        "connected again"
+    );
+    assert_ne!(keeps.tokens().access.unwrap(), old_token, "a new login");
+    assert_eq!(
+        session
+            .command(&LabCommandData::new(&lab, LabCommand::Deploy))
+            .await,
+        Ok(serde_json::Value::Null),
+        "commands work after the new login"
+    );
+
+    // REST: 498, the refresh is refused (403): a new login, or NotLoggedIn without one.
+    assert_eq!(keeps.lab(&lab).await.unwrap().id, lab);
+    match forgets.lab(&lab).await {
+        Err(Error::NotLoggedIn { .. }) => {}
+        other => panic!("expected NotLoggedIn, got {other:?}"),
+    }
+    // The session without credentials says a login is needed.
+    next(&mut lost_events, "LoginNeeded", |e| match e {
+        ClientEvent::Connection {
+            state: ConnectionState::LoginNeeded(_),
+            ..
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+}
