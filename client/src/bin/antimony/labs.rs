@@ -255,28 +255,30 @@ async fn run_command(
     }
     let sent = session.command(command);
     tokio::pin!(sent);
+    let mut printed_any = false;
     let result = loop {
         tokio::select! {
             result = &mut sent => break result,
             Some(event) = events.recv() => {
                 if log {
-                    print_lines(&event);
+                    printed_any |= print_lines(&event);
                 }
             }
         }
     };
     if log {
-        // The last lines may trail the ack: print until the log has been quiet a moment.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
-        let mut quiet = Duration::from_millis(1500);
+        // The last lines may trail the ack, and a lab log that did not exist yet is retried
+        // every 2 s: wait for the first lines a while, then until the log is quiet.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         loop {
+            let quiet = if printed_any {
+                Duration::from_millis(300)
+            } else {
+                Duration::from_secs(5)
+            };
             let wait = quiet.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
             match tokio::time::timeout(wait, events.recv()).await {
-                Ok(Some(event)) => {
-                    if print_lines(&event) {
-                        quiet = Duration::from_millis(300);
-                    }
-                }
+                Ok(Some(event)) => printed_any |= print_lines(&event),
                 _ => break,
             }
         }
