@@ -3,9 +3,6 @@
 //! JSON-string commands, `{payload}` wrapping, raw log strings, `containnerName`,
 //! `Invalid namespace` before the first deploy, and tokens that die with a restart.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,90 +10,18 @@ use antimony_client::Error;
 use antimony_client::profile::ServerProfile;
 use antimony_client::rest::RestClient;
 use antimony_client::session::{ClientEvent, ConnectionState, Session};
+use antimony_fakes::ReferenceServer;
 use antimony_protocol::rest::{InstanceState, LabsQuery};
 use antimony_protocol::{LabCommand, LabCommandData, Namespace, Severity, Timestamp};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 const TOPOLOGY: &str = "name: go-pair\ntopology:\n  nodes:\n    alpha:\n      kind: linux\n    beta:\n      kind: linux\n";
 
-/// The reference server as a child process.
-pub struct Reference {
-    child: Child,
-    pub port: u16,
-    state: PathBuf,
-}
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/reference-server")
-}
-
-impl Reference {
-    /// Starts it (on `port`, or a free one) with its labs kept in `state`.
-    pub fn start(state: &Path, port: u16) -> Reference {
-        let dir = fixture_dir();
-        assert!(
-            dir.join("node_modules/socket.io").exists(),
-            "the reference server's npm packages are missing: run `npm ci` in {} (scripts/test does)",
-            dir.display()
-        );
-        let mut child = Command::new("node")
-            .arg(dir.join("server.mjs"))
-            .args(["--port", &port.to_string(), "--deploy-ms", "200", "--state"])
-            .arg(state)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node runs");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: serde_json::Value = serde_json::from_str(&line).expect("{\"port\":N}");
-        Reference {
-            child,
-            port: u16::try_from(port["port"].as_u64().unwrap()).unwrap(),
-            state: state.to_owned(),
-        }
-    }
-
-    /// Kills it and starts it again on the same port: every token dies.
-    pub fn restart(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        *self = Reference::start(&self.state.clone(), self.port);
-    }
-
-    pub fn origin(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// A profile for it: REST at the root, as the Go server serves it.
-    pub fn profile(&self) -> ServerProfile {
-        ServerProfile::new("go", &self.origin())
-            .unwrap()
-            .with_rest_base(&self.origin())
-    }
-
-    /// Emits `count` lines on a log through its control API.
-    pub async fn emit_lines(&self, lab: &str, container: Option<&str>, count: usize) {
-        let response = reqwest::Client::new()
-            .post(format!("{}/_control/log", self.origin()))
-            .json(&serde_json::json!({
-                "labId": lab, "containerId": container, "count": count, "prefix": "control"
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
-    }
-}
-
-impl Drop for Reference {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn profile(server: &ReferenceServer) -> ServerProfile {
+    // REST at the root, as the Go server serves it.
+    ServerProfile::new("go", &server.origin())
+        .unwrap()
+        .with_rest_base(&server.origin())
 }
 
 async fn next<T>(
@@ -129,8 +54,8 @@ async fn import(rest: &RestClient) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploys_and_streams_against_the_go_wire_format() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Reference::start(&dir.path().join("state.json"), 0);
-    let rest = Arc::new(RestClient::new(server.profile()).unwrap());
+    let server = ReferenceServer::start(&dir.path().join("state.json"), 0).unwrap();
+    let rest = Arc::new(RestClient::new(profile(&server)).unwrap());
     let identity = rest.login_native("admin", "admin").await.unwrap();
     assert_eq!(identity.id.len(), 35, "the Go server's admin id");
     let lab = import(&rest).await;
@@ -218,9 +143,10 @@ async fn deploys_and_streams_against_the_go_wire_format() {
         _ => None,
     })
     .await;
+    // Blocks this worker until the control API has sent every line; events queue meanwhile.
     server
         .emit_lines(&lab, Some(&nodes[0].container_id), 2_000)
-        .await;
+        .unwrap();
     let mut live = Vec::new();
     while live.len() < 2_000 {
         let lines = next(&mut events, "live node lines", |e| match e {
@@ -270,12 +196,12 @@ async fn deploys_and_streams_against_the_go_wire_format() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_kills_every_token_and_the_client_logs_in_again() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Reference::start(&dir.path().join("state.json"), 0);
+    let mut server = ReferenceServer::start(&dir.path().join("state.json"), 0).unwrap();
     // One client that may log in again by itself, one that may not.
-    let keeps = Arc::new(RestClient::new(server.profile()).unwrap());
+    let keeps = Arc::new(RestClient::new(profile(&server)).unwrap());
     keeps.login_native("admin", "admin").await.unwrap();
     keeps.remember_credentials("admin", "admin");
-    let forgets = Arc::new(RestClient::new(server.profile()).unwrap());
+    let forgets = Arc::new(RestClient::new(profile(&server)).unwrap());
     forgets.login_native("admin", "admin").await.unwrap();
     let lab = import(&keeps).await;
 
@@ -285,7 +211,7 @@ async fn a_restart_kills_every_token_and_the_client_logs_in_again() {
     assert!(lost.ready(Duration::from_secs(20)).await);
     let old_token = keeps.tokens().access.unwrap();
 
-    server.restart();
+    server.restart().unwrap();
 
     // Socket.IO: the reconnect is refused with `Invalid Token`, the refresh too; the session
     // logs in again and connects. (rust_socketio would not retry by itself.)

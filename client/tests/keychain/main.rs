@@ -127,3 +127,99 @@ fn no_keychain_child() {
     );
     assert!(keychain.auth_token(&lab).is_err());
 }
+
+/// Runs `antimony` with its profiles in `home` and this test's keychain service.
+fn antimony(
+    home: &std::path::Path,
+    args: &[&str],
+    password: Option<&str>,
+) -> (i32, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_antimony"));
+    command
+        .args(args)
+        .env("ANTIMONY_CONFIG", home.join("servers.toml"))
+        .env(
+            "ANTIMONY_KEYCHAIN_SERVICE",
+            format!("antimony-cli-test-{}", std::process::id()),
+        )
+        .env_remove("ANTIMONY_SERVER")
+        .env_remove("ANTIMONY_USER")
+        .env_remove("ANTIMONY_PASSWORD")
+        .stdin(std::process::Stdio::null());
+    if let Some(password) = password {
+        command.env("ANTIMONY_PASSWORD", password);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "needs a Secret Service and the reference server: run by scripts/test inside dbus-run-session"]
+fn cli_login_keeps_the_login_in_the_keychain_across_server_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let mut server = antimony_fakes::ReferenceServer::start(&home.join("state.json"), 0).unwrap();
+    let origin = server.origin();
+    // The Go server serves REST at the root (Traefik strips /api in front of it).
+    let (code, _, err) = antimony(
+        home,
+        &["server", "add", "go", &origin, "--api", &origin],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+
+    let (code, out, err) = antimony(home, &["login", "--user", "admin"], Some("admin"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "Logged in to go as admin (admin).");
+    let profile = ServerProfile::new("go", &origin).unwrap();
+    let keychain = Keychain::with_service(format!("antimony-cli-test-{}", std::process::id()));
+    let first = keychain
+        .auth_token(&profile)
+        .unwrap()
+        .expect("the auth token is kept");
+    assert_eq!(
+        keychain.password(&profile).unwrap(),
+        None,
+        "only on request"
+    );
+    let file = std::fs::read_to_string(home.join("servers.toml")).unwrap();
+    assert!(
+        file.contains("user = \"admin\"")
+            && !file.contains(&first)
+            && !file.contains("\"admin\"\npassword")
+    );
+
+    // Later commands use the keychain: no password needed.
+    let (code, out, err) = antimony(home, &["labs"], None);
+    assert_eq!((code, out.trim()), (0, "No labs."), "{err}");
+
+    // A restart kills every token; without a kept password, a new login is needed (exit 3).
+    server.restart().unwrap();
+    let (code, _, err) = antimony(home, &["labs"], None);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("antimony login"), "{err}");
+
+    // With the password kept, the next command after a restart logs in again by itself and
+    // keeps the new tokens.
+    let (code, _, err) = antimony(home, &["login", "--save-password"], Some("admin"));
+    assert_eq!(code, 0, "{err}");
+    let before = keychain.auth_token(&profile).unwrap().unwrap();
+    server.restart().unwrap();
+    let (code, out, err) = antimony(home, &["labs"], None);
+    assert_eq!((code, out.trim()), (0, "No labs."), "{err}");
+    let after = keychain.auth_token(&profile).unwrap().unwrap();
+    assert_ne!(before, after, "the new login is kept");
+
+    // Logout removes every entry.
+    let (code, out, err) = antimony(home, &["logout"], None);
+    assert_eq!((code, out.trim()), (0, "Logged out of go."), "{err}");
+    assert_eq!(keychain.auth_token(&profile).unwrap(), None);
+    assert_eq!(keychain.access_token(&profile).unwrap(), None);
+    assert_eq!(keychain.password(&profile).unwrap(), None);
+    let (code, _, _) = antimony(home, &["labs"], None);
+    assert_eq!(code, 3);
+}
