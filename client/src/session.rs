@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use antimony_protocol::rest::InstanceState;
 use antimony_protocol::{
     Ack, ConnectError, ErrorBody, ErrorCode, LabCommandData, LabUpdate, Namespace, StatusMessage,
     decode_event, event, namespace,
@@ -125,7 +126,12 @@ struct Connection {
     client: Arc<tokio::sync::Mutex<Option<Client>>>,
     connected: watch::Receiver<bool>,
     stop: Option<oneshot::Sender<()>>,
+    /// Makes the task connect again (keeping its log cursor).
+    reconnect: Arc<tokio::sync::Notify>,
 }
+
+/// Log subscriptions by namespace path: a count and the connection.
+type LogConnections = Arc<Mutex<HashMap<String, (usize, Connection)>>>;
 
 impl Drop for Connection {
     fn drop(&mut self) {
@@ -142,7 +148,7 @@ pub struct Session {
     commands: Connection,
     status: Connection,
     updates: Connection,
-    logs: Mutex<HashMap<String, (usize, Connection)>>,
+    logs: LogConnections,
 }
 
 impl std::fmt::Debug for Session {
@@ -167,19 +173,30 @@ impl Session {
     /// Opens the global namespaces, handing every event to `events` (several sessions can
     /// share one sink that tags each event with its server).
     pub fn open_with(rest: Arc<RestClient>, events: EventSink) -> Session {
-        let open = |path: &str, kind| {
-            spawn_connection(
-                Arc::clone(&rest),
-                path.to_owned(),
-                kind,
-                Arc::clone(&events),
-            )
+        let logs: LogConnections = Arc::new(Mutex::new(HashMap::new()));
+        let open = |path: &str, kind, events: &EventSink| {
+            spawn_connection(Arc::clone(&rest), path.to_owned(), kind, Arc::clone(events))
+        };
+        // Real servers never drop a log namespace: after a destroy, sockets still connected
+        // get nothing from the next deployment (PROTOCOL.md §5.4). So, as the web UI does,
+        // log connections of a lab that starts deploying connect again.
+        let updates_sink: EventSink = {
+            let (events, logs, rest) = (Arc::clone(&events), Arc::clone(&logs), Arc::clone(&rest));
+            Arc::new(move |event| {
+                if let ClientEvent::LabUpdate(LabUpdate {
+                    lab_id: Some(lab_id),
+                }) = &event
+                {
+                    reconnect_if_deploying(&rest, &logs, lab_id);
+                }
+                events(event);
+            })
         };
         Session {
-            status: open(namespace::STATUS_MESSAGES, Kind::Status),
-            updates: open(namespace::LAB_UPDATES, Kind::Updates),
-            commands: open(namespace::LAB_COMMANDS, Kind::Commands),
-            logs: Mutex::new(HashMap::new()),
+            status: open(namespace::STATUS_MESSAGES, Kind::Status, &events),
+            updates: open(namespace::LAB_UPDATES, Kind::Updates, &updates_sink),
+            commands: open(namespace::LAB_COMMANDS, Kind::Commands, &events),
+            logs,
             rest,
             events,
         }
@@ -336,6 +353,7 @@ fn spawn_connection(
     let client = Arc::new(tokio::sync::Mutex::new(None));
     let (connected_tx, connected) = watch::channel(false);
     let (stop, stopped) = oneshot::channel();
+    let reconnect = Arc::new(tokio::sync::Notify::new());
     tokio::spawn(run_connection(
         rest,
         path,
@@ -343,12 +361,13 @@ fn spawn_connection(
         events,
         Arc::clone(&client),
         connected_tx,
-        stopped,
+        (stopped, Arc::clone(&reconnect)),
     ));
     Connection {
         client,
         connected,
         stop: Some(stop),
+        reconnect,
     }
 }
 
@@ -371,7 +390,7 @@ async fn run_connection(
     events: EventSink,
     slot: Arc<tokio::sync::Mutex<Option<Client>>>,
     connected: watch::Sender<bool>,
-    mut stop: oneshot::Receiver<()>,
+    (mut stop, reconnect): (oneshot::Receiver<()>, Arc<tokio::sync::Notify>),
 ) {
     let mut cursor = LogCursor::default();
     let mut attempt = 0_u32;
@@ -419,6 +438,10 @@ async fn run_connection(
                     let _ = connected.send(false);
                     let _ = client.disconnect().await;
                     return;
+                }
+                () = reconnect.notified() => {
+                    let _ = connected.send(false);
+                    break Duration::ZERO;
                 }
                 signal = signals.recv() => signal,
             };
@@ -480,6 +503,40 @@ async fn run_connection(
             () = tokio::time::sleep(retry_after) => {}
         }
     }
+}
+
+/// Reconnects the log connections of a lab if it is deploying (checked over REST, in the
+/// background).
+fn reconnect_if_deploying(rest: &Arc<RestClient>, logs: &LogConnections, lab_id: &str) {
+    let prefix = Namespace::lab_logs(lab_id).path();
+    let of_lab = move |path: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    let subscribed = logs
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .keys()
+        .any(|path| of_lab(path));
+    if !subscribed {
+        return;
+    }
+    let (rest, logs, lab_id) = (Arc::clone(rest), Arc::clone(logs), lab_id.to_owned());
+    tokio::spawn(async move {
+        let deploying = rest
+            .lab(&lab_id)
+            .await
+            .is_ok_and(|lab| lab.state() == InstanceState::Deploying);
+        if !deploying {
+            return;
+        }
+        for (path, (_, connection)) in logs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            if of_lab(path) {
+                connection.reconnect.notify_one();
+            }
+        }
+    });
 }
 
 /// The message of a `connect_error`, if the error text is one.

@@ -191,6 +191,31 @@ async fn deploys_and_streams_against_the_go_wire_format() {
         .await
         .unwrap_err();
     assert_eq!(again.code(), 5003);
+
+    // Namespace reuse (§5.4): the lab log's socket from the first run gets nothing from the
+    // next deployment; the session connects it again when the lab starts deploying.
+    session
+        .command(&LabCommandData::new(&lab, LabCommand::Deploy))
+        .await
+        .unwrap();
+    let mut second: Vec<String> = Vec::new();
+    while !second
+        .iter()
+        .any(|l| l.contains("Deployment of lab was successful"))
+    {
+        let lines = next(
+            &mut events,
+            "the second deployment's lab log",
+            |e| match e {
+                ClientEvent::LogLines {
+                    namespace, lines, ..
+                } if namespace == lab_log.path() => Some(lines),
+                _ => None,
+            },
+        )
+        .await;
+        second.extend(lines);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
