@@ -1,0 +1,110 @@
+// Benchmark: client ingest of one log stream. antimony-server floods a lab log (the fake
+// containerlab's output, released by a gate file); one consumer at a time counts the lines:
+// the Rust client (client/examples/ingest.rs, socket to the session's event stream) and
+// socket.io-client in Node (socket to its "data" events). Rounds alternate so both see the
+// same server and machine state. Run through bench/client-ingest.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+
+const repo = path.resolve(import.meta.dirname, "..");
+const require = createRequire(path.join(repo, "tests/interop/package.json"));
+const { io } = require("socket.io-client");
+
+const bin = process.env.ANTIMONY_BIN_DIR;
+const LINES = Number(process.env.LINES ?? 200_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const TOPOLOGY = "name: ingest\ntopology:\n  nodes:\n    n1:\n      kind: linux\n";
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "antimony-ingest-"));
+const gate = path.join(work, "go");
+const children = [];
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+  fs.rmSync(work, { recursive: true, force: true });
+});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function start(command, args, env) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  return { child, output: () => out };
+}
+
+async function until(check, what, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+fs.mkdirSync(path.join(work, "bin"));
+fs.symlinkSync(path.join(bin, "fake-containerlab"), path.join(work, "bin", "containerlab"));
+const env = {
+  PATH: `${path.join(work, "bin")}:${process.env.PATH}`,
+  FAKE_CLAB_STATE: path.join(work, "state.json"),
+  FAKE_CLAB_LINES: String(LINES),
+  FAKE_CLAB_GATE: gate,
+  DOCKER_HOST: `unix://${path.join(work, "docker.sock")}`,
+  SB_NATIVE_USERNAME: "",
+  RUST_LOG: "warn,antimony_server=info",
+};
+start(path.join(bin, "fake-docker"), ["--socket", path.join(work, "docker.sock")], env);
+const config = path.join(work, "config.yml");
+fs.writeFileSync(config, `streaming:\n  clabLogBacklog: ${2 * LINES + 10_000}\n`);
+const server = start(path.join(bin, "antimony-server"), ["--data-dir", path.join(work, "data"), "--bind", "127.0.0.1:0", "--config", config], env);
+const origin = `http://${await until(() => /address=([0-9.:]+)/.exec(server.output())?.[1], "the server")}`;
+const login = await fetch(`${origin}/users/login/native`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"","password":""}' });
+const token = login.headers.getSetCookie().find((c) => c.startsWith("accessToken=")).split(";")[0].slice(12);
+const rest = async (method, route, body) => (await (await fetch(`${origin}${route}`, { method, headers: { cookie: `accessToken=${token}`, "content-type": "application/json" }, body: body && JSON.stringify(body) })).json()).payload;
+const collection = await rest("POST", "/collections", { name: "ingest", publicWrite: true, publicDeploy: true });
+const topology = await rest("POST", "/topologies", { definition: TOPOLOGY, syncUrl: "", collectionId: collection });
+const lab = await rest("POST", "/labs", { name: "ingest", startTime: "2099-01-01T00:00:00Z", endTime: "2099-01-02T00:00:00Z", topologyId: topology });
+const commands = io(`${origin}/lab-commands`, { transports: ["websocket"], auth: { token } });
+await once(commands, "connect");
+
+/** Deploys (the flood waits for the gate), runs one consumer, opens the gate, destroys. */
+async function round(label, command, args) {
+  fs.rmSync(gate, { force: true });
+  const deployed = commands.timeout(600_000).emitWithAck("data", JSON.stringify({ labId: lab, command: 0 }));
+  for (;;) {
+    if ((await rest("GET", `/labs/${lab}`)).instance) break;
+    await sleep(20);
+  }
+  const consumer = start(command, [...args, origin, `/logs/${lab}`, String(LINES)], {});
+  await until(() => consumer.output().includes("ready"), `${label} to subscribe`);
+  fs.writeFileSync(gate, "");
+  const line = await until(() => /\{"ms".*\}/.exec(consumer.output())?.[0], `${label} to count ${LINES} lines`, 600_000);
+  await deployed;
+  await commands.timeout(60_000).emitWithAck("data", JSON.stringify({ labId: lab, command: 1 }));
+  consumer.child.kill();
+  const result = JSON.parse(line);
+  return { linesPerSec: (LINES / result.ms) * 1000, cpuPerLine: (result.cpuMs * 1000) / LINES };
+}
+
+const rust = [];
+const node = [];
+for (let i = 0; i < ROUNDS; i++) {
+  rust.push(await round("rust", path.join(bin, "examples", "ingest"), []));
+  node.push(await round("node", process.execPath, [path.join(import.meta.dirname, "client-ingest-node.mjs")]));
+}
+const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const summary = (runs) => ({ linesPerSec: median(runs.map((r) => r.linesPerSec)), cpuPerLine: median(runs.map((r) => r.cpuPerLine)) });
+const r = summary(rust);
+const n = summary(node);
+console.log(`\nClient ingest: one lab log of ${LINES} lines from antimony-server, median of ${ROUNDS} alternating rounds, ${os.cpus().length} cores`);
+console.log(`${"client".padEnd(34)}${"lines/s".padStart(10)}${"CPU µs/line".padStart(13)}`);
+console.log(`${"antimony-client (Rust session)".padEnd(34)}${r.linesPerSec.toFixed(0).padStart(10)}${r.cpuPerLine.toFixed(2).padStart(13)}`);
+console.log(`${"socket.io-client 4.8 (Node)".padEnd(34)}${n.linesPerSec.toFixed(0).padStart(10)}${n.cpuPerLine.toFixed(2).padStart(13)}`);
+console.log(`ratio (Rust ÷ Node lines/s): ${(r.linesPerSec / n.linesPerSec).toFixed(2)}; CPU ratio (Node ÷ Rust per line): ${(n.cpuPerLine / r.cpuPerLine).toFixed(2)}`);
+console.log(`rounds: rust ${rust.map((x) => x.linesPerSec.toFixed(0)).join(", ")}; node ${node.map((x) => x.linesPerSec.toFixed(0)).join(", ")}`);
+process.exit(0);
