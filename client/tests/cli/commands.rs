@@ -331,8 +331,12 @@ async fn import_creates_a_lab_and_deploys_it() {
         text.contains("Imported") && text.contains("as lab spine") && text.contains("local"),
         "a 'local' collection is made: {text}"
     );
+    assert!(text.contains("It is not scheduled"), "{text}");
+    // Not deployed behind the user's back (servers deploy labs at their start time).
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let labs = stack.rest().await.labs(&Default::default()).await.unwrap();
-    assert!(labs.labs.iter().any(|l| l.name == "spine"));
+    let spine = labs.labs.iter().find(|l| l.name == "spine").unwrap();
+    assert!(spine.instance.is_none(), "{spine:?}");
 
     let second = stack.dir.path().join("leaf.clab.yaml");
     std::fs::write(&second, TOPOLOGY.replace("name: pair", "name: leaf")).unwrap();
@@ -347,6 +351,7 @@ async fn import_creates_a_lab_and_deploys_it() {
         text.contains("Deployed leaf: running with 2 nodes."),
         "{text}"
     );
+    assert!(!text.contains("Redeploying"), "deployed once: {text}");
 
     let not_clab = stack.dir.path().join("notes.txt");
     std::fs::write(&not_clab, "hello").unwrap();

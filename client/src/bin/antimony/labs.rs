@@ -71,9 +71,22 @@ pub(crate) struct ImportArgs {
     #[arg(long, default_value_t = 168, value_name = "HOURS")]
     hours: u32,
     /// Deploy it right away, showing its log.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "start")]
     deploy: bool,
+    /// Let the server deploy it at this time (RFC 3339, e.g. 2026-12-01T08:00:00Z). Without
+    /// --start or --deploy the lab is created but not scheduled.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    start: Option<antimony_protocol::Timestamp>,
 }
+
+fn parse_time(text: &str) -> Result<antimony_protocol::Timestamp, String> {
+    antimony_protocol::Timestamp::parse(text)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))
+}
+
+/// The start time of a lab that should not deploy by itself: Antimony servers queue every
+/// lab for its start time, so "not scheduled" is a start far ahead.
+const NOT_SCHEDULED: &str = "2099-01-01T00:00:00Z";
 
 fn parse_state(text: &str) -> Result<InstanceState, String> {
     InstanceState::ALL
@@ -248,10 +261,24 @@ async fn run_command(
     events: &mut mpsc::UnboundedReceiver<ClientEvent>,
     command: &LabCommandData,
     log: bool,
+    has_log: bool,
 ) -> Result<serde_json::Value, antimony_client::session::CommandError> {
     let namespace = Namespace::lab_logs(&command.lab_id);
     if log {
         session.subscribe_logs(&namespace);
+        if has_log {
+            // The lab's log so far is not this command's: take the backlog first, unshown.
+            let path = namespace.path();
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                while let Some(event) = events.recv().await {
+                    if matches!(&event, ClientEvent::LogLines { namespace, .. } if *namespace == path)
+                    {
+                        return;
+                    }
+                }
+            })
+            .await;
+        }
     }
     let sent = session.command(command);
     tokio::pin!(sent);
@@ -318,7 +345,7 @@ async fn deploy_lab(
         eprintln!("{what} {} …", lab.name);
     }
     let data = LabCommandData::new(&lab.id, command);
-    run_command(&session, &mut events, &data, log)
+    run_command(&session, &mut events, &data, log, lab.instance.is_some())
         .await
         .map_err(|e| Failure::command("the server refused", &e))?;
     let after = rest.lab(&lab.id).await?;
@@ -410,7 +437,16 @@ pub(crate) async fn import(global: &Global, args: ImportArgs) -> Result<(), Fail
         .map_err(|e| Failure::local(format!("reading {name}: {e}")))?;
     let rest = context::rest(global).await?;
     let collection = collection(&rest, args.collection.as_deref()).await?;
-    let start = antimony_protocol::Timestamp::now_utc();
+    // Servers deploy a lab by themselves at its start time. With --deploy the start is a
+    // minute ahead: the Deploy command takes the lab off the queue before the scheduler
+    // would (a start of "now" would race it).
+    let start: antimony_protocol::Timestamp = match args.start {
+        Some(start) => start,
+        None if args.deploy => {
+            (time::OffsetDateTime::now_utc() + time::Duration::minutes(1)).into()
+        }
+        None => parse_time(NOT_SCHEDULED).map_err(Failure::local)?,
+    };
     let end: antimony_protocol::Timestamp =
         (time::OffsetDateTime::from(start) + time::Duration::hours(i64::from(args.hours))).into();
     let imported = rest
@@ -431,6 +467,14 @@ pub(crate) async fn import(global: &Global, args: ImportArgs) -> Result<(), Fail
             "Imported {name} as lab {} ({}) in collection {}.",
             lab.name, lab.id, collection.1
         );
+        if let Some(start) = &args.start {
+            println!("The server deploys it at {}.", time(start));
+        } else if !args.deploy {
+            println!(
+                "It is not scheduled; deploy it with `antimony deploy {}`.",
+                lab.name
+            );
+        }
     }
     if args.deploy {
         deploy_lab(global, rest, &lab, LabCommand::Deploy, true)
