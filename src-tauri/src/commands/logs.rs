@@ -1,0 +1,81 @@
+//! Log subscriptions and export.
+
+use antimony_protocol::Namespace;
+use serde::Serialize;
+use tauri::State;
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::{BridgeError, Result};
+use crate::state::Desktop;
+
+/// A subscribed log stream.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Subscription {
+    stream: String,
+}
+
+/// Subscribes to a lab log, or a node log (by container id). Subscriptions are counted;
+/// lines arrive as `antimony://logs` events, each once.
+#[tauri::command]
+pub(crate) fn subscribe_logs(
+    desktop: State<'_, Desktop>,
+    server: String,
+    lab_id: String,
+    container_id: Option<String>,
+) -> Result<Subscription> {
+    let namespace = match container_id {
+        Some(container) => Namespace::node_logs(lab_id, container),
+        None => Namespace::lab_logs(lab_id),
+    };
+    desktop
+        .connected(&server)?
+        .session
+        .subscribe_logs(&namespace);
+    Ok(Subscription {
+        stream: namespace.path(),
+    })
+}
+
+/// Drops one subscription.
+#[tauri::command]
+pub(crate) fn unsubscribe_logs(
+    desktop: State<'_, Desktop>,
+    server: String,
+    stream: String,
+) -> Result<()> {
+    let namespace = Namespace::parse(&stream)
+        .map_err(|e| BridgeError::new("protocol", format!("{stream:?}: {e}")))?;
+    if let Ok(connected) = desktop.connected(&server) {
+        connected.session.unsubscribe_logs(&namespace);
+    }
+    Ok(())
+}
+
+/// Saves a log: asks the user where (the webview never names a path), then writes it.
+/// Returns the file's path, or nothing when the user cancelled.
+#[tauri::command]
+pub(crate) async fn export_log(
+    app: tauri::AppHandle,
+    suggested_name: String,
+    contents: String,
+) -> Result<Option<String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(suggested_name)
+        .add_filter("Log", &["log", "txt"])
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let Some(path) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = path
+        .into_path()
+        .map_err(|e| BridgeError::new("io", format!("not a local file: {e}")))?;
+    tokio::fs::write(&path, contents)
+        .await
+        .map_err(|e| BridgeError::new("io", format!("writing {}: {e}", path.display())))?;
+    Ok(Some(path.display().to_string()))
+}

@@ -1,0 +1,5 @@
+//! Tauri commands: thin adapters from the webview to `antimony-client`.
+
+pub(crate) mod labs;
+pub(crate) mod logs;
+pub(crate) mod servers;

@@ -1,0 +1,141 @@
+//! Antimony Desktop: the Tauri shell. It holds `antimony-client` in managed state; its
+//! commands are thin adapters; the sessions' events reach the webview as Tauri events
+//! (`events.rs`, log lines batched per stream). Tokens stay on this side.
+
+mod commands;
+mod error;
+mod events;
+mod state;
+
+use std::path::PathBuf;
+
+use antimony_client::keychain::Keychain;
+use antimony_client::profile::Profiles;
+use antimony_protocol::{Severity, StatusMessage, Timestamp};
+use tauri::{Emitter, Manager};
+
+use state::Desktop;
+
+/// Environment: where the profiles file is (tests use their own).
+const PROFILES_ENV: &str = "ANTIMONY_CONFIG";
+/// Environment: the keychain service (tests use their own).
+const KEYCHAIN_ENV: &str = "ANTIMONY_KEYCHAIN_SERVICE";
+
+/// Starts the app.
+pub fn run() {
+    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let result = tauri::Builder::default()
+        // First, so a second start only brings the running window forward.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .setup(move |app| {
+            let _guard = init_logging(app.path().app_log_dir().ok());
+            let profiles = match std::env::var_os(PROFILES_ENV) {
+                Some(path) => PathBuf::from(path),
+                None => Profiles::default_path()?,
+            };
+            let keychain = match std::env::var(KEYCHAIN_ENV) {
+                Ok(service) => Keychain::with_service(service),
+                Err(_) => Keychain::default(),
+            };
+            tracing::info!(profiles = %profiles.display(), "starting");
+            app.manage(Desktop::new(profiles, keychain, events_tx));
+            events::spawn_forwarder(app.handle().clone(), events_rx);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<Desktop>().restore().await;
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::servers::list_servers,
+            commands::servers::add_server,
+            commands::servers::remove_server,
+            commands::servers::use_server,
+            commands::servers::login_config,
+            commands::servers::login,
+            commands::servers::logout,
+            commands::labs::labs,
+            commands::labs::lab,
+            commands::labs::collections,
+            commands::labs::lab_command,
+            commands::logs::subscribe_logs,
+            commands::logs::unsubscribe_logs,
+            commands::logs::export_log,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        tracing::error!(%error, "the app stopped");
+        std::process::exit(1);
+    }
+}
+
+/// Logs to stderr and to a daily rolling file in the app's log directory (kept 7 days).
+fn init_logging(dir: Option<PathBuf>) -> Option<()> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("ANTIMONY_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+    };
+    let file = dir.and_then(|dir| {
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("antimony-desktop")
+            .filename_suffix("log")
+            .max_log_files(7)
+            .build(dir)
+            .ok()
+    });
+    let registry = tracing_subscriber::registry().with(
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter()),
+    );
+    let result = match file {
+        Some(file) => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(file)
+                    .with_filter(filter()),
+            )
+            .try_init(),
+        None => registry.try_init(),
+    };
+    result.ok()
+}
+
+static NOTICES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A message from the app itself, shown like a server's status message.
+pub(crate) fn notice<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    server: &str,
+    severity: Severity,
+    content: &str,
+) {
+    let message = StatusMessage {
+        id: format!(
+            "desktop-{}",
+            NOTICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ),
+        source: "Antimony Desktop".into(),
+        content: content.to_owned(),
+        log_content: content.to_owned(),
+        timestamp: Timestamp::now_utc(),
+        severity,
+    };
+    let _ = app.emit(
+        "antimony://status",
+        serde_json::json!({ "server": server, "message": message }),
+    );
+}
