@@ -1,0 +1,179 @@
+// End-to-end harness: antimony-server (with the fake containerlab on PATH and the fake
+// Docker engine) in a temporary directory, and the real app driven through tauri-driver and
+// WebKitWebDriver. Run under Xvfb and a private D-Bus session (scripts/test does):
+//   ANTIMONY_BIN_DIR=<target>/debug ANTIMONY_APP=<app binary> npm test
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { remote } from "webdriverio";
+
+const repo = path.resolve(import.meta.dirname, "../..");
+const binDir = process.env.ANTIMONY_BIN_DIR ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(repo, "target"), "debug");
+const app = process.env.ANTIMONY_APP ?? path.join(binDir, "antimony-desktop");
+export const screenshots = process.env.ANTIMONY_SCREENSHOTS ?? path.join(repo, "target", "e2e-screenshots");
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function binary(name) {
+  const file = path.join(binDir, name);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run cargo build --workspace first`);
+  return file;
+}
+
+/** Waits until `check` returns something truthy. */
+export async function until(check, what, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+    await sleep(100);
+  }
+}
+
+export const TOPOLOGY = `name: pair
+topology:
+  nodes:
+    a:
+      kind: linux
+      image: alpine:3
+    b:
+      kind: linux
+      image: alpine:3
+  links:
+    - endpoints: ["a:eth1", "b:eth1"]
+`;
+
+export const BROKEN = `name: broken
+topology:
+  nodes:
+    r1:
+      kind: linux
+      image: registry.example/does-not-exist:1
+`;
+
+/** The server, the fakes and the app, in one temporary directory. */
+export class Stack {
+  children = [];
+
+  static async start({ servers = true } = {}) {
+    const stack = new Stack();
+    stack.dir = fs.mkdtempSync(path.join(os.tmpdir(), "antimony-e2e-"));
+    if (servers) await stack.startServer();
+    return stack;
+  }
+
+  spawn(command, args, options) {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+    this.children.push(child);
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.output = () => output;
+    return child;
+  }
+
+  async startServer() {
+    const bin = path.join(this.dir, "bin");
+    fs.mkdirSync(bin);
+    fs.symlinkSync(binary("fake-containerlab"), path.join(bin, "containerlab"));
+    fs.writeFileSync(path.join(this.dir, "kinds.conf.yml"), "linux:\n  canRestart: true\n");
+    fs.writeFileSync(path.join(this.dir, "config.yml"), `containerlab:\n  kindsConfig: ${path.join(this.dir, "kinds.conf.yml")}\n`);
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      FAKE_CLAB_STATE: path.join(this.dir, "clab-state.json"),
+      DOCKER_HOST: `unix://${path.join(this.dir, "docker.sock")}`,
+      SB_NATIVE_USERNAME: "admin",
+      SB_NATIVE_PASSWORD: "admin",
+      RUST_LOG: "info",
+    };
+    const docker = this.spawn(binary("fake-docker"), ["--socket", path.join(this.dir, "docker.sock")], { env });
+    await until(() => docker.output().includes("listening"), "fake-docker");
+    this.server = this.spawn(binary("antimony-server"), ["--data-dir", path.join(this.dir, "data"), "--bind", "127.0.0.1:0", "--config", path.join(this.dir, "config.yml")], { env, cwd: this.dir });
+    const address = await until(() => /address=([0-9.:]+)/.exec(this.server.output())?.[1], "the server's address");
+    this.origin = `http://${address}`;
+    const login = await fetch(`${this.origin}/users/login/native`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: "admin" }),
+    });
+    this.token = login.headers.getSetCookie().find((c) => c.startsWith("accessToken=")).split(";")[0].slice("accessToken=".length);
+  }
+
+  async rest(method, route, body) {
+    const response = await fetch(`${this.origin}${route}`, {
+      method,
+      headers: { cookie: `accessToken=${this.token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await response.json();
+    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
+    return json.payload;
+  }
+
+  /** A lab from a topology, not scheduled (it starts in 2099). */
+  async createLab(name, definition) {
+    if (!this.collection) this.collection = await this.rest("POST", "/collections", { name: "netlab", publicWrite: true, publicDeploy: true });
+    const topology = await this.rest("POST", "/topologies", { definition, syncUrl: "", collectionId: this.collection });
+    return this.rest("POST", "/labs", { name, startTime: "2099-01-01T00:00:00Z", endTime: "2099-01-02T00:00:00Z", topologyId: topology });
+  }
+
+  /** Starts the app through tauri-driver; `env` is the app's environment. */
+  async startApp(env = {}) {
+    const home = path.join(this.dir, "home");
+    fs.mkdirSync(home, { recursive: true });
+    const appEnv = {
+      ...process.env,
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, ".config"),
+      XDG_DATA_HOME: process.env.XDG_DATA_HOME ?? path.join(home, ".local/share"),
+      XDG_CACHE_HOME: path.join(home, ".cache"),
+      ANTIMONY_CONFIG: path.join(this.dir, "servers.toml"),
+      ANTIMONY_KEYCHAIN_SERVICE: `antimony-e2e-${process.pid}`,
+      WEBKIT_DISABLE_COMPOSITING_MODE: "1",
+      ...env,
+    };
+    const port = 4444 + (process.pid % 1000);
+    this.driver = this.spawn("tauri-driver", ["--port", String(port), "--native-port", String(port + 1000)], { env: appEnv });
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/status`)).ok, "tauri-driver");
+    this.browser = await remote({
+      hostname: "127.0.0.1",
+      port,
+      logLevel: "warn",
+      capabilities: { "tauri:options": { application: app } },
+    });
+    return this.browser;
+  }
+
+  /** Writes the app's servers.toml with this stack's server. */
+  writeProfiles() {
+    fs.writeFileSync(path.join(this.dir, "servers.toml"), `current = "lab"\n\n[[servers]]\nname = "lab"\norigin = "${this.origin}"\n`);
+  }
+
+  async screenshot(name) {
+    fs.mkdirSync(screenshots, { recursive: true });
+    await this.browser.saveScreenshot(path.join(screenshots, `${name}.png`));
+  }
+
+  async stop() {
+    try {
+      await this.browser?.deleteSession();
+    } catch {
+      // the app may be gone already
+    }
+    for (const child of this.children.reverse()) child.kill("SIGTERM");
+    await sleep(200);
+    for (const child of this.children) child.kill("SIGKILL");
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The element for a test id, e.g. `$id(browser, "lab-row")`. */
+export const byTestId = (id, extra = "") => `[data-testid="${id}"]${extra}`;
