@@ -1,0 +1,23 @@
+// Vite builds the webview bundle into dist/ (Tauri's frontendDist) and serves it on 5173 in
+// development (Tauri's devUrl). Vitest shares this file: unit and component tests run in jsdom.
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  base: "./",
+  plugins: [react()],
+  clearScreen: false,
+  server: { port: 5173, strictPort: true },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    // The polyfill would be injected as an inline script, which the CSP forbids.
+    modulePreload: { polyfill: false },
+  },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.{ts,tsx}"],
+    restoreMocks: true,
+  },
+});
