@@ -1,0 +1,125 @@
+// The contract between the webview and the Rust shell (src-tauri): command arguments and
+// results, event payloads, and the one error shape every command rejects with. Protocol
+// types (labs, status messages, …) come from the generated bindings and are not redefined.
+
+import type { CollectionOut, LabOut, LoginConfig, StatusMessage } from "../../bindings";
+
+/** What a failed command says went wrong; the UI branches on `kind` and `code`, never on text. */
+export type BridgeErrorKind =
+  | "api"
+  | "notLoggedIn"
+  | "unreachable"
+  | "certificate"
+  | "keychain"
+  | "profile"
+  | "protocol"
+  | "io"
+  | "command";
+
+/** Who is logged in to a server. */
+export interface Identity {
+  id: string;
+  isAdmin: boolean;
+}
+
+/** A server profile as `list_servers` shows it (no secrets). */
+export interface ServerView {
+  name: string;
+  origin: string;
+  restBase: string;
+  tls: "none" | "system" | "caFile" | "pinned";
+  fingerprint: string | null;
+  user: string | null;
+  current: boolean;
+  loggedIn: boolean;
+  identity: Identity | null;
+  /** The bundled "This computer" server. */
+  local: boolean;
+}
+
+/** Commands `lab_command` sends over `/lab-commands`. */
+export type LabCommandName = "deploy" | "destroy" | "startNode" | "stopNode" | "restartNode";
+
+/** Per-namespace connection state of a server session. */
+export type ConnectionState = "connected" | "refused" | "trouble" | "loginNeeded";
+
+/** `antimony://connection` */
+export interface ConnectionEvent {
+  server: string;
+  namespace: string;
+  state: ConnectionState;
+  message: string | null;
+}
+
+/** `antimony://status` */
+export interface StatusEvent {
+  server: string;
+  message: StatusMessage;
+}
+
+/** `antimony://lab-update`; `labId: null` means "refetch every lab". */
+export interface LabUpdateEvent {
+  server: string;
+  labId: string | null;
+}
+
+/** `antimony://logs`: a batch of lines of one stream, in order, each delivered exactly once. */
+export interface LogsEvent {
+  server: string;
+  stream: string;
+  lines: string[];
+  /** Lines the server trimmed before they could be delivered. */
+  missed: number;
+  /** The stream started over (redeploy, server restart); these lines are the new start. */
+  restarted: boolean;
+}
+
+/** `antimony://command-result`: the outcome of every lab command, wherever it was started. */
+export interface CommandResultEvent {
+  server: string;
+  labId: string;
+  command: LabCommandName;
+  node: string | null;
+  ok: boolean;
+  error: { code: number; message: string } | null;
+}
+
+export type Unlisten = () => void;
+
+/** Everything the UI may ask of the Rust side. The Tauri and the fake bridge implement it. */
+export interface Bridge {
+  /** `"tauri"` inside the app, `"fake"` in a plain browser and in tests. */
+  readonly kind: "tauri" | "fake";
+
+  listServers(): Promise<ServerView[]>;
+  addServer(args: { name: string; url: string; trustFingerprint?: string }): Promise<ServerView>;
+  removeServer(args: { name: string }): Promise<null>;
+  useServer(args: { name: string }): Promise<null>;
+
+  loginConfig(args: { server: string }): Promise<LoginConfig>;
+  login(args: { server: string; username: string; password: string; savePassword: boolean }): Promise<Identity>;
+  logout(args: { server: string }): Promise<null>;
+
+  labs(args: { server: string }): Promise<LabOut[]>;
+  lab(args: { server: string; labId: string }): Promise<LabOut>;
+  collections(args: { server: string }): Promise<CollectionOut[]>;
+  labCommand(args: { server: string; labId: string; command: LabCommandName; node?: string }): Promise<null>;
+
+  subscribeLogs(args: { server: string; labId: string; containerId?: string }): Promise<{ stream: string }>;
+  unsubscribeLogs(args: { server: string; stream: string }): Promise<null>;
+
+  /** The native "save as" dialog (plugin-dialog `save`); `null` when cancelled. */
+  saveDialog(args: { defaultPath: string; title: string }): Promise<string | null>;
+  writeTextFile(args: { path: string; contents: string }): Promise<null>;
+
+  onConnection(handler: (event: ConnectionEvent) => void): Promise<Unlisten>;
+  onStatus(handler: (event: StatusEvent) => void): Promise<Unlisten>;
+  onLabUpdate(handler: (event: LabUpdateEvent) => void): Promise<Unlisten>;
+  onLogs(handler: (event: LogsEvent) => void): Promise<Unlisten>;
+  onCommandResult(handler: (event: CommandResultEvent) => void): Promise<Unlisten>;
+}
+
+/** The log stream id of a lab log or a node log, as `subscribe_logs` returns it. */
+export function logStreamId(labId: string, containerId?: string): string {
+  return containerId === undefined ? `/logs/${labId}` : `/logs/${labId}/${containerId}`;
+}
