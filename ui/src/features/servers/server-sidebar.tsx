@@ -1,0 +1,236 @@
+// The server list (with a health dot each), switching, removing, and adding a server by URL,
+// with the certificate-trust dialog for a certificate no trusted authority signed.
+
+import { useState, type SubmitEvent } from "react";
+import { Dialog } from "../../components/dialog";
+import { StatusDot, type DotTone } from "../../components/status-dot";
+import { BridgeError, describeError, type ServerView } from "../../lib/bridge";
+import { useStore } from "../../lib/store";
+import { healthLabel, type ServerHealth } from "./health";
+import { defaultServerName, healthOf, normalizeUrl, type Servers } from "./servers-store";
+
+export const healthTone: Record<ServerHealth, DotTone> = {
+  connected: "green",
+  reconnecting: "amber",
+  loginNeeded: "blue",
+  offline: "grey",
+};
+
+interface PendingTrust {
+  name: string;
+  url: string;
+  fingerprint: string;
+}
+
+export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwitched: () => void }) {
+  const state = useStore(servers.store, (s) => s);
+  const [url, setUrl] = useState("");
+  const [name, setName] = useState("");
+  const [adding, setAdding] = useState(false);
+  const [addError, setAddError] = useState<string | null>(null);
+  const [trust, setTrust] = useState<PendingTrust | null>(null);
+  const [removing, setRemoving] = useState<ServerView | null>(null);
+  const [switchError, setSwitchError] = useState<string | null>(null);
+
+  const add = async (args: { name: string; url: string; trustFingerprint?: string }) => {
+    setAdding(true);
+    setAddError(null);
+    try {
+      await servers.add(args);
+      setUrl("");
+      setName("");
+      onSwitched();
+    } catch (e: unknown) {
+      const err = BridgeError.from(e);
+      if (err.kind === "certificate" && err.fingerprint !== undefined && args.trustFingerprint === undefined) {
+        setTrust({ name: args.name, url: args.url, fingerprint: err.fingerprint });
+      } else {
+        setAddError(describeError(err));
+      }
+    } finally {
+      setAdding(false);
+    }
+  };
+
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    if (url.trim() === "") return;
+    const full = normalizeUrl(url);
+    void add({ name: name.trim() === "" ? defaultServerName(full) : name.trim(), url: full });
+  };
+
+  const switchTo = async (server: ServerView) => {
+    if (server.current) return;
+    setSwitchError(null);
+    try {
+      await servers.use(server.name);
+      onSwitched();
+    } catch (e: unknown) {
+      setSwitchError(describeError(e));
+    }
+  };
+
+  return (
+    <aside className="sidebar" aria-label="Servers">
+      <div className="sidebar-brand">Antimony</div>
+      <h2 className="sidebar-heading">Servers</h2>
+      {state.loadError !== null && <p className="form-error">{`Cannot read the servers: ${state.loadError}`}</p>}
+      <ul className="server-list">
+        {state.servers.map((server) => {
+          const health = healthOf(state, server);
+          return (
+            <li key={server.name} className={server.current ? "server-item server-item--current" : "server-item"}>
+              <button
+                type="button"
+                className="server-switch"
+                data-testid="server-item"
+                data-server-name={server.name}
+                data-state={health}
+                aria-current={server.current ? "true" : undefined}
+                onClick={() => void switchTo(server)}
+                title={`${server.origin} — ${healthLabel[health]}`}
+              >
+                <StatusDot tone={healthTone[health]} label={healthLabel[health]} hideLabel pulse={health === "reconnecting"} />
+                <span className="server-name">{server.name}</span>
+                {server.local && <span className="server-tag">local</span>}
+              </button>
+              <button
+                type="button"
+                className="icon-button server-remove"
+                aria-label={`Remove ${server.name}`}
+                title={`Remove ${server.name}`}
+                onClick={() => {
+                  setRemoving(server);
+                }}
+              >
+                ×
+              </button>
+            </li>
+          );
+        })}
+        {state.loaded && state.servers.length === 0 && <li className="sidebar-empty">No servers yet. Add one below.</li>}
+      </ul>
+      {switchError !== null && <p className="form-error">{switchError}</p>}
+
+      <form className="add-server" onSubmit={submit}>
+        <h2 className="sidebar-heading">Add a server</h2>
+        <label className="field">
+          <span>URL</span>
+          <input
+            data-testid="server-add-url"
+            type="text"
+            inputMode="url"
+            placeholder="https://antimony.example.net"
+            value={url}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => {
+              setUrl(e.target.value);
+            }}
+          />
+        </label>
+        <label className="field">
+          <span>Name</span>
+          <input
+            data-testid="server-add-name"
+            type="text"
+            placeholder={url.trim() === "" ? "the host" : defaultServerName(url)}
+            value={name}
+            autoComplete="off"
+            onChange={(e) => {
+              setName(e.target.value);
+            }}
+          />
+        </label>
+        {addError !== null && <p className="form-error" role="alert">{addError}</p>}
+        <button type="submit" className="button" data-testid="server-add-submit" disabled={adding || url.trim() === ""}>
+          {adding ? "Adding…" : "Add server"}
+        </button>
+      </form>
+
+      {trust !== null && (
+        <Dialog
+          title="Trust this certificate?"
+          testId="trust-dialog"
+          onCancel={() => {
+            setTrust(null);
+          }}
+          actions={
+            <>
+              <button
+                type="button"
+                className="button"
+                data-autofocus
+                onClick={() => {
+                  setTrust(null);
+                }}
+              >
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="button button--primary"
+                data-testid="trust-certificate"
+                onClick={() => {
+                  const t = trust;
+                  setTrust(null);
+                  void add({ name: t.name, url: t.url, trustFingerprint: t.fingerprint });
+                }}
+              >
+                Trust
+              </button>
+            </>
+          }
+        >
+          <p>{`The certificate of ${trust.url} is not signed by an authority this computer trusts.`}</p>
+          <p>
+            SHA-256 fingerprint: <code className="fingerprint">{trust.fingerprint}</code>
+          </p>
+          <p>Compare it with the one your administrator gives you.</p>
+        </Dialog>
+      )}
+
+      {removing !== null && (
+        <Dialog
+          title={`Remove ${removing.name}?`}
+          onCancel={() => {
+            setRemoving(null);
+          }}
+          actions={
+            <>
+              <button
+                type="button"
+                className="button"
+                data-autofocus
+                onClick={() => {
+                  setRemoving(null);
+                }}
+              >
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="button button--danger"
+                data-testid="confirm-remove-server"
+                onClick={() => {
+                  const s = removing;
+                  setRemoving(null);
+                  void servers
+                    .remove(s.name)
+                    .then(onSwitched)
+                    .catch((e: unknown) => {
+                      setSwitchError(describeError(e));
+                    });
+                }}
+              >
+                Remove
+              </button>
+            </>
+          }
+        >
+          <p>{`The app forgets ${removing.origin} and the login kept for it. Labs on the server are not touched.`}</p>
+        </Dialog>
+      )}
+    </aside>
+  );
+}
