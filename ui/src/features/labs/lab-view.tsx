@@ -1,0 +1,194 @@
+// One lab: its state and actions (Deploy / Redeploy, Destroy with confirmation), its nodes,
+// and the lab log and node logs in tabs.
+
+import { useState, type KeyboardEvent } from "react";
+import { Severity } from "../../bindings";
+import { Dialog } from "../../components/dialog";
+import { LogViewer } from "../../components/log-viewer/log-viewer";
+import { BridgeError, type Identity, type LabCommandName } from "../../lib/bridge";
+import { formatFull } from "../../lib/format";
+import { commandFailureToast, useNotify } from "../../lib/notify";
+import { useStore } from "../../lib/store";
+import { useNow } from "../../lib/use-now";
+import { ActionButton } from "./action-button";
+import { deployAction, destroyAction } from "./lab-actions";
+import { LabStateBadge } from "./lab-state-badge";
+import { labState, stateWord } from "./lab-state";
+import type { Labs } from "./labs-store";
+import { NodesTable } from "./nodes-table";
+
+const LAB_TAB = "\u0000lab";
+
+export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs; labId: string; server: string; identity: Identity | null; onBack: () => void }) {
+  const state = useStore(labs.store, (s) => s);
+  const now = useNow();
+  const notify = useNotify();
+  const [confirming, setConfirming] = useState(false);
+  const [tab, setTab] = useState(LAB_TAB);
+  const [opened, setOpened] = useState<readonly string[]>([LAB_TAB]);
+  const lab = state.labs.find((l) => l.id === labId);
+
+  if (lab === undefined) {
+    return (
+      <div className="lab-view lab-view--missing">
+        <button type="button" className="button" onClick={onBack}>
+          ← Labs
+        </button>
+        <p className="empty-state">{state.status === "ready" ? "This lab no longer exists, or you no longer have access to it." : "Loading the lab…"}</p>
+      </div>
+    );
+  }
+
+  const current = labState(lab, now);
+  const word = stateWord(current);
+  const deploy = deployAction(lab, current, identity, state.pending);
+  const destroy = destroyAction(lab, identity, state.pending);
+  const nodes = lab.instance?.nodes ?? [];
+  const collection = state.collections.find((c) => c.id === lab.collectionId)?.name;
+
+  const run = async (command: LabCommandName, node?: string) => {
+    try {
+      await labs.run(lab.id, command, node);
+    } catch (e: unknown) {
+      const err = BridgeError.from(e);
+      notify(commandFailureToast({ server, labId: lab.id, labName: lab.name, command, node: node ?? null, code: err.code, message: err.message }));
+    }
+  };
+
+  const open = (key: string) => {
+    setTab(key);
+    setOpened((o) => (o.includes(key) ? o : [...o, key]));
+  };
+
+  const copy = (value: string) => {
+    navigator.clipboard.writeText(value).then(
+      () => {
+        notify({ key: "copied", severity: Severity.Info, title: "Copied", body: value, durationMs: 1500 });
+      },
+      () => {
+        notify({ key: "copied", severity: Severity.Warning, title: "Could not copy to the clipboard", body: value });
+      },
+    );
+  };
+
+  const tabs = [LAB_TAB, ...nodes.map((n) => n.name)];
+  const onTabKey = (e: KeyboardEvent<HTMLButtonElement>) => {
+    const i = tabs.indexOf(tab);
+    const next = e.key === "ArrowRight" ? tabs[(i + 1) % tabs.length] : e.key === "ArrowLeft" ? tabs[(i - 1 + tabs.length) % tabs.length] : undefined;
+    if (next === undefined) return;
+    e.preventDefault();
+    open(next);
+    const list = e.currentTarget.parentElement;
+    list?.querySelectorAll<HTMLButtonElement>("[role=tab]").item(tabs.indexOf(next)).focus();
+  };
+
+  return (
+    <div className="lab-view" data-testid="lab-open" data-state={word} data-lab-id={lab.id} data-lab-name={lab.name}>
+      <header className="lab-header">
+        <button type="button" className="button button--quiet" onClick={onBack} title="Back to the labs (Esc)">
+          ← Labs
+        </button>
+        <h1 className="lab-title">{lab.name}</h1>
+        <LabStateBadge state={current} />
+        <span className="lab-meta">
+          {collection !== undefined && <span>{collection}</span>}
+          <span>{`by ${lab.creator.name}`}</span>
+          <span title={lab.endTime === null ? undefined : formatFull(lab.endTime)}>{lab.endTime === null ? "no end time" : `ends ${formatFull(lab.endTime)}`}</span>
+          {lab.instanceName !== undefined && <span className="mono">{lab.instanceName}</span>}
+        </span>
+        <span className="toolbar-spacer" />
+        <ActionButton testId="action-deploy" variant="primary" action={deploy} onClick={() => void run("deploy")} />
+        <ActionButton
+          testId="action-destroy"
+          variant="danger"
+          action={destroy}
+          onClick={() => {
+            setConfirming(true);
+          }}
+        />
+      </header>
+
+      <NodesTable lab={lab} identity={identity} pending={state.pending} onCommand={(command, node) => void run(command, node)} onCopy={copy} onOpenLog={open} />
+
+      <div className="log-tabs" role="tablist" aria-label="Logs">
+        {tabs.map((key) => (
+          <button
+            key={key}
+            type="button"
+            role="tab"
+            className="log-tab"
+            aria-selected={tab === key}
+            tabIndex={tab === key ? 0 : -1}
+            data-testid="log-tab"
+            data-tab={key === LAB_TAB ? "lab" : key}
+            onClick={() => {
+              open(key);
+            }}
+            onKeyDown={onTabKey}
+          >
+            {key === LAB_TAB ? "Lab log" : key}
+          </button>
+        ))}
+      </div>
+      <div className="log-panels">
+        {opened.map((key) => {
+          if (key === LAB_TAB) {
+            return <LogViewer key={`lab:${lab.id}`} server={server} labId={lab.id} name={`${lab.name} lab log`} active={tab === LAB_TAB} />;
+          }
+          const node = nodes.find((n) => n.name === key);
+          if (node === undefined) return null;
+          return (
+            <LogViewer
+              key={`node:${node.containerId}`}
+              server={server}
+              labId={lab.id}
+              containerId={node.containerId}
+              name={`${lab.name} ${node.name}`}
+              active={tab === key}
+            />
+          );
+        })}
+        {tab !== LAB_TAB && !nodes.some((n) => n.name === tab) && <div className="empty-state">This node is gone.</div>}
+      </div>
+
+      {confirming && (
+        <Dialog
+          title={`Destroy ${lab.name}?`}
+          testId="destroy-dialog"
+          onCancel={() => {
+            setConfirming(false);
+          }}
+          actions={
+            <>
+              <button
+                type="button"
+                className="button"
+                data-autofocus
+                onClick={() => {
+                  setConfirming(false);
+                }}
+              >
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="button button--danger"
+                data-testid="confirm-destroy"
+                onClick={() => {
+                  setConfirming(false);
+                  void run("destroy");
+                }}
+              >
+                {`Destroy ${lab.name}`}
+              </button>
+            </>
+          }
+        >
+          <p>
+            containerlab stops and removes every node of <strong>{lab.name}</strong> on {server}. The lab stays and can be deployed again; its lab log starts over.
+          </p>
+        </Dialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+// The nodes of a lab's instance: click a value to copy it; Start / Stop / Restart per node.
+
+import type { InstanceNode, LabOut } from "../../bindings";
+import { StatusDot } from "../../components/status-dot";
+import type { Identity, LabCommandName } from "../../lib/bridge";
+import { ActionButton } from "./action-button";
+import { nodeActions, type Pending } from "./lab-actions";
+import { nodeTone } from "./lab-state";
+
+function CopyCell({ value, onCopy }: { value: string; onCopy: (value: string) => void }) {
+  if (value === "" || value === "N/A") return <span className="muted">{value === "" ? "—" : value}</span>;
+  return (
+    <button
+      type="button"
+      className="copy-cell"
+      title="Click to copy"
+      onClick={() => {
+        onCopy(value);
+      }}
+    >
+      {value}
+    </button>
+  );
+}
+
+export function NodesTable({
+  lab,
+  identity,
+  pending,
+  onCommand,
+  onCopy,
+  onOpenLog,
+}: {
+  lab: LabOut;
+  identity: Identity | null;
+  pending: Pending;
+  onCommand: (command: LabCommandName, node: string) => void;
+  onCopy: (value: string) => void;
+  onOpenLog: (node: string) => void;
+}) {
+  const nodes: InstanceNode[] = lab.instance?.nodes ?? [];
+  if (nodes.length === 0) {
+    return (
+      <div className="empty-state empty-state--small">
+        {lab.instance === undefined ? "Not deployed: the nodes appear once the lab is deployed." : "No nodes yet: they appear when containerlab has created them."}
+      </div>
+    );
+  }
+  return (
+    <div className="table-scroll nodes-scroll">
+      <table className="table nodes-table">
+        <thead>
+          <tr>
+            <th>Node</th>
+            <th>Kind</th>
+            <th>State</th>
+            <th>IPv4</th>
+            <th>IPv6</th>
+            <th>Container</th>
+            <th className="col-actions">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((node) => {
+            const actions = nodeActions(lab, node, identity, pending);
+            return (
+              <tr key={node.name} data-testid="node-row" data-node-name={node.name} data-state={node.state}>
+                <td>
+                  <CopyCell value={node.name} onCopy={onCopy} />
+                </td>
+                <td>
+                  <CopyCell value={node.kind} onCopy={onCopy} />
+                </td>
+                <td>
+                  <StatusDot tone={nodeTone(node.state)} label={node.state} pulse={node.state === "starting"} />
+                </td>
+                <td className="mono">
+                  <CopyCell value={node.ipv4} onCopy={onCopy} />
+                </td>
+                <td className="mono">
+                  <CopyCell value={node.ipv6} onCopy={onCopy} />
+                </td>
+                <td className="mono">
+                  <CopyCell value={node.containerId} onCopy={onCopy} />
+                </td>
+                <td className="col-actions">
+                  <ActionButton small testId="node-start" action={actions.start} onClick={() => { onCommand("startNode", node.name); }} />
+                  <ActionButton small testId="node-stop" action={actions.stop} onClick={() => { onCommand("stopNode", node.name); }} />
+                  <ActionButton small testId="node-restart" action={actions.restart} onClick={() => { onCommand("restartNode", node.name); }} />
+                  <button type="button" className="button button--small button--quiet" onClick={() => { onOpenLog(node.name); }} title={`Show the log of ${node.name}`}>
+                    Log
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
