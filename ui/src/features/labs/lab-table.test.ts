@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { InstanceState } from "../../bindings";
+import { labState, stateWord, topologyNodeCount } from "./lab-state";
+import { defaultQuery, labRows, toggleSort, type LabQuery } from "./lab-table";
+import { NOW, collections, lab } from "./fixtures.test-util";
+
+const labs = [
+  lab("spine leaf", InstanceState.Running, { endTime: new Date(NOW + 3_600_000).toISOString() }),
+  lab("BGP lab", InstanceState.Deploying, { collectionId: "c-train", creator: { id: "bob", name: "bob@example.org" } }),
+  lab("Forever", InstanceState.Inactive, { endTime: null, startTime: new Date(NOW - 86_400_000).toISOString() }),
+  lab("lab 10", InstanceState.Failed, { collectionId: "c-train" }),
+  lab("lab 9", InstanceState.Scheduled),
+];
+
+const names = (q: Partial<LabQuery>) => labRows(labs, collections, { ...defaultQuery, ...q }, NOW).map((r) => r.lab.name);
+
+describe("lab states", () => {
+  it("uses the instance state, else scheduled or inactive", () => {
+    expect(labs.map((l) => stateWord(labState(l, NOW)))).toEqual(["running", "deploying", "inactive", "failed", "scheduled"]);
+  });
+
+  it("is inactive once the end time passed or the start is older than two minutes", () => {
+    const ended = lab("x", InstanceState.Inactive, { startTime: new Date(NOW - 60_000).toISOString(), endTime: new Date(NOW - 1).toISOString() });
+    expect(labState(ended, NOW)).toBe(InstanceState.Inactive);
+    const justStarted = lab("y", InstanceState.Inactive, { startTime: new Date(NOW - 60_000).toISOString() });
+    expect(labState(justStarted, NOW)).toBe(InstanceState.Scheduled);
+    const stale = lab("z", InstanceState.Inactive, { startTime: new Date(NOW - 180_000).toISOString() });
+    expect(labState(stale, NOW)).toBe(InstanceState.Inactive);
+  });
+
+  it("counts the nodes of a topology", () => {
+    expect(topologyNodeCount("name: x\ntopology:\n  kinds:\n    srl: {}\n  nodes:\n    a:\n      kind: srl\n    b: {kind: linux}\n\n    # c:\n    d:\n  links:\n    - endpoints: []\n")).toBe(3);
+    expect(topologyNodeCount("name: x\n")).toBeNull();
+    expect(topologyNodeCount("topology:\n  nodes: {}\n")).toBe(0);
+  });
+});
+
+describe("lab table", () => {
+  it("sorts by name by default, numbers naturally", () => {
+    expect(names({})).toEqual(["BGP lab", "Forever", "lab 9", "lab 10", "spine leaf"]);
+  });
+
+  it("sorts by state, most active first, and reverses", () => {
+    expect(names({ sort: "state" })).toEqual(["spine leaf", "BGP lab", "lab 10", "lab 9", "Forever"]);
+    expect(names({ sort: "state", descending: true })).toEqual(["Forever", "lab 9", "lab 10", "BGP lab", "spine leaf"]);
+  });
+
+  it("sorts by end time with labs that never end last", () => {
+    expect(names({ sort: "endTime" })).toEqual(["spine leaf", "BGP lab", "lab 9", "lab 10", "Forever"]);
+  });
+
+  it("filters by state and by collection", () => {
+    expect(names({ state: InstanceState.Failed })).toEqual(["lab 10"]);
+    expect(names({ state: InstanceState.Inactive })).toEqual(["Forever"]);
+    expect(names({ collectionId: "c-train" })).toEqual(["BGP lab", "lab 10"]);
+    expect(names({ collectionId: "c-train", state: InstanceState.Running })).toEqual([]);
+  });
+
+  it("searches name, collection, creator and id prefix, case-insensitively", () => {
+    expect(names({ search: "LAB 1" })).toEqual(["lab 10"]);
+    expect(names({ search: "training" })).toEqual(["BGP lab", "lab 10"]);
+    expect(names({ search: "bob@" })).toEqual(["BGP lab"]);
+    expect(names({ search: "id-forev" })).toEqual(["Forever"]);
+    expect(names({ search: "  spine " })).toEqual(["spine leaf"]);
+    expect(names({ search: "nothing like this" })).toEqual([]);
+  });
+
+  it("names the collection and counts nodes from the instance, else the topology", () => {
+    const rows = labRows(labs, collections, defaultQuery, NOW);
+    const spine = rows.find((r) => r.lab.name === "spine leaf");
+    expect(spine?.collectionName).toBe("netops");
+    expect(spine?.nodeCount).toBe(3);
+    expect(rows.find((r) => r.lab.name === "Forever")?.nodeCount).toBe(2);
+    expect(labRows([lab("orphan", InstanceState.Inactive, { collectionId: "gone" })], collections, defaultQuery, NOW)[0]?.collectionName).toBe("");
+  });
+
+  it("flips the order when the same header is clicked again", () => {
+    let q = toggleSort(defaultQuery, "state");
+    expect([q.sort, q.descending]).toEqual(["state", false]);
+    q = toggleSort(q, "state");
+    expect([q.sort, q.descending]).toEqual(["state", true]);
+    q = toggleSort(q, "endTime");
+    expect([q.sort, q.descending]).toEqual(["endTime", false]);
+  });
+});
