@@ -1,0 +1,174 @@
+// The app shell: creates the feature stores, wires the bridge's events into them, and lays out
+// the server sidebar, the top bar, the dashboard or a lab, the inbox and the toasts. Features
+// meet only here.
+
+import { useEffect, useRef, useState } from "react";
+import { Dashboard } from "../features/labs/dashboard";
+import { LabView } from "../features/labs/lab-view";
+import { createLabs } from "../features/labs/labs-store";
+import { InboxButton, InboxPanel } from "../features/notifications/inbox-panel";
+import { createNotifications } from "../features/notifications/notifications";
+import { ToastStack } from "../features/notifications/toast-stack";
+import { LoginForm } from "../features/servers/login-form";
+import { ServerSidebar } from "../features/servers/server-sidebar";
+import { ReconnectBanner, ServerStatus } from "../features/servers/server-status";
+import { createServers, currentServer, healthOf } from "../features/servers/servers-store";
+import { Severity } from "../bindings";
+import { BridgeContext, type Bridge, type Unlisten } from "../lib/bridge";
+import { NotifyContext, commandFailureToast } from "../lib/notify";
+import { useStore } from "../lib/store";
+import { useGlobalKeys } from "./use-global-keys";
+
+type Route = { view: "dashboard" } | { view: "lab"; server: string; labId: string };
+
+export interface AppProps {
+  bridge: Bridge;
+  /** Where the inbox is kept; `null` keeps it in memory only. */
+  storage: Pick<Storage, "getItem" | "setItem"> | null;
+}
+
+export function App({ bridge, storage }: AppProps) {
+  const [{ notifications, servers, labs }] = useState(() => {
+    const servers = createServers(bridge);
+    return {
+      servers,
+      notifications: createNotifications({ storage }),
+      labs: createLabs(bridge, {
+        onNotLoggedIn: (server) => {
+          servers.markLoggedOut(server);
+        },
+      }),
+    };
+  });
+  const serversState = useStore(servers.store, (s) => s);
+  const current = currentServer(serversState);
+  const health = current === null ? null : healthOf(serversState, current);
+  const [route, setRoute] = useState<Route>({ view: "dashboard" });
+  const [inboxOpen, setInboxOpen] = useState(false);
+
+  useEffect(() => {
+    const offs: Promise<Unlisten>[] = [
+      bridge.onConnection((e) => {
+        servers.onConnection(e);
+      }),
+      bridge.onStatus((e) => {
+        notifications.onStatus(e);
+      }),
+      bridge.onLabUpdate((e) => {
+        labs.onLabUpdate(e);
+      }),
+      bridge.onCommandResult((e) => {
+        if (e.ok || e.error === null) return;
+        const labName = labs.store.getState().server === e.server ? labs.labName(e.labId) : undefined;
+        notifications.notify(
+          commandFailureToast({ server: e.server, labId: e.labId, labName: labName ?? e.labId, command: e.command, node: e.node, code: e.error.code, message: e.error.message }),
+        );
+      }),
+    ];
+    void servers.load();
+    return () => {
+      for (const off of offs) void off.then((f) => { f(); });
+    };
+  }, [bridge, servers, labs, notifications]);
+
+  // The labs shown are the current server's, while logged in.
+  const activeServer = current?.loggedIn === true ? current.name : null;
+  useEffect(() => {
+    labs.setServer(activeServer);
+  }, [labs, activeServer]);
+
+  // Lab updates sent while the session was away are lost: refetch once it is back.
+  const previousHealth = useRef(health);
+  useEffect(() => {
+    if (health === "connected" && previousHealth.current === "reconnecting") void labs.refresh();
+    previousHealth.current = health;
+  }, [health, labs]);
+
+  const labRoute = route.view === "lab" && current !== null && route.server === current.name ? route : null;
+
+  useGlobalKeys({
+    onEscape: () => {
+      if (inboxOpen) setInboxOpen(false);
+      else if (labRoute !== null) setRoute({ view: "dashboard" });
+    },
+    onRefresh: () => {
+      if (labRoute !== null) void labs.refreshLab(labRoute.labId);
+      else void labs.refresh();
+    },
+  });
+
+  const backToDashboard = () => {
+    setRoute({ view: "dashboard" });
+  };
+  const labName = labRoute === null ? undefined : labs.labName(labRoute.labId);
+
+  let content;
+  if (!serversState.loaded) content = <div className="empty-state">Loading…</div>;
+  else if (current === null) content = <div className="empty-state">Add a server to see its labs.</div>;
+  else if (!current.loggedIn) content = <LoginForm key={current.name} servers={servers} server={current.name} user={current.user} />;
+  else if (labRoute !== null)
+    content = <LabView key={labRoute.labId} labs={labs} labId={labRoute.labId} server={current.name} identity={current.identity} onBack={backToDashboard} />;
+  else
+    content = (
+      <Dashboard
+        labs={labs}
+        onOpen={(labId) => {
+          setRoute({ view: "lab", server: current.name, labId });
+        }}
+      />
+    );
+
+  return (
+    <BridgeContext.Provider value={bridge}>
+      <NotifyContext.Provider value={notifications.notify}>
+        <div className="app">
+          <ServerSidebar servers={servers} onSwitched={backToDashboard} />
+          <main className="main">
+            <header className="topbar">
+              <nav className="breadcrumb" aria-label="Location">
+                {labRoute === null ? (
+                  <span className="breadcrumb-current">Labs</span>
+                ) : (
+                  <>
+                    <button type="button" className="link-button" onClick={backToDashboard}>
+                      Labs
+                    </button>
+                    <span className="breadcrumb-sep" aria-hidden="true">
+                      /
+                    </span>
+                    <span className="breadcrumb-current">{labName ?? "Lab"}</span>
+                  </>
+                )}
+              </nav>
+              <span className="toolbar-spacer" />
+              <ServerStatus
+                servers={servers}
+                onError={(message) => {
+                  notifications.notify({ severity: Severity.Error, title: "Could not log out", body: message });
+                }}
+              />
+              <InboxButton
+                notifications={notifications}
+                open={inboxOpen}
+                onToggle={() => {
+                  setInboxOpen((o) => !o);
+                }}
+              />
+            </header>
+            <ReconnectBanner servers={servers} />
+            <div className="content">{content}</div>
+            {inboxOpen && (
+              <InboxPanel
+                notifications={notifications}
+                onClose={() => {
+                  setInboxOpen(false);
+                }}
+              />
+            )}
+          </main>
+          <ToastStack notifications={notifications} />
+        </div>
+      </NotifyContext.Provider>
+    </BridgeContext.Provider>
+  );
+}

@@ -1,0 +1,36 @@
+// App-wide shortcuts: Esc (close the inbox, else back to the dashboard) and r (refresh).
+// `/` belongs to the dashboard, Ctrl+F and `/` in a lab to its log viewer, Esc in a dialog to
+// the dialog (it stops the event before it reaches the window).
+
+import { useEffect, useRef } from "react";
+import { isTyping } from "../lib/use-now";
+
+export interface GlobalKeys {
+  onEscape: () => void;
+  onRefresh: () => void;
+}
+
+export function useGlobalKeys(keys: GlobalKeys): void {
+  const latest = useRef(keys);
+  useEffect(() => {
+    latest.current = keys;
+  });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented) return;
+      if (e.key === "Escape") {
+        latest.current.onEscape();
+        return;
+      }
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      if (e.key === "r") {
+        e.preventDefault();
+        latest.current.onRefresh();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+    };
+  }, []);
+}
