@@ -5,6 +5,7 @@
 mod commands;
 mod error;
 mod events;
+mod local;
 mod state;
 
 use std::path::PathBuf;
@@ -18,6 +19,9 @@ use state::Desktop;
 
 /// Environment: where the profiles file is (tests use their own).
 const PROFILES_ENV: &str = "ANTIMONY_CONFIG";
+/// Environment: the local server's data directory (default: `server/` in the app's data
+/// directory).
+const LOCAL_DATA_ENV: &str = "ANTIMONY_LOCAL_DATA";
 /// Environment: the keychain service (tests use their own).
 const KEYCHAIN_ENV: &str = "ANTIMONY_KEYCHAIN_SERVICE";
 
@@ -49,7 +53,12 @@ pub fn run() {
             app.manage(Desktop::new(profiles, keychain, events_tx));
             events::spawn_forwarder(app.handle().clone(), events_rx);
             let handle = app.handle().clone();
+            let local_data = match std::env::var_os(LOCAL_DATA_ENV) {
+                Some(dir) => PathBuf::from(dir),
+                None => app.path().app_data_dir()?.join("server"),
+            };
             tauri::async_runtime::spawn(async move {
+                local::start(handle.clone(), &local_data).await;
                 handle.state::<Desktop>().restore().await;
             });
             Ok(())

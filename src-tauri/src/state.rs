@@ -40,6 +40,8 @@ pub(crate) struct Desktop {
     keychain: Keychain,
     connected: Mutex<HashMap<String, Arc<Connected>>>,
     events: mpsc::UnboundedSender<ServerEvent>,
+    /// The local server ("This computer"), once it runs.
+    local: Mutex<Option<ServerProfile>>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -62,6 +64,7 @@ impl Desktop {
             keychain,
             connected: Mutex::new(HashMap::new()),
             events,
+            local: Mutex::new(None),
         }
     }
 
@@ -92,8 +95,29 @@ impl Desktop {
         Ok(result)
     }
 
-    /// A profile by name.
+    /// The local server's profile, once it runs.
+    pub(crate) fn local(&self) -> Option<ServerProfile> {
+        self.local
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Records the local server.
+    pub(crate) fn set_local(&self, profile: ServerProfile) {
+        *self
+            .local
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(profile);
+    }
+
+    /// A profile by name (the local server's too).
     pub(crate) fn profile(&self, name: &str) -> Result<ServerProfile> {
+        if name == crate::local::NAME {
+            return self
+                .local()
+                .ok_or_else(|| BridgeError::new("unreachable", "the local server is not running"));
+        }
         self.profiles()?
             .get(name)
             .cloned()
@@ -123,6 +147,16 @@ impl Desktop {
                 tracing::warn!(%error, "cannot keep the renewed login in the keychain");
             }
         });
+        self.open_session(server, rest);
+    }
+
+    /// Opens the local server's session (it logs in by itself at every start: no tokens
+    /// are kept).
+    pub(crate) fn connect_local(&self, rest: Arc<RestClient>) {
+        self.open_session(crate::local::NAME, rest);
+    }
+
+    fn open_session(&self, server: &str, rest: Arc<RestClient>) {
         let events = self.events.clone();
         let name = server.to_owned();
         let sink: EventSink = Arc::new(move |event| {

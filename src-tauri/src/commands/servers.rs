@@ -37,7 +37,7 @@ pub(crate) struct Identity {
     is_admin: bool,
 }
 
-fn view(desktop: &Desktop, profile: &ServerProfile, current: bool) -> ServerView {
+fn view(desktop: &Desktop, profile: &ServerProfile, current: bool, local: bool) -> ServerView {
     let identity = desktop.identity(&profile.name);
     ServerView {
         name: profile.name.clone(),
@@ -57,24 +57,39 @@ fn view(desktop: &Desktop, profile: &ServerProfile, current: bool) -> ServerView
             id: c.id,
             is_admin: c.is_admin,
         }),
-        local: false,
+        local,
     }
+}
+
+fn not_for_local(name: &str, what: &str) -> Result<()> {
+    if name == crate::local::NAME {
+        return Err(BridgeError::new(
+            "profile",
+            format!("{what} is not possible for the local server"),
+        ));
+    }
+    Ok(())
 }
 
 /// Every server.
 #[tauri::command]
 pub(crate) fn list_servers(desktop: State<'_, Desktop>) -> Result<Vec<ServerView>> {
     let profiles = desktop.profiles()?;
-    Ok(profiles
-        .servers
-        .iter()
-        .map(|p| {
+    // The local server comes first, and is current unless another server was chosen.
+    let current = profiles.current().map(|p| p.name.clone());
+    let local = desktop
+        .local()
+        .map(|p| view(&desktop, &p, current.is_none(), true));
+    Ok(local
+        .into_iter()
+        .chain(profiles.servers.iter().map(|p| {
             view(
                 &desktop,
                 p,
-                profiles.current.as_deref() == Some(p.name.as_str()),
+                current.as_deref() == Some(p.name.as_str()),
+                false,
             )
-        })
+        }))
         .collect())
 }
 
@@ -87,6 +102,7 @@ pub(crate) async fn add_server(
     url: String,
     trust_fingerprint: Option<String>,
 ) -> Result<ServerView> {
+    not_for_local(name.trim(), "a second server with this name")?;
     let mut profile = ServerProfile::new(name.trim(), &url)?;
     match RestClient::new(profile.clone())?.login_config().await {
         Ok(_) => {}
@@ -118,12 +134,14 @@ pub(crate) async fn add_server(
         &desktop,
         &profile,
         current.as_deref() == Some(profile.name.as_str()),
+        false,
     ))
 }
 
 /// Removes a server and forgets its login.
 #[tauri::command]
 pub(crate) async fn remove_server(desktop: State<'_, Desktop>, name: String) -> Result<()> {
+    not_for_local(&name, "removing")?;
     desktop.disconnect(&name);
     let removed = desktop.update_profiles(|profiles| Ok(profiles.remove(&name)?))?;
     if let Err(error) = desktop.keychain().forget(&removed) {
@@ -135,6 +153,12 @@ pub(crate) async fn remove_server(desktop: State<'_, Desktop>, name: String) -> 
 /// Makes a server the current one.
 #[tauri::command]
 pub(crate) fn use_server(desktop: State<'_, Desktop>, name: String) -> Result<()> {
+    if name == crate::local::NAME {
+        return desktop.update_profiles(|profiles| {
+            profiles.current = None;
+            Ok(())
+        });
+    }
     desktop.update_profiles(|profiles| Ok(profiles.use_server(&name)?))
 }
 
@@ -159,6 +183,7 @@ pub(crate) async fn login(
     password: String,
     save_password: bool,
 ) -> Result<Identity> {
+    not_for_local(&server, "logging in by hand")?;
     let profile = desktop.profile(&server)?;
     let rest = Arc::new(RestClient::new(profile.clone())?);
     let claims = rest.login_native(&username, &password).await?;
@@ -204,6 +229,7 @@ pub(crate) async fn login(
 /// Logs out: closes the connections and forgets the server's keychain entries.
 #[tauri::command]
 pub(crate) async fn logout(desktop: State<'_, Desktop>, server: String) -> Result<()> {
+    not_for_local(&server, "logging out")?;
     if let Some(connected) = desktop.disconnect(&server) {
         let _ = connected.rest.logout().await;
     }

@@ -1,0 +1,145 @@
+//! "This computer": antimony-server running inside the app on 127.0.0.1 (a free port), with
+//! its SQLite database and files under the app's data directory. With containerlab and
+//! Docker on this machine, the app alone is a complete single-user lab host.
+//!
+//! The server's native login uses a per-install password kept in the keychain (made at the
+//! first start); the app logs in with it by itself. Without a keychain the password lives for
+//! this run only, and the user is told.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use antimony_client::keychain::Keychain;
+use antimony_client::profile::ServerProfile;
+use antimony_client::rest::RestClient;
+use antimony_protocol::Severity;
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::state::Desktop;
+
+/// The local server's name in the server list.
+pub(crate) const NAME: &str = "This computer";
+/// The native user of the local server.
+const USER: &str = "admin";
+
+/// Where the per-install password is kept: a fixed pseudo-origin (the port changes per run).
+fn credential_profile() -> Option<ServerProfile> {
+    ServerProfile::new(NAME, "http://this-computer.antimony.invalid").ok()
+}
+
+/// The per-install password: from the keychain, or new (and kept there).
+fn password(keychain: &Keychain) -> (String, Option<String>) {
+    let Some(profile) = credential_profile() else {
+        return (fresh_password(), None);
+    };
+    match keychain.password(&profile) {
+        Ok(Some(password)) => (password, None),
+        Ok(None) => {
+            let password = fresh_password();
+            match keychain.set_password(&profile, &password) {
+                Ok(()) => (password, None),
+                Err(error) => (password, Some(error.to_string())),
+            }
+        }
+        Err(error) => (fresh_password(), Some(error.to_string())),
+    }
+}
+
+/// 32 random bytes as hex, from the OS.
+fn fresh_password() -> String {
+    use std::io::Read;
+    let mut bytes = [0_u8; 32];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        // Not secret from this user anyway (the server only listens on 127.0.0.1), but
+        // still unguessable enough for other local users.
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        for (i, b) in seed.bytes().enumerate() {
+            if let Some(slot) = bytes.get_mut(i % 32) {
+                *slot ^= b;
+            }
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Starts the local server and logs in to it.
+pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
+    let desktop = app.state::<Desktop>();
+    let (password, keychain_problem) = password(desktop.keychain());
+    if let Some(problem) = keychain_problem {
+        crate::notice(
+            &app,
+            NAME,
+            Severity::Warning,
+            &format!(
+                "The local server's login cannot be kept in the keychain ({problem}); it works for this run only."
+            ),
+        );
+    }
+    let mut config = antimony_server::Config::with_data_dir(data_dir);
+    config.auth.native_username = USER.into();
+    config.auth.native_password = password.clone();
+    let result = async {
+        let state = antimony_server::AppState::open(config)
+            .await
+            .map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        tauri::async_runtime::spawn(async move {
+            if let Err(error) =
+                antimony_server::serve(state, listener, std::future::pending()).await
+            {
+                tracing::error!(%error, "the local server stopped");
+            }
+        });
+        Ok::<_, String>(format!("http://{address}"))
+    }
+    .await;
+    let origin = match result {
+        Ok(origin) => origin,
+        Err(error) => {
+            tracing::error!(%error, "the local server cannot start");
+            crate::notice(
+                &app,
+                NAME,
+                Severity::Error,
+                &format!("The local server cannot start: {error}"),
+            );
+            return;
+        }
+    };
+    tracing::info!(%origin, data = %data_dir.display(), "local server started");
+    let profile = match ServerProfile::new(NAME, &origin) {
+        Ok(profile) => profile,
+        Err(error) => {
+            tracing::error!(%error, "the local server's address");
+            return;
+        }
+    };
+    desktop.set_local(profile.clone());
+    let rest = match RestClient::new(profile) {
+        Ok(rest) => Arc::new(rest),
+        Err(error) => {
+            tracing::error!(%error, "cannot reach the local server");
+            return;
+        }
+    };
+    match rest.login_native(USER, &password).await {
+        Ok(_) => {
+            rest.remember_credentials(USER, &password);
+            desktop.connect_local(rest);
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot log in to the local server");
+            crate::notice(
+                &app,
+                NAME,
+                Severity::Error,
+                &format!("Cannot log in to the local server: {error}"),
+            );
+        }
+    }
+}
