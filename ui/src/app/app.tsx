@@ -14,7 +14,7 @@ import { ServerSidebar } from "../features/servers/server-sidebar";
 import { ReconnectBanner, ServerStatus } from "../features/servers/server-status";
 import { createServers, currentServer, healthOf } from "../features/servers/servers-store";
 import { Severity } from "../bindings";
-import { BridgeContext, type Bridge, type Unlisten } from "../lib/bridge";
+import { BridgeContext, isLabCommandName, type Bridge, type Unlisten } from "../lib/bridge";
 import { NotifyContext, commandFailureToast } from "../lib/notify";
 import { useStore } from "../lib/store";
 import { useGlobalKeys } from "./use-global-keys";
@@ -58,7 +58,7 @@ export function App({ bridge, storage }: AppProps) {
         labs.onLabUpdate(e);
       }),
       bridge.onCommandResult((e) => {
-        if (e.ok || e.error === null) return;
+        if (e.ok || e.error === null || !isLabCommandName(e.command)) return;
         const labName = labs.store.getState().server === e.server ? labs.labName(e.labId) : undefined;
         notifications.notify(
           commandFailureToast({ server: e.server, labId: e.labId, labName: labName ?? e.labId, command: e.command, node: e.node, code: e.error.code, message: e.error.message }),

@@ -225,14 +225,36 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
   };
 
   // ---- search -------------------------------------------------------------------------
-  const onQuery = (value: string) => {
-    setQuery(value);
+  // Searching 200,000 lines takes ~100 ms: wait for a pause in typing on big logs.
+  const searchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const applyQuery = (value: string) => {
+    if (searchTimer.current !== null) clearTimeout(searchTimer.current);
+    searchTimer.current = null;
+    if (value === buffer.query) return;
     buffer.setQuery(value);
     setVersion(buffer.version);
     if (buffer.matchCount > 0) scrollToIndex(buffer.currentMatchIndex);
   };
 
+  const onQuery = (value: string) => {
+    setQuery(value);
+    if (searchTimer.current !== null) clearTimeout(searchTimer.current);
+    if (buffer.length < 20_000) applyQuery(value);
+    else
+      searchTimer.current = setTimeout(() => {
+        applyQuery(value);
+      }, 150);
+  };
+
+  useEffect(
+    () => () => {
+      if (searchTimer.current !== null) clearTimeout(searchTimer.current);
+    },
+    [],
+  );
+
   const step = (backwards: boolean) => {
+    applyQuery(query);
     const index = backwards ? buffer.previous() : buffer.next();
     setVersion(buffer.version);
     scrollToIndex(index);
@@ -279,9 +301,8 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
     setExporting(true);
     try {
       const safe = name.replace(/[^\w.-]+/g, "-").replace(/^-+|-+$/g, "") || "log";
-      const path = await bridge.saveDialog({ defaultPath: `${safe}.log`, title: `Export ${name}` });
+      const path = await bridge.exportLog({ suggestedName: `${safe}.log`, contents: buffer.toText() });
       if (path === null) return;
-      await bridge.writeTextFile({ path, contents: buffer.toText() });
       notify({ key: `export:${stream}`, severity: Severity.Success, title: "Log exported", body: path });
     } catch (e: unknown) {
       notify({ key: `export:${stream}`, severity: Severity.Error, title: "Could not export the log", body: describeError(e) });

@@ -139,15 +139,17 @@ export function createServers(bridge: Bridge): Servers {
     store.dispatch({ type: "loggedIn", server: args.server, identity, user: args.username === "" ? null : args.username });
   };
 
+  const load = async () => {
+    try {
+      store.dispatch({ type: "loaded", servers: await bridge.listServers() });
+    } catch (e: unknown) {
+      store.dispatch({ type: "loadFailed", message: BridgeError.from(e).message });
+    }
+  };
+
   return {
     store,
-    async load() {
-      try {
-        store.dispatch({ type: "loaded", servers: await bridge.listServers() });
-      } catch (e: unknown) {
-        store.dispatch({ type: "loadFailed", message: BridgeError.from(e).message });
-      }
-    },
+    load,
     async use(name) {
       await bridge.useServer({ name });
       store.dispatch({ type: "current", server: name });
@@ -186,6 +188,8 @@ export function createServers(bridge: Bridge): Servers {
       store.dispatch({ type: "loggedOut", server });
     },
     onConnection(event) {
+      // A server the list does not know yet (the local one starts after the window): reread.
+      if (store.getState().loaded && !store.getState().servers.some((s) => s.name === event.server)) void load();
       store.dispatch({ type: "connection", event });
       if (event.state === "loginNeeded") autoTried.delete(event.server);
     },

@@ -44,7 +44,7 @@ export interface FakeBridge extends Bridge {
   readonly kind: "fake";
   /** Every command called, in order, with its arguments. */
   readonly calls: { command: string; args: unknown }[];
-  /** Files written by `writeTextFile`. */
+  /** Files written by `exportLog`, by path. */
   readonly files: Map<string, string>;
   /** Emits a connection state for the three session namespaces of a server. */
   simulateConnection(server: string, state: ConnectionState): void;
@@ -709,11 +709,11 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
         return null;
       }),
 
-    saveDialog: (args) => answer("save_dialog", args, () => `/home/user/${args.defaultPath}`),
-    writeTextFile: (args) =>
-      answer("write_text_file", args, () => {
-        files.set(args.path, args.contents);
-        return null;
+    exportLog: (args) =>
+      answer("export_log", args, () => {
+        const path = `/home/user/${args.suggestedName}`;
+        files.set(path, args.contents);
+        return path;
       }),
 
     onConnection: (h) => listen(handlers.connection, h),

@@ -3,7 +3,6 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { save } from "@tauri-apps/plugin-dialog";
 import { BridgeError } from "./error";
 import type { Bridge, Unlisten } from "./types";
 
@@ -44,14 +43,7 @@ export function createTauriBridge(): Bridge {
     labCommand: (args) => call("lab_command", defined({ ...args })),
     subscribeLogs: (args) => call("subscribe_logs", defined({ ...args })),
     unsubscribeLogs: (args) => call("unsubscribe_logs", { ...args }),
-    saveDialog: async ({ defaultPath, title }) => {
-      try {
-        return await save({ defaultPath, title, filters: [{ name: "Log", extensions: ["log", "txt"] }] });
-      } catch (raw: unknown) {
-        throw BridgeError.from(raw);
-      }
-    },
-    writeTextFile: (args) => call("write_text_file", { ...args }),
+    exportLog: (args) => call("export_log", { ...args }),
     onConnection: (handler) => on("antimony://connection", handler),
     onStatus: (handler) => on("antimony://status", handler),
     onLabUpdate: (handler) => on("antimony://lab-update", handler),

@@ -78,7 +78,8 @@ export interface LogsEvent {
 export interface CommandResultEvent {
   server: string;
   labId: string;
-  command: LabCommandName;
+  /** One of `LabCommandName`, or a shell command (`fetchShells`, …) the UI does not run. */
+  command: LabCommandName | (string & {});
   node: string | null;
   ok: boolean;
   error: { code: number; message: string } | null;
@@ -108,15 +109,23 @@ export interface Bridge {
   subscribeLogs(args: { server: string; labId: string; containerId?: string }): Promise<{ stream: string }>;
   unsubscribeLogs(args: { server: string; stream: string }): Promise<null>;
 
-  /** The native "save as" dialog (plugin-dialog `save`); `null` when cancelled. */
-  saveDialog(args: { defaultPath: string; title: string }): Promise<string | null>;
-  writeTextFile(args: { path: string; contents: string }): Promise<null>;
+  /**
+   * Saves a log: the Rust side asks the user where with the native save dialog and writes
+   * the file (the webview never names a path). The path written, or `null` when cancelled.
+   */
+  exportLog(args: { suggestedName: string; contents: string }): Promise<string | null>;
 
   onConnection(handler: (event: ConnectionEvent) => void): Promise<Unlisten>;
   onStatus(handler: (event: StatusEvent) => void): Promise<Unlisten>;
   onLabUpdate(handler: (event: LabUpdateEvent) => void): Promise<Unlisten>;
   onLogs(handler: (event: LogsEvent) => void): Promise<Unlisten>;
   onCommandResult(handler: (event: CommandResultEvent) => void): Promise<Unlisten>;
+}
+
+const labCommands: readonly string[] = ["deploy", "destroy", "startNode", "stopNode", "restartNode"];
+
+export function isLabCommandName(command: string): command is LabCommandName {
+  return labCommands.includes(command);
 }
 
 /** The log stream id of a lab log or a node log, as `subscribe_logs` returns it. */
