@@ -101,18 +101,20 @@ export function parseAnsi(line: string): AnsiSpan[] {
   return spans;
 }
 
-function hasControl(line: string): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
-  }
-  return false;
-}
+// The same grammar as parseAnsi, as one regular expression: CSI sequences, OSC strings,
+// charset designations, then any stray ESC or control character (tab excepted). Search and
+// export strip every held line, so this path must be fast.
+const ESCAPES = new RegExp(
+  [
+    "\\u001b\\[[\\u0030-\\u003f]*[\\u0020-\\u002f]*[\\u0040-\\u007e]?",
+    "\\u001b\\][^\\u0007\\u001b]*(?:\\u0007|\\u001b\\\\)?",
+    "\\u001b[()][\\s\\S]?",
+    "[\\u0000-\\u0008\\u000a-\\u001f\\u007f]",
+  ].join("|"),
+  "g",
+);
 
 /** The visible text of a line. */
 export function stripAnsi(line: string): string {
-  if (!hasControl(line)) return line; // most lines carry no escapes
-  let out = "";
-  for (const span of parseAnsi(line)) out += span.text;
-  return out;
+  return line.replace(ESCAPES, "");
 }
