@@ -550,6 +550,37 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
       }
     }
   }
+  // Deployed labs come with the log a deployment leaves behind.
+  for (const s of servers) {
+    for (const lab of s.labs) {
+      const instance = lab.instance;
+      if (instance === undefined) continue;
+      const nodes = instance.nodes ?? [];
+      const topo = topoName(lab);
+      const lines = [
+        `${clock(new Date(Date.parse(instance.deployed)))} ANTIMONY Deploying lab lab=${lab.id} instance=${lab.instanceName ?? ""} topo=${topo} `,
+        logLine("INFO", "Containerlab started version=0.73.0"),
+        logLine("INFO", `Parsing & checking topology file=${topo}.clab.yml`),
+        logLine("INFO", "Creating docker network name=clab IPv4 subnet=172.20.20.0/24 IPv6 subnet=3fff:172:20:20::/64 MTU=1500"),
+        ...nodes.map((n) => logLine("INFO", `Creating container name=${n.name}`)),
+        ...nodes.slice(1).map((n) => logLine("INFO", `Created link: ${nodes[0]?.name ?? ""}:e1-${n.name} ▪┄┄▪ ${n.name}:e1-1`)),
+        logLine("WARN", "Running on a kernel older than recommended version=5.10"),
+        logLine("INFO", "Adding host entries path=/etc/hosts"),
+      ];
+      if (instance.state === InstanceState.Failed) lines.push(logLine("ERRO", `failed deploy stage for node "${nodes[0]?.name ?? ""}": ospfd: address already in use`));
+      else if (instance.state === InstanceState.Running) lines.push(`${clock(new Date())} ANTIMONY Successfully deployed lab lab=${lab.id} topo=${topo} `);
+      stream(s, logStreamId(lab.id)).lines.push(...lines);
+      for (const n of nodes) {
+        stream(s, logStreamId(lab.id, n.containerId)).lines.push(
+          `${n.containerName} booting`,
+          `${grey(clock(new Date()))} ${n.name}: ${esc}[1mlinux kernel${esc}[22m 6.1.0 starting`,
+          `${grey(clock(new Date()))} ${n.name}: ${esc}[33mwaiting for management interface${esc}[0m`,
+          `${grey(clock(new Date()))} ${n.name}: ${esc}[32mready${esc}[0m ssh on 22`,
+        );
+      }
+    }
+  }
+
   if (chatterMs > 0) intervals.add(setInterval(chatter, chatterMs));
 
   const flood = options.flood ?? 0;
