@@ -14,7 +14,9 @@ import "./log-viewer.css";
 
 /** Row height in px; must match `--log-row-height` in log-viewer.css. */
 export const LOG_ROW_HEIGHT = 18;
+/** Rows drawn beyond the viewport: few while following (nothing below to scroll to). */
 const OVERSCAN = 20;
+const OVERSCAN_FOLLOWING = 4;
 
 export interface LogViewerProps {
   server: string;
@@ -72,7 +74,9 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
   const stream = logStreamId(labId, containerId);
   const [buffer] = useState(() => new LogBuffer(capacity));
   const [, setVersion] = useState(0);
-  const [view, setView] = useState({ top: 0, height: 0 });
+  // Where the view is, as the sequence number (with fraction) of its top row: it stays on the
+  // same lines while the oldest ones are dropped. Only used while paused.
+  const [view, setView] = useState({ topSeq: 0, height: 0 });
   const [follow, setFollow] = useState(true);
   const [query, setQuery] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -85,7 +89,9 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
   const frame = useRef<number | null>(null);
   const activeRef = useRef(active);
   const dirty = useRef(false);
+  /** `buffer.firstSeq` as last drawn, which the DOM's scroll position refers to. */
   const drawnFirstSeq = useRef(0);
+  const seqAt = (el: HTMLElement) => drawnFirstSeq.current + el.scrollTop / LOG_ROW_HEIGHT;
 
   // ---- drawing, at most once per frame ------------------------------------------------
   const redraw = useCallback(() => {
@@ -156,7 +162,7 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
     const el = scrollerRef.current;
     if (el === null) return;
     const measure = () => {
-      setView({ top: el.scrollTop, height: el.clientHeight });
+      setView({ topSeq: drawnFirstSeq.current + el.scrollTop / LOG_ROW_HEIGHT, height: el.clientHeight });
     };
     measure();
     if (typeof ResizeObserver === "undefined") {
@@ -176,9 +182,11 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
   const total = buffer.length;
   const firstSeq = buffer.firstSeq;
   const inView = Math.ceil(view.height / LOG_ROW_HEIGHT) + 1;
-  const top = follow ? Math.max(0, total - inView) : Math.floor(view.top / LOG_ROW_HEIGHT);
-  const first = Math.max(0, Math.min(top, total - inView) - OVERSCAN);
-  const last = Math.min(total, top + inView + OVERSCAN);
+  const topRow = Math.max(0, view.topSeq - firstSeq);
+  const top = follow ? Math.max(0, total - inView) : Math.floor(topRow);
+  const overscan = follow ? OVERSCAN_FOLLOWING : OVERSCAN;
+  const first = Math.max(0, Math.min(top, total - inView) - overscan);
+  const last = Math.min(total, top + inView + overscan);
 
   useLayoutEffect(() => {
     const el = scrollerRef.current;
@@ -187,19 +195,20 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
     if (el === null || spacer === null || win === null) return;
     spacer.style.height = `${total * LOG_ROW_HEIGHT}px`;
     win.style.transform = `translateY(${first * LOG_ROW_HEIGHT}px)`;
+    drawnFirstSeq.current = firstSeq;
     if (follow) {
       el.scrollTop = el.scrollHeight;
-    } else if (firstSeq !== drawnFirstSeq.current) {
-      // Lines dropped from the front shift everything up: keep the same lines in view.
-      el.scrollTop = Math.max(0, el.scrollTop - (firstSeq - drawnFirstSeq.current) * LOG_ROW_HEIGHT);
+    } else {
+      // Keep the same lines in view, also when older ones were dropped from the front.
+      const wanted = topRow * LOG_ROW_HEIGHT;
+      if (Math.abs(el.scrollTop - wanted) >= 1) el.scrollTop = wanted;
     }
-    drawnFirstSeq.current = firstSeq;
   });
 
   // ---- follow and pause ---------------------------------------------------------------
   const pause = useCallback(() => {
     const el = scrollerRef.current;
-    if (el !== null) setView({ top: el.scrollTop, height: el.clientHeight });
+    if (el !== null) setView({ topSeq: seqAt(el), height: el.clientHeight });
     setFollow(false);
   }, []);
 
@@ -211,17 +220,20 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
     const el = scrollerRef.current;
     if (el === null) return;
     const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - LOG_ROW_HEIGHT;
+    if (follow && atBottom) return; // our own scroll to the bottom: nothing to redraw
     if (!atBottom && follow) setFollow(false);
     else if (atBottom && !follow && el.scrollHeight > el.clientHeight) setFollow(true);
-    setView({ top: el.scrollTop, height: el.clientHeight });
+    setView({ topSeq: seqAt(el), height: el.clientHeight });
   };
 
   const scrollToIndex = (index: number) => {
     const el = scrollerRef.current;
     if (index < 0 || el === null) return;
     setFollow(false);
-    el.scrollTop = Math.max(0, index * LOG_ROW_HEIGHT - el.clientHeight / 2 + LOG_ROW_HEIGHT / 2);
-    setView({ top: el.scrollTop, height: el.clientHeight });
+    const rows = el.clientHeight / LOG_ROW_HEIGHT;
+    const row = Math.max(0, Math.min(index - rows / 2 + 0.5, buffer.length - rows));
+    el.scrollTop = row * LOG_ROW_HEIGHT;
+    setView({ topSeq: buffer.firstSeq + row, height: el.clientHeight });
   };
 
   // ---- search -------------------------------------------------------------------------
@@ -315,7 +327,8 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
   const needle = buffer.query;
   const currentIndex = buffer.currentMatchIndex;
   const rows: ReactNode[] = [];
-  for (let i = first; i < last; i++) {
+  // A viewer in a background tab keeps its lines but draws none.
+  for (let i = first; active && i < last; i++) {
     const entry = buffer.at(i);
     if (entry === undefined) continue;
     const key = firstSeq + i;
@@ -341,7 +354,8 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
   return (
     <section
       className="log-viewer"
-      data-testid="log-view"
+      // Only the viewer on screen is `log-view`, so tests find the one the user sees.
+      data-testid={active ? "log-view" : "log-view-background"}
       data-stream={stream}
       data-line-count={buffer.received}
       hidden={!active}
