@@ -72,8 +72,10 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
   };
 
   const tabs = [LAB_TAB, ...nodes.map((n) => n.name)];
+  // A node's tab whose node is gone (destroyed, or redeploying) shows the lab log meanwhile.
+  const shown = tabs.includes(tab) ? tab : LAB_TAB;
   const onTabKey = (e: KeyboardEvent<HTMLButtonElement>) => {
-    const i = tabs.indexOf(tab);
+    const i = tabs.indexOf(shown);
     const next = e.key === "ArrowRight" ? tabs[(i + 1) % tabs.length] : e.key === "ArrowLeft" ? tabs[(i - 1 + tabs.length) % tabs.length] : undefined;
     if (next === undefined) return;
     e.preventDefault();
@@ -96,16 +98,17 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
           <span title={lab.endTime === null ? undefined : formatFull(lab.endTime)}>{lab.endTime === null ? "no end time" : `ends ${formatFull(lab.endTime)}`}</span>
           {lab.instanceName !== undefined && <span className="mono">{lab.instanceName}</span>}
         </span>
-        <span className="toolbar-spacer" />
-        <ActionButton testId="action-deploy" variant="primary" action={deploy} onClick={() => void run("deploy")} />
-        <ActionButton
-          testId="action-destroy"
-          variant="danger"
-          action={destroy}
-          onClick={() => {
-            setConfirming(true);
-          }}
-        />
+        <span className="lab-actions">
+          <ActionButton testId="action-deploy" variant="primary" action={deploy} onClick={() => void run("deploy")} />
+          <ActionButton
+            testId="action-destroy"
+            variant="danger"
+            action={destroy}
+            onClick={() => {
+              setConfirming(true);
+            }}
+          />
+        </span>
       </header>
 
       <NodesTable lab={lab} identity={identity} pending={state.pending} onCommand={(command, node) => void run(command, node)} onCopy={copy} onOpenLog={open} />
@@ -117,8 +120,8 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
             type="button"
             role="tab"
             className="log-tab"
-            aria-selected={tab === key}
-            tabIndex={tab === key ? 0 : -1}
+            aria-selected={shown === key}
+            tabIndex={shown === key ? 0 : -1}
             data-testid="log-tab"
             data-tab={key === LAB_TAB ? "lab" : key}
             onClick={() => {
@@ -133,7 +136,7 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
       <div className="log-panels">
         {opened.map((key) => {
           if (key === LAB_TAB) {
-            return <LogViewer key={`lab:${lab.id}`} server={server} labId={lab.id} name={`${lab.name} lab log`} active={tab === LAB_TAB} />;
+            return <LogViewer key={`lab:${lab.id}`} server={server} labId={lab.id} name={`${lab.name} lab log`} active={shown === LAB_TAB} />;
           }
           const node = nodes.find((n) => n.name === key);
           if (node === undefined) return null;
@@ -144,11 +147,10 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
               labId={lab.id}
               containerId={node.containerId}
               name={`${lab.name} ${node.name}`}
-              active={tab === key}
+              active={shown === key}
             />
           );
         })}
-        {tab !== LAB_TAB && !nodes.some((n) => n.name === tab) && <div className="empty-state">This node is gone.</div>}
       </div>
 
       {confirming && (

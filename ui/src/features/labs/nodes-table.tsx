@@ -57,7 +57,7 @@ export function NodesTable({
             <th>IPv4</th>
             <th>IPv6</th>
             <th>Container</th>
-            <th className="col-actions">Actions</th>
+            <th>Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -83,13 +83,15 @@ export function NodesTable({
                 <td className="mono">
                   <CopyCell value={node.containerId} onCopy={onCopy} />
                 </td>
-                <td className="col-actions">
-                  <ActionButton small testId="node-start" action={actions.start} onClick={() => { onCommand("startNode", node.name); }} />
-                  <ActionButton small testId="node-stop" action={actions.stop} onClick={() => { onCommand("stopNode", node.name); }} />
-                  <ActionButton small testId="node-restart" action={actions.restart} onClick={() => { onCommand("restartNode", node.name); }} />
-                  <button type="button" className="button button--small button--quiet" onClick={() => { onOpenLog(node.name); }} title={`Show the log of ${node.name}`}>
-                    Log
-                  </button>
+                <td>
+                  <div className="node-actions">
+                    <ActionButton small testId="node-start" action={actions.start} onClick={() => { onCommand("startNode", node.name); }} />
+                    <ActionButton small testId="node-stop" action={actions.stop} onClick={() => { onCommand("stopNode", node.name); }} />
+                    <ActionButton small testId="node-restart" action={actions.restart} onClick={() => { onCommand("restartNode", node.name); }} />
+                    <button type="button" className="button button--small button--quiet" onClick={() => { onOpenLog(node.name); }} title={`Show the log of ${node.name}`}>
+                      Log
+                    </button>
+                  </div>
                 </td>
               </tr>
             );
