@@ -130,6 +130,28 @@ describe("lab view", () => {
     expect(screen.getByTestId("action-deploy").textContent).toBe("Deploy");
   });
 
+  it("shows one log view at a time: the lab log, then a node's log from its tab", async () => {
+    await start();
+    const view = await openLab("Spine Leaf");
+    const labId = view.getAttribute("data-lab-id") ?? "";
+    await waitFor(() => {
+      expect(Number(screen.getByTestId("log-view").getAttribute("data-line-count"))).toBeGreaterThan(5);
+    });
+    expect(screen.getByTestId("log-view").getAttribute("data-stream")).toBe(`/logs/${labId}`);
+    expect(screen.getAllByTestId("log-line").some((l) => l.textContent.includes("Adding host entries path=/etc/hosts"))).toBe(true);
+    const tab = screen.getAllByTestId("log-tab").find((t) => t.textContent === "leaf1");
+    if (tab === undefined) throw new Error("no leaf1 tab");
+    fireEvent.click(tab);
+    const views = screen.getAllByTestId("log-view");
+    expect(views).toHaveLength(1);
+    expect(views[0]?.getAttribute("data-stream")?.split("/")).toHaveLength(4);
+    await waitFor(() => {
+      expect(screen.getAllByTestId("log-line").map((l) => l.textContent)).toContain(
+        `clab-spine-leaf-${/spine-leaf-(\d+)/.exec(screen.getByTestId("lab-open").textContent)?.[1] ?? ""}-leaf1 booting`,
+      );
+    });
+  });
+
   it("disables actions on a lab the user may not manage, with the reason", async () => {
     await start();
     await openLab("EVPN Fabric"); // created by Admin; alice is no admin
