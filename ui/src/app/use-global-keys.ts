@@ -3,7 +3,7 @@
 // the dialog (it stops the event before it reaches the window).
 
 import { useEffect, useRef } from "react";
-import { isTyping } from "../lib/use-now";
+import { isTyping } from "../lib/keys";
 
 export interface GlobalKeys {
   onEscape: () => void;

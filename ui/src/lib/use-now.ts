@@ -1,5 +1,5 @@
 // The current time, refreshed every `intervalMs`: for what changes with time alone (a lab
-// turning from scheduled to inactive, "ends in" texts).
+// turning from scheduled to inactive).
 
 import { useEffect, useState } from "react";
 
@@ -14,10 +14,4 @@ export function useNow(intervalMs = 30_000): number {
     };
   }, [intervalMs]);
   return now;
-}
-
-/** Whether a key event comes from a field the user types in (shortcuts leave those alone). */
-export function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 }

@@ -8,6 +8,7 @@ import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, ty
 import { Severity } from "../../bindings";
 import { describeError, logStreamId, useBridge, type Unlisten } from "../../lib/bridge";
 import { useNotify } from "../../lib/notify";
+import { isTyping } from "../../lib/keys";
 import { parseAnsi } from "./ansi";
 import { LogBuffer, isMarker } from "./log-buffer";
 import "./log-viewer.css";
@@ -286,7 +287,9 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
   useEffect(() => {
     if (!active) return;
     const onKey = (e: globalThis.KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "f") {
+      const find = (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "f";
+      const slash = e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target);
+      if (find || slash) {
         e.preventDefault();
         searchRef.current?.focus();
         searchRef.current?.select();

@@ -4,7 +4,8 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { formatDayTime, formatFull } from "../../lib/format";
 import { useStore } from "../../lib/store";
-import { isTyping, useNow } from "../../lib/use-now";
+import { isTyping } from "../../lib/keys";
+import { useNow } from "../../lib/use-now";
 import { LabStateBadge } from "./lab-state-badge";
 import { stateLabel, stateOrder, stateWord } from "./lab-state";
 import { defaultQuery, labRows, toggleSort, type SortKey } from "./lab-table";
