@@ -103,6 +103,11 @@ describe("LogViewer", () => {
     expect(document.querySelectorAll("mark.log-mark")).toHaveLength(3);
     fireEvent.change(search, { target: { value: "nothing" } });
     expect(screen.getByText("No matches")).toBeTruthy();
+    // Esc leaves the search box for the lines; / comes back to it
+    fireEvent.keyDown(search, { key: "Escape" });
+    expect(document.activeElement).toBe(screen.getByRole("log"));
+    fireEvent.keyDown(screen.getByRole("log"), { key: "/" });
+    expect(document.activeElement).toBe(search);
   });
 
   it("pauses when scrolled up and follows again with End or the button", async () => {
