@@ -137,7 +137,6 @@ export class Stack {
       XDG_CACHE_HOME: path.join(home, ".cache"),
       ANTIMONY_CONFIG: path.join(this.dir, "servers.toml"),
       ANTIMONY_KEYCHAIN_SERVICE: `antimony-e2e-${process.pid}`,
-      WEBKIT_DISABLE_COMPOSITING_MODE: "1",
       ...env,
     };
     const port = 4444 + (process.pid % 1000);
@@ -152,6 +151,17 @@ export class Stack {
     return this.browser;
   }
 
+  /** Appends a line to a node's container output, as the fake Docker engine keeps it. */
+  appendContainerLine(node, text) {
+    const file = path.join(this.dir, "clab-state.json");
+    const world = JSON.parse(fs.readFileSync(file, "utf8"));
+    const container = Object.values(world.labs).flatMap((lab) => lab.containers).find((c) => c.node === node);
+    container.logs.push(`${new Date().toISOString()} ${text}`);
+    // Write then rename: the fakes never read a half-written file.
+    fs.writeFileSync(`${file}.e2e`, JSON.stringify(world));
+    fs.renameSync(`${file}.e2e`, file);
+  }
+
   /** Writes the app's servers.toml with this stack's server. */
   writeProfiles() {
     fs.writeFileSync(path.join(this.dir, "servers.toml"), `current = "lab"\n\n[[servers]]\nname = "lab"\norigin = "${this.origin}"\n`);
@@ -159,6 +169,8 @@ export class Stack {
 
   async screenshot(name) {
     fs.mkdirSync(screenshots, { recursive: true });
+    // Let WebKit paint the last change before the window is captured.
+    await sleep(700);
     await this.browser.saveScreenshot(path.join(screenshots, `${name}.png`));
   }
 
@@ -171,7 +183,12 @@ export class Stack {
     for (const child of this.children.reverse()) child.kill("SIGTERM");
     await sleep(200);
     for (const child of this.children) child.kill("SIGKILL");
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    // WebKit's helper processes may still be writing caches for a moment.
+    try {
+      fs.rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch (error) {
+      console.error(`leaving ${this.dir}: ${error.message}`);
+    }
   }
 }
 

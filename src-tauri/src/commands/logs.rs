@@ -16,9 +16,10 @@ pub(crate) struct Subscription {
 }
 
 /// Subscribes to a lab log, or a node log (by container id). Subscriptions are counted;
-/// lines arrive as `antimony://logs` events, each once.
+/// lines arrive as `antimony://logs` events, each once. (Async: the session spawns its
+/// connection task on the runtime, which sync commands, run on the main thread, lack.)
 #[tauri::command]
-pub(crate) fn subscribe_logs(
+pub(crate) async fn subscribe_logs(
     desktop: State<'_, Desktop>,
     server: String,
     lab_id: String,
@@ -39,7 +40,7 @@ pub(crate) fn subscribe_logs(
 
 /// Drops one subscription.
 #[tauri::command]
-pub(crate) fn unsubscribe_logs(
+pub(crate) async fn unsubscribe_logs(
     desktop: State<'_, Desktop>,
     server: String,
     stream: String,
