@@ -35,6 +35,36 @@ pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(32);
 /// A batch this big is sent at once.
 pub(crate) const MAX_BATCH: usize = 2_000;
 
+/// The latest connection state of every namespace, so a webview that (re)loads after the
+/// sessions connected learns their state ([`replay_connections`]).
+#[derive(Debug, Default)]
+pub(crate) struct Connections(std::sync::Mutex<Vec<ConnectionPayload>>);
+
+impl Connections {
+    fn record(&self, payload: &ConnectionPayload) {
+        let mut all = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.retain(|p| !(p.server == payload.server && p.namespace == payload.namespace));
+        all.push(payload.clone());
+    }
+
+    fn all(&self) -> Vec<ConnectionPayload> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Sends the latest state of every connection again.
+pub(crate) fn replay_connections<R: Runtime>(app: &AppHandle<R>) {
+    for payload in app.state::<Connections>().all() {
+        emit(app, name::CONNECTION, &payload);
+    }
+}
+
 /// `antimony://connection`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -217,16 +247,14 @@ fn forward<R: Runtime>(
                 ConnectionState::Trouble(message) => ("trouble", Some(message)),
                 ConnectionState::LoginNeeded(message) => ("loginNeeded", Some(message)),
             };
-            emit(
-                app,
-                name::CONNECTION,
-                &ConnectionPayload {
-                    server,
-                    namespace,
-                    state,
-                    message,
-                },
-            );
+            let payload = ConnectionPayload {
+                server,
+                namespace,
+                state,
+                message,
+            };
+            app.state::<Connections>().record(&payload);
+            emit(app, name::CONNECTION, &payload);
         }
         ClientEvent::Status(message) => {
             emit(app, name::STATUS, &StatusPayload { server, message });

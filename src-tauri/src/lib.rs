@@ -51,6 +51,7 @@ pub fn run() {
             };
             tracing::info!(profiles = %profiles.display(), "starting");
             app.manage(Desktop::new(profiles, keychain, events_tx));
+            app.manage(events::Connections::default());
             events::spawn_forwarder(app.handle().clone(), events_rx);
             let handle = app.handle().clone();
             let local_data = match std::env::var_os(LOCAL_DATA_ENV) {

@@ -80,6 +80,7 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
     let mut config = antimony_server::Config::with_data_dir(data_dir);
     config.auth.native_username = USER.into();
     config.auth.native_password = password.clone();
+    config.kinds_config = data_dir.join("kinds.conf.yml");
     let result = async {
         let state = antimony_server::AppState::open(config)
             .await

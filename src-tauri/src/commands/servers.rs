@@ -72,8 +72,18 @@ fn not_for_local(name: &str, what: &str) -> Result<()> {
 }
 
 /// Every server.
+/// (Also sends every connection's latest state again: the webview may have missed them.)
 #[tauri::command]
-pub(crate) fn list_servers(desktop: State<'_, Desktop>) -> Result<Vec<ServerView>> {
+pub(crate) fn list_servers(
+    app: tauri::AppHandle,
+    desktop: State<'_, Desktop>,
+) -> Result<Vec<ServerView>> {
+    let replay = app.clone();
+    std::thread::spawn(move || {
+        // After the answer, so the UI knows the servers the states belong to.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        crate::events::replay_connections(&replay);
+    });
     let profiles = desktop.profiles()?;
     // The local server comes first, and is current unless another server was chosen.
     let current = profiles.current().map(|p| p.name.clone());
