@@ -62,9 +62,13 @@ topology:
 export class Stack {
   children = [];
 
-  static async start({ servers = true } = {}) {
+  /** `serverEnv` adds to the server's environment (e.g. the fake containerlab's flood). */
+  /** `serverConfig` is appended to the server's config.yml. */
+  static async start({ servers = true, serverEnv = {}, serverConfig = "" } = {}) {
     const stack = new Stack();
     stack.dir = fs.mkdtempSync(path.join(os.tmpdir(), "antimony-e2e-"));
+    stack.serverEnv = serverEnv;
+    stack.serverConfig = serverConfig;
     if (servers) await stack.startServer();
     return stack;
   }
@@ -84,7 +88,7 @@ export class Stack {
     fs.mkdirSync(bin);
     fs.symlinkSync(binary("fake-containerlab"), path.join(bin, "containerlab"));
     fs.writeFileSync(path.join(this.dir, "kinds.conf.yml"), "linux:\n  canRestart: true\n");
-    fs.writeFileSync(path.join(this.dir, "config.yml"), `containerlab:\n  kindsConfig: ${path.join(this.dir, "kinds.conf.yml")}\n`);
+    fs.writeFileSync(path.join(this.dir, "config.yml"), `containerlab:\n  kindsConfig: ${path.join(this.dir, "kinds.conf.yml")}\n${this.serverConfig ?? ""}`);
     const env = {
       ...process.env,
       PATH: `${bin}:${process.env.PATH}`,
@@ -93,6 +97,7 @@ export class Stack {
       SB_NATIVE_USERNAME: "admin",
       SB_NATIVE_PASSWORD: "admin",
       RUST_LOG: "info",
+      ...this.serverEnv,
     };
     const docker = this.spawn(binary("fake-docker"), ["--socket", path.join(this.dir, "docker.sock")], { env });
     await until(() => docker.output().includes("listening"), "fake-docker");

@@ -1,0 +1,140 @@
+// Benchmark: log lines from the server through the Rust side into the rendered log view of
+// the real app (WebKit under Xvfb, driven through tauri-driver), and the app's memory.
+// Run through bench/desktop-logs (it builds a release app first).
+//
+// 1. Flood: the fake containerlab writes LINES lines as fast as it can into a lab log while
+//    the lab view shows it; lines/s = LINES ÷ time until the view counted them all; frames:
+//    the longest gap between animation frames meanwhile, and how many gaps exceeded 100 ms.
+// 2. Steady: RATE lines/s for 5 s; latency = the page's clock minus the time stamped into
+//    the newest rendered line by the producer (producer → server → client → Rust → webview →
+//    screen), sampled every 100 ms.
+// 3. Memory: PSS of the app and its WebKit processes (smaps_rollup), idle, after three labs
+//    were opened (each subscribes its lab log).
+import fs from "node:fs";
+import path from "node:path";
+import { Stack, TOPOLOGY, byTestId, sleep, until } from "../tests/e2e/harness.mjs";
+
+const LINES = Number(process.env.LINES ?? 200_000);
+const RATE = Number(process.env.RATE ?? 10_000);
+
+function pss(pid) {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    return Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+function children(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+/** The app's process and every descendant (WebKit's web and network processes). */
+function appTree() {
+  const app = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).find((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0].endsWith("/antimony-desktop");
+    } catch {
+      return false;
+    }
+  });
+  const all = [];
+  const walk = (pid) => {
+    all.push(pid);
+    children(pid).forEach(walk);
+  };
+  if (app) walk(app);
+  return all;
+}
+
+async function run(label, rate) {
+  const gate = path.join(fs.mkdtempSync("/tmp/antimony-bench-gate-"), "go");
+  // The lab log's backlog holds the whole run: a view that falls behind is then measured by
+  // how long it takes, instead of losing trimmed lines (the default keeps 10,000).
+  const stack = await Stack.start({
+    serverEnv: { FAKE_CLAB_LINES: String(rate ? rate * 5 : LINES), FAKE_CLAB_GATE: gate, FAKE_CLAB_RATE: rate ? String(rate) : "" },
+    serverConfig: `streaming:\n  clabLogBacklog: ${LINES + 100_000}\n`,
+  });
+  try {
+    await stack.createLab("flood", TOPOLOGY.replace("name: pair", "name: flood"));
+    await stack.createLab("second", TOPOLOGY.replace("name: pair", "name: second"));
+    await stack.createLab("third", TOPOLOGY.replace("name: pair", "name: third"));
+    stack.writeProfiles();
+    const browser = await stack.startApp();
+    const shown = (selector) => until(async () => {
+      const e = await browser.$(selector);
+      return (await e.isDisplayed()) ? e : null;
+    }, selector);
+    await (await shown(byTestId("login-username"))).setValue("admin");
+    await (await browser.$(byTestId("login-password"))).setValue("admin");
+    await (await browser.$(byTestId("login-submit"))).click();
+    const open = async (name) => {
+      await browser.keys("Escape");
+      const row = await shown(byTestId("lab-row", `[data-lab-name="${name}"]`));
+      await (await row.$("button")).click();
+      await shown(byTestId("lab-open", `[data-lab-name="${name}"]`));
+    };
+    await open("flood");
+    await (await shown(byTestId("action-deploy"))).click();
+    const count = async () => Number(await (await browser.$(byTestId("log-view"))).getAttribute("data-line-count"));
+    await until(async () => (await count()) >= 2, "the lab log to connect", 60_000);
+    const before = await count();
+    const total = rate ? rate * 5 : LINES;
+    await browser.execute(() => {
+      const w = window;
+      w.benchFrames = [];
+      const tick = (t) => {
+        w.benchFrames.push(t);
+        if (!w.benchStop) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const started = Date.now();
+    fs.writeFileSync(gate, "");
+    const latencies = [];
+    while ((await count()) < before + total) {
+      if (rate) {
+        const newest = await browser.execute(() => {
+          const lines = document.querySelectorAll('[data-testid="log-view"] [data-testid="log-line"]');
+          const last = lines[lines.length - 1]?.textContent ?? "";
+          const t = /t=(\d+)/.exec(last);
+          return t ? Date.now() - Number(t[1]) / 1000 : null;
+        });
+        if (newest !== null) latencies.push(newest);
+      }
+      if (Date.now() - started > 300_000) throw new Error(`${label}: only ${(await count()) - before} of ${total} lines`);
+      await sleep(100);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const frames = await browser.execute(() => {
+      const w = window;
+      w.benchStop = true;
+      const gaps = w.benchFrames.slice(1).map((t, i) => t - w.benchFrames[i]);
+      return { max: Math.max(...gaps), over100: gaps.filter((g) => g > 100).length, count: gaps.length };
+    });
+    latencies.sort((a, b) => a - b);
+    const result = { label, lines: total, seconds, linesPerSec: total / seconds, frames, p50: latencies[Math.floor(latencies.length / 2)], p99: latencies[Math.floor(latencies.length * 0.99)] };
+    if (!rate) {
+      await open("second");
+      await open("third");
+      await sleep(5000);
+      const tree = appTree();
+      result.pss = tree.reduce((sum, pid) => sum + pss(pid), 0);
+      result.processes = tree.length;
+    }
+    return result;
+  } finally {
+    await stack.stop();
+  }
+}
+
+const flood = await run("flood", 0);
+const steady = await run(`steady ${RATE}/s`, RATE);
+console.log(`\nDesktop log view (release app, WebKit under Xvfb): ${LINES} lines flooded into a lab log; ${RATE * 5} lines at ${RATE}/s`);
+console.log(`flood: ${flood.linesPerSec.toFixed(0)} lines/s rendered (target ≥ 50,000: ratio ${(flood.linesPerSec / 50_000).toFixed(2)}); longest frame gap ${flood.frames.max.toFixed(0)} ms, ${flood.frames.over100} of ${flood.frames.count} frames over 100 ms`);
+console.log(`steady: producer-to-screen latency p50 ${steady.p50?.toFixed(0)} ms, p99 ${steady.p99?.toFixed(0)} ms; longest frame gap ${steady.frames.max.toFixed(0)} ms`);
+console.log(`idle PSS with three labs opened: ${flood.pss.toFixed(1)} MB over ${flood.processes} processes (target ≤ 250 MB: ratio ${(flood.pss / 250).toFixed(2)})`);
+process.exit(0);
