@@ -221,8 +221,9 @@ pub(crate) fn spawn_forwarder<R: Runtime>(
     });
 }
 
-fn emit<R: Runtime, T: Serialize + Clone>(app: &AppHandle<R>, event: &str, payload: &T) {
-    if let Err(error) = app.emit(event, payload.clone()) {
+fn emit<R: Runtime, T: Serialize>(app: &AppHandle<R>, event: &str, payload: &T) {
+    // By reference: a log batch is serialised once, never copied (the hot path).
+    if let Err(error) = app.emit(event, payload) {
         tracing::warn!(%error, event, "cannot send an event to the webview");
     }
 }

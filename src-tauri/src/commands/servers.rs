@@ -79,9 +79,9 @@ pub(crate) fn list_servers(
     desktop: State<'_, Desktop>,
 ) -> Result<Vec<ServerView>> {
     let replay = app.clone();
-    std::thread::spawn(move || {
+    tauri::async_runtime::spawn(async move {
         // After the answer, so the UI knows the servers the states belong to.
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         crate::events::replay_connections(&replay);
     });
     let profiles = desktop.profiles()?;
