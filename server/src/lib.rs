@@ -58,17 +58,15 @@ pub async fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| Error::io("reading the listen address", e))?;
-    let tools = state.driver.prerequisites().await;
-    match &tools.containerlab {
-        Ok(version) => tracing::info!(%version, "containerlab found"),
-        Err(error) => {
-            tracing::error!(%error, "labs cannot be deployed until containerlab is available")
-        }
-    }
-    match &tools.docker {
-        Ok(version) => tracing::info!(%version, "Docker engine found"),
-        Err(error) => {
-            tracing::error!(%error, "nodes cannot be controlled until Docker is available")
+    for check in state.driver.prerequisites().await.checks {
+        match &check.guidance {
+            None => tracing::info!(detail = %check.detail, "{}: ok", check.title),
+            Some(guidance) => tracing::error!(
+                detail = %check.detail,
+                %guidance,
+                "{}: labs cannot be deployed until this is fixed",
+                check.title
+            ),
         }
     }
     lifecycle::recover(&state).await;

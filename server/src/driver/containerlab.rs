@@ -16,6 +16,7 @@ use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
 use super::docker::DockerNodes;
+use super::prerequisites::{self, Check};
 use super::{ContainerEvent, ContainerInfo, DriverError, LabDriver, LogLine, Prerequisites};
 use crate::logs::LogStream;
 
@@ -413,10 +414,17 @@ impl LabDriver for ContainerlabDriver {
                     .unwrap_or_else(|| out.lines().next().unwrap_or_default().trim().to_owned())
             });
             let docker = self.docker.version().await;
-            Prerequisites {
-                containerlab,
-                docker,
+            let mut checks = vec![Check::from_result(
+                "containerlab",
+                "containerlab",
+                &containerlab,
+            )];
+            // Whether it may deploy only matters once it is there.
+            if containerlab.is_ok() {
+                checks.push(prerequisites::check_containerlab_permission(&self.binary));
             }
+            checks.push(Check::from_result("docker", "Docker engine", &docker));
+            Prerequisites::new(checks)
         }
         .boxed()
     }

@@ -4,6 +4,7 @@
 
 mod containerlab;
 mod docker;
+pub mod prerequisites;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use containerlab::{ClabContainer, ContainerlabDriver, parse_inspect};
 pub use docker::DockerNodes;
+pub use prerequisites::{Check, Prerequisites};
 
 use crate::logs::LogStream;
 
@@ -115,15 +117,6 @@ pub struct ContainerEvent {
     pub container_id: String,
     /// `create`, `start`, `stop`, `die` or `destroy`.
     pub action: String,
-}
-
-/// What the prerequisites check found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prerequisites {
-    /// containerlab's version, or why it cannot be used.
-    pub containerlab: Result<String, DriverError>,
-    /// The Docker engine's version, or why it cannot be used.
-    pub docker: Result<String, DriverError>,
 }
 
 /// Deploys labs and controls their nodes.
