@@ -482,6 +482,30 @@ impl RestClient {
         self.send(Method::POST, "/labs", Some(lab), true).await
     }
 
+    /// The collection an imported topology goes into, as `(id, name)`: the one named
+    /// `wanted`, or by default "local" (or the only collection there is). A missing one is
+    /// created (which needs the right to; admins on Antimony servers).
+    pub async fn import_collection(&self, wanted: Option<&str>) -> Result<(String, String)> {
+        let collections = self.collections().await?;
+        let name = wanted.unwrap_or(LOCAL_COLLECTION);
+        if let Some(found) = collections.iter().find(|c| c.name == name) {
+            return Ok((found.id.clone(), found.name.clone()));
+        }
+        if wanted.is_none()
+            && let [only] = collections.as_slice()
+        {
+            return Ok((only.id.clone(), only.name.clone()));
+        }
+        let id = self
+            .create_collection(&CollectionIn {
+                name: name.to_owned(),
+                public_write: false,
+                public_deploy: false,
+            })
+            .await?;
+        Ok((id, name.to_owned()))
+    }
+
     /// Creates a topology from a containerlab YAML file's text and a lab from it, in one call.
     /// The lab is named like the topology and runs from `start` to `end`.
     pub async fn import(
@@ -511,6 +535,41 @@ impl RestClient {
             topology_id,
             lab_id,
         })
+    }
+}
+
+/// The collection imports go into unless told otherwise.
+pub const LOCAL_COLLECTION: &str = "local";
+
+/// When an imported lab starts.
+///
+/// Antimony servers queue every lab for its start time and deploy it then, so a lab that
+/// should wait for the user starts far ahead, and one the user deploys now starts a minute
+/// ahead: the Deploy command takes it off the queue before the scheduler would (a start of
+/// "now" would race it and deploy twice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStart {
+    /// Not scheduled: the user deploys it.
+    Unscheduled,
+    /// About to be deployed by a Deploy command.
+    DeployNow,
+    /// The server deploys it at this time.
+    At(Timestamp),
+}
+
+impl ImportStart {
+    /// The start time to send.
+    pub fn time(self) -> Timestamp {
+        match self {
+            // 2099-01-01T00:00:00Z
+            ImportStart::Unscheduled => time::OffsetDateTime::from_unix_timestamp(4_070_908_800)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+                .into(),
+            ImportStart::DeployNow => {
+                (time::OffsetDateTime::now_utc() + time::Duration::minutes(1)).into()
+            }
+            ImportStart::At(start) => start,
+        }
     }
 }
 

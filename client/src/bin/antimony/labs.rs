@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use antimony_client::rest::RestClient;
+use antimony_client::rest::{ImportStart, RestClient};
 use antimony_client::session::{ClientEvent, Session};
-use antimony_protocol::rest::{CollectionIn, InstanceState, LabOut, LabsQuery};
+use antimony_protocol::rest::{InstanceState, LabOut, LabsQuery};
 use antimony_protocol::{ErrorCode, LabCommand, LabCommandData, Namespace, is_well_formed_uuid};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -83,10 +83,6 @@ fn parse_time(text: &str) -> Result<antimony_protocol::Timestamp, String> {
     antimony_protocol::Timestamp::parse(text)
         .map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))
 }
-
-/// The start time of a lab that should not deploy by itself: Antimony servers queue every
-/// lab for its start time, so "not scheduled" is a start far ahead.
-const NOT_SCHEDULED: &str = "2099-01-01T00:00:00Z";
 
 fn parse_state(text: &str) -> Result<InstanceState, String> {
     InstanceState::ALL
@@ -437,16 +433,12 @@ pub(crate) async fn import(global: &Global, args: ImportArgs) -> Result<(), Fail
         .map_err(|e| Failure::local(format!("reading {name}: {e}")))?;
     let rest = context::rest(global).await?;
     let collection = collection(&rest, args.collection.as_deref()).await?;
-    // Servers deploy a lab by themselves at its start time. With --deploy the start is a
-    // minute ahead: the Deploy command takes the lab off the queue before the scheduler
-    // would (a start of "now" would race it).
-    let start: antimony_protocol::Timestamp = match args.start {
-        Some(start) => start,
-        None if args.deploy => {
-            (time::OffsetDateTime::now_utc() + time::Duration::minutes(1)).into()
-        }
-        None => parse_time(NOT_SCHEDULED).map_err(Failure::local)?,
-    };
+    let start = match args.start {
+        Some(start) => ImportStart::At(start),
+        None if args.deploy => ImportStart::DeployNow,
+        None => ImportStart::Unscheduled,
+    }
+    .time();
     let end: antimony_protocol::Timestamp =
         (time::OffsetDateTime::from(start) + time::Duration::hours(i64::from(args.hours))).into();
     let imported = rest
@@ -486,36 +478,10 @@ pub(crate) async fn import(global: &Global, args: ImportArgs) -> Result<(), Fail
 
 /// The collection to import into: `(id, name)`.
 async fn collection(rest: &RestClient, wanted: Option<&str>) -> Result<(String, String), Failure> {
-    let collections = rest.collections().await?;
-    let name = wanted.unwrap_or("local");
-    if let Some(found) = collections.iter().find(|c| c.name == name) {
-        return Ok((found.id.clone(), found.name.clone()));
-    }
-    if wanted.is_none()
-        && let [only] = collections.as_slice()
-    {
-        return Ok((only.id.clone(), only.name.clone()));
-    }
-    let created = rest
-        .create_collection(&CollectionIn {
-            name: name.to_owned(),
-            public_write: false,
-            public_deploy: false,
-        })
-        .await;
-    match created {
-        Ok(id) => Ok((id, name.to_owned())),
-        Err(error) => {
-            let names: Vec<&str> = collections.iter().map(|c| c.name.as_str()).collect();
-            Err(Failure::from(error).context(&format!(
-                "there is no collection {name:?} and it cannot be created (existing: {}); \
-                 choose one with --collection",
-                if names.is_empty() {
-                    "none".to_owned()
-                } else {
-                    names.join(", ")
-                }
-            )))
-        }
-    }
+    rest.import_collection(wanted).await.map_err(|error| {
+        Failure::from(error).context(&format!(
+            "there is no collection {:?} and it cannot be created; choose one with --collection",
+            wanted.unwrap_or(antimony_client::rest::LOCAL_COLLECTION)
+        ))
+    })
 }
