@@ -25,6 +25,13 @@ function pss(pid) {
     return 0;
   }
 }
+function comm(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
+}
 function children(pid) {
   try {
     return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
@@ -124,6 +131,7 @@ async function run(label, rate) {
       const tree = appTree();
       result.pss = tree.reduce((sum, pid) => sum + pss(pid), 0);
       result.processes = tree.length;
+      result.breakdown = tree.map((pid) => `${comm(pid)} ${pss(pid).toFixed(1)}`).join(", ");
     }
     return result;
   } finally {
@@ -136,5 +144,5 @@ const steady = await run(`steady ${RATE}/s`, RATE);
 console.log(`\nDesktop log view (release app, WebKit under Xvfb): ${LINES} lines flooded into a lab log; ${RATE * 5} lines at ${RATE}/s`);
 console.log(`flood: ${flood.linesPerSec.toFixed(0)} lines/s rendered (target ≥ 50,000: ratio ${(flood.linesPerSec / 50_000).toFixed(2)}); longest frame gap ${flood.frames.max.toFixed(0)} ms, ${flood.frames.over100} of ${flood.frames.count} frames over 100 ms`);
 console.log(`steady: producer-to-screen latency p50 ${steady.p50?.toFixed(0)} ms, p99 ${steady.p99?.toFixed(0)} ms; longest frame gap ${steady.frames.max.toFixed(0)} ms`);
-console.log(`idle PSS with three labs opened: ${flood.pss.toFixed(1)} MB over ${flood.processes} processes (target ≤ 250 MB: ratio ${(flood.pss / 250).toFixed(2)})`);
+console.log(`idle PSS with three labs opened: ${flood.pss.toFixed(1)} MB over ${flood.processes} processes (${flood.breakdown}) (target ≤ 250 MB: ratio ${(flood.pss / 250).toFixed(2)})`);
 process.exit(0);
