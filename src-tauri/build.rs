@@ -16,6 +16,8 @@ const COMMANDS: &[&str] = &[
     "subscribe_logs",
     "unsubscribe_logs",
     "export_log",
+    "local_prerequisites",
+    "import_topology",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

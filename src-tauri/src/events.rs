@@ -254,20 +254,26 @@ fn forward<R: Runtime>(
                 state,
                 message,
             };
+            if payload.state == "connected" {
+                crate::tray::labs_changed(app, &payload.server);
+            }
             app.state::<Connections>().record(&payload);
             emit(app, name::CONNECTION, &payload);
         }
         ClientEvent::Status(message) => {
             emit(app, name::STATUS, &StatusPayload { server, message });
         }
-        ClientEvent::LabUpdate(update) => emit(
-            app,
-            name::LAB_UPDATE,
-            &LabUpdatePayload {
-                server,
-                lab_id: update.lab_id,
-            },
-        ),
+        ClientEvent::LabUpdate(update) => {
+            crate::tray::labs_changed(app, &server);
+            emit(
+                app,
+                name::LAB_UPDATE,
+                &LabUpdatePayload {
+                    server,
+                    lab_id: update.lab_id,
+                },
+            );
+        }
         ClientEvent::CommandResult { command, result } => {
             if command.command == LabCommand::Deploy {
                 notify_deploy(app, &server, &command, &result);

@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod local;
 mod state;
+mod tray;
 
 use std::path::PathBuf;
 
@@ -31,11 +32,7 @@ pub fn run() {
     let result = tauri::Builder::default()
         // First, so a second start only brings the running window forward.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.show();
-                let _ = window.set_focus();
-            }
+            tray::show_window(app);
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
@@ -50,9 +47,11 @@ pub fn run() {
                 Err(_) => Keychain::default(),
             };
             tracing::info!(profiles = %profiles.display(), "starting");
+            software_rendering(app.handle());
             app.manage(Desktop::new(profiles, keychain, events_tx));
             app.manage(events::Connections::default());
             events::spawn_forwarder(app.handle().clone(), events_rx);
+            tray::build(app.handle());
             let handle = app.handle().clone();
             let local_data = match std::env::var_os(LOCAL_DATA_ENV) {
                 Some(dir) => PathBuf::from(dir),
@@ -63,6 +62,13 @@ pub fn run() {
                 handle.state::<Desktop>().restore().await;
             });
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && tray::hide_instead_of_close(window)
+            {
+                api.prevent_close();
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::servers::list_servers,
@@ -79,11 +85,42 @@ pub fn run() {
             commands::logs::subscribe_logs,
             commands::logs::unsubscribe_logs,
             commands::logs::export_log,
+            commands::local::local_prerequisites,
+            commands::local::import_topology,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {
         tracing::error!(%error, "the app stopped");
         std::process::exit(1);
+    }
+}
+
+/// Environment: `1` keeps WebKit's GPU compositing on.
+const GPU_ENV: &str = "ANTIMONY_WEBVIEW_GPU";
+
+/// Turns WebKit's accelerated compositing off, unless `ANTIMONY_WEBVIEW_GPU=1`.
+///
+/// The UI is tables and text. Composited, every log frame went through GL (llvmpipe without a
+/// GPU) and stalled the web process's main thread: `bench/desktop-logs` measured 79,000
+/// lines/s with frames up to 1.9 s apart, against 119,000 lines/s and no frame over 70 ms
+/// without it, and 454 vs 321 MB PSS.
+fn software_rendering<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if std::env::var(GPU_ENV).is_ok_and(|v| v == "1") {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(window) = app.get_webview_window("main") {
+        let set = window.with_webview(|webview| {
+            use webkit2gtk::{SettingsExt, WebViewExt};
+            if let Some(settings) = webview.inner().settings() {
+                settings.set_hardware_acceleration_policy(
+                    webkit2gtk::HardwareAccelerationPolicy::Never,
+                );
+            }
+        });
+        if let Err(error) = set {
+            tracing::warn!(%error, "cannot turn GPU compositing off");
+        }
     }
 }
 

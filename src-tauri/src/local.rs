@@ -85,6 +85,7 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
         let state = antimony_server::AppState::open(config)
             .await
             .map_err(|e| e.to_string())?;
+        desktop.set_local_driver(std::sync::Arc::clone(&state.driver));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;

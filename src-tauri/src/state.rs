@@ -13,6 +13,7 @@ use antimony_client::profile::{Profiles, ServerProfile};
 use antimony_client::rest::RestClient;
 use antimony_client::session::{ClientEvent, EventSink, Session};
 use antimony_protocol::AccessClaims;
+use antimony_server::driver::LabDriver;
 use tokio::sync::mpsc;
 
 use crate::error::{BridgeError, Result};
@@ -42,6 +43,8 @@ pub(crate) struct Desktop {
     events: mpsc::UnboundedSender<ServerEvent>,
     /// The local server ("This computer"), once it runs.
     local: Mutex<Option<ServerProfile>>,
+    /// The local server's lab driver (for its prerequisites).
+    local_driver: Mutex<Option<Arc<dyn LabDriver>>>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -65,6 +68,7 @@ impl Desktop {
             connected: Mutex::new(HashMap::new()),
             events,
             local: Mutex::new(None),
+            local_driver: Mutex::new(None),
         }
     }
 
@@ -109,6 +113,22 @@ impl Desktop {
             .local
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(profile);
+    }
+
+    /// The local server's lab driver, once it runs.
+    pub(crate) fn local_driver(&self) -> Option<Arc<dyn LabDriver>> {
+        self.local_driver
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Records the local server's lab driver.
+    pub(crate) fn set_local_driver(&self, driver: Arc<dyn LabDriver>) {
+        *self
+            .local_driver
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(driver);
     }
 
     /// A profile by name (the local server's too).

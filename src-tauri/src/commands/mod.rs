@@ -1,5 +1,6 @@
 //! Tauri commands: thin adapters from the webview to `antimony-client`.
 
 pub(crate) mod labs;
+pub(crate) mod local;
 pub(crate) mod logs;
 pub(crate) mod servers;

@@ -1,0 +1,110 @@
+//! The local lab host: its prerequisites, and importing containerlab topologies (into any
+//! server, the local one by default).
+
+use antimony_client::rest::{ImportStart, LOCAL_COLLECTION};
+use antimony_protocol::{LabCommand, LabCommandData};
+use antimony_server::driver::Prerequisites;
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::{BridgeError, Result};
+use crate::state::Desktop;
+
+/// The biggest topology file the app imports.
+const MAX_TOPOLOGY: usize = 1024 * 1024;
+/// How long an imported lab may run before the server destroys it.
+const LAB_HOURS: i64 = 24 * 7;
+
+/// Checks, afresh, what the local server needs to deploy labs.
+#[tauri::command]
+pub(crate) async fn local_prerequisites(desktop: State<'_, Desktop>) -> Result<Prerequisites> {
+    let driver = desktop
+        .local_driver()
+        .ok_or_else(|| BridgeError::new("profile", "the local server is not running"))?;
+    Ok(driver.prerequisites().await)
+}
+
+/// What `import_topology` created.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImportedLab {
+    lab_id: String,
+    lab_name: String,
+    collection: String,
+}
+
+/// Whether a file name is a containerlab topology's.
+pub(crate) fn is_topology_file(name: &str) -> bool {
+    name.ends_with(".clab.yml") || name.ends_with(".clab.yaml")
+}
+
+/// Creates a topology and a lab from a containerlab file's text, in the "local" collection
+/// (or the server's only one). With `deploy`, the lab is deployed right after; its progress
+/// and outcome come as events like any deploy.
+#[tauri::command]
+pub(crate) async fn import_topology(
+    desktop: State<'_, Desktop>,
+    server: String,
+    file_name: String,
+    definition: String,
+    deploy: bool,
+) -> Result<ImportedLab> {
+    if !is_topology_file(&file_name) {
+        return Err(BridgeError::new(
+            "io",
+            format!("{file_name} is not a containerlab topology (.clab.yml or .clab.yaml)"),
+        ));
+    }
+    if definition.len() > MAX_TOPOLOGY {
+        return Err(BridgeError::new(
+            "io",
+            format!("{file_name} is bigger than 1 MiB"),
+        ));
+    }
+    let connected = desktop.connected(&server)?;
+    let rest = &connected.rest;
+    let (collection_id, collection) = rest.import_collection(None).await.map_err(|error| {
+        let mut bridge = BridgeError::from(error);
+        bridge.message = format!(
+            "there is no {LOCAL_COLLECTION:?} collection to import into, and it cannot be created: {}",
+            bridge.message
+        );
+        bridge
+    })?;
+    let start = if deploy {
+        ImportStart::DeployNow
+    } else {
+        ImportStart::Unscheduled
+    }
+    .time();
+    let end = (time::OffsetDateTime::from(start) + time::Duration::hours(LAB_HOURS)).into();
+    let imported = rest.import(&definition, &collection_id, start, end).await?;
+    let lab = rest.lab(&imported.lab_id).await?;
+    tracing::info!(%server, lab = %lab.name, file = %file_name, deploy, "imported a topology");
+    if deploy {
+        let session = std::sync::Arc::clone(&connected.session);
+        let command = LabCommandData::new(&lab.id, LabCommand::Deploy);
+        // The outcome is a command-result event (and a toast), like any deploy.
+        tauri::async_runtime::spawn(async move {
+            let _ = session.command(&command).await;
+        });
+    }
+    Ok(ImportedLab {
+        lab_id: lab.id,
+        lab_name: lab.name,
+        collection,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_containerlab_files_are_imported() {
+        assert!(is_topology_file("spine-leaf.clab.yml"));
+        assert!(is_topology_file("x.clab.yaml"));
+        assert!(!is_topology_file("x.yml"));
+        assert!(!is_topology_file("clab.yml"));
+    }
+}
