@@ -1,5 +1,6 @@
-// The app against the fake bridge: the dashboard's search, filters and sorting, opening a lab,
-// the destroy confirmation, permissions, and adding a server whose certificate needs trust.
+// The app against the fake bridge: the dashboard's search, filters, sorting and keys, opening a
+// lab, the destroy confirmation, permissions, adding a server whose certificate needs trust,
+// and the local server (its prerequisites, no Log out).
 
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
@@ -73,6 +74,51 @@ describe("dashboard", () => {
     expect(labNames()).toEqual(["EVPN Fabric", "Spine Leaf", "BGP Playground", "Broken OSPF", "Nightly Regression", "Forever"]);
     fireEvent.click(screen.getByRole("button", { name: /^State/ }));
     expect(labNames()[0]).toBe("Forever");
+  });
+
+  it("moves a visible selection with the arrows and j/k, and opens it with Enter", async () => {
+    await start();
+    const selected = () => screen.getAllByTestId("lab-row").filter((r) => r.getAttribute("aria-selected") === "true").map((r) => r.getAttribute("data-lab-name"));
+    expect(selected()).toEqual([]);
+    fireEvent.keyDown(document.body, { key: "ArrowDown" });
+    expect(selected()).toEqual(["BGP Playground"]);
+    expect(document.activeElement?.getAttribute("data-lab-name")).toBe("BGP Playground");
+    expect(document.activeElement?.className).toBe("is-selected");
+    fireEvent.keyDown(document.body, { key: "j" });
+    fireEvent.keyDown(document.body, { key: "j" });
+    expect(selected()).toEqual(["EVPN Fabric"]);
+    fireEvent.keyDown(document.body, { key: "k" });
+    expect(selected()).toEqual(["Broken OSPF"]);
+    // On the focused row itself, too.
+    fireEvent.keyDown(document.activeElement ?? document.body, { key: "ArrowDown" });
+    expect(selected()).toEqual(["EVPN Fabric"]);
+    fireEvent.keyDown(document.activeElement ?? document.body, { key: "ArrowUp" });
+    expect(selected()).toEqual(["Broken OSPF"]);
+
+    // Typing in a field moves nothing.
+    const search = screen.getByTestId("lab-search");
+    fireEvent.keyDown(search, { key: "j" });
+    fireEvent.keyDown(search, { key: "k" });
+    expect(selected()).toEqual(["Broken OSPF"]);
+
+    fireEvent.keyDown(document.body, { key: "Enter" });
+    const view = await screen.findByTestId("lab-open");
+    expect(view.getAttribute("data-lab-name")).toBe("Broken OSPF");
+  });
+
+  it("leaves the arrows alone while a dialog is open", async () => {
+    await start();
+    fireEvent.click(screen.getAllByLabelText(/^Remove /)[0] ?? document.body);
+    const dialog = await screen.findByTestId("remove-server-dialog");
+    fireEvent.keyDown(within(dialog).getByText("Cancel"), { key: "ArrowDown" });
+    fireEvent.keyDown(document.body, { key: "j" });
+    expect(screen.getAllByTestId("lab-row").some((r) => r.getAttribute("aria-selected") === "true")).toBe(false);
+    // The remove-server confirmation (a ConfirmDialog) still removes.
+    expect(dialog.textContent).toContain("Remove lab.example.net?");
+    fireEvent.click(screen.getByTestId("confirm-remove-server"));
+    await waitFor(() => {
+      expect(screen.getAllByTestId("server-item").map((i) => i.getAttribute("data-server-name"))).toEqual(["This computer"]);
+    });
   });
 
   it("focuses the search on / and opens the first match on Enter", async () => {
@@ -249,6 +295,30 @@ describe("servers", () => {
     expect(f.calls.filter((c) => c.command === "login").map((c) => c.args)).toEqual([
       { server: "This computer", username: "", password: "", savePassword: false },
     ]);
+  });
+
+  it("shows what this computer lacks above the local server's labs, and offers no Log out there", async () => {
+    const f = await start();
+    // A remote server: no prerequisites, and Log out.
+    expect(screen.queryByTestId("prerequisites")).toBeNull();
+    expect(screen.getByTestId("logout")).toBeTruthy();
+    expect(f.calls.some((c) => c.command === "local_prerequisites")).toBe(false);
+
+    fireEvent.click(screen.getByText("This computer"));
+    const panel = await screen.findByTestId("prerequisites");
+    expect(panel.textContent).toContain("This computer can't deploy labs yet");
+    expect(screen.getByTestId("prerequisite-containerlab").getAttribute("data-ok")).toBe("false");
+    await screen.findByText("scratch");
+    expect(screen.queryByTestId("logout")).toBeNull();
+    expect(screen.getByTestId("import-topology")).toBeTruthy();
+
+    // Back to the remote server and again: the local one is checked anew.
+    fireEvent.click(screen.getByText("lab.example.net"));
+    await screen.findByText("Spine Leaf");
+    expect(screen.queryByTestId("prerequisites")).toBeNull();
+    fireEvent.click(screen.getByText("This computer"));
+    await screen.findByTestId("prerequisites");
+    expect(f.calls.filter((c) => c.command === "local_prerequisites")).toHaveLength(2);
   });
 });
 

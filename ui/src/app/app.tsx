@@ -1,11 +1,16 @@
 // The app shell: creates the feature stores, wires the bridge's events into them, and lays out
-// the server sidebar, the top bar, the dashboard or a lab, the inbox and the toasts. Features
-// meet only here.
+// the server sidebar, the top bar, the dashboard or a lab, the inbox and the toasts; the whole
+// window takes dropped topology files. Features meet only here.
 
 import { useEffect, useRef, useState } from "react";
+import { DropTarget } from "../features/import/drop-target";
+import { ImportButton } from "../features/import/import-button";
+import { ImportDialog } from "../features/import/import-dialog";
+import { createImports } from "../features/import/imports-store";
 import { Dashboard } from "../features/labs/dashboard";
 import { LabView } from "../features/labs/lab-view";
 import { createLabs } from "../features/labs/labs-store";
+import { PrerequisitePanel } from "../features/local/prerequisites";
 import { InboxButton, InboxPanel } from "../features/notifications/inbox-panel";
 import { createNotifications } from "../features/notifications/notifications";
 import { ToastStack } from "../features/notifications/toast-stack";
@@ -14,7 +19,7 @@ import { ServerSidebar } from "../features/servers/server-sidebar";
 import { ReconnectBanner, ServerStatus } from "../features/servers/server-status";
 import { createServers, currentServer, healthOf } from "../features/servers/servers-store";
 import { Severity } from "../bindings";
-import { BridgeContext, isLabCommandName, type Bridge, type Unlisten } from "../lib/bridge";
+import { BridgeContext, isLabCommandName, type Bridge, type ImportedLab, type Unlisten } from "../lib/bridge";
 import { NotifyContext, commandFailureToast } from "../lib/notify";
 import { useStore } from "../lib/store";
 import { useGlobalKeys } from "./use-global-keys";
@@ -28,16 +33,18 @@ export interface AppProps {
 }
 
 export function App({ bridge, storage }: AppProps) {
-  const [{ notifications, servers, labs }] = useState(() => {
+  const [{ notifications, servers, labs, imports }] = useState(() => {
     const servers = createServers(bridge);
+    const notifications = createNotifications({ storage });
     return {
       servers,
-      notifications: createNotifications({ storage }),
+      notifications,
       labs: createLabs(bridge, {
         onNotLoggedIn: (server) => {
           servers.markLoggedOut(server);
         },
       }),
+      imports: createImports(bridge, notifications.notify),
     };
   });
   const serversState = useStore(servers.store, (s) => s);
@@ -102,6 +109,18 @@ export function App({ bridge, storage }: AppProps) {
   };
   const labName = labRoute === null ? undefined : labs.labName(labRoute.labId);
 
+  // Files go to the current server while it is logged in.
+  const importTarget = current?.loggedIn === true ? current.name : null;
+  const importFile = (file: File) => {
+    if (importTarget !== null) void imports.importFile(file, importTarget);
+  };
+  // An imported lab opens like a lab picked on the dashboard, once the labs know it.
+  const openImported = (server: string, lab: ImportedLab) => {
+    void labs.refreshLab(lab.labId).then(() => {
+      setRoute({ view: "lab", server, labId: lab.labId });
+    });
+  };
+
   let content;
   if (!serversState.loaded) content = <div className="empty-state">Loading…</div>;
   else if (current === null) content = <div className="empty-state">Add a server to see its labs.</div>;
@@ -115,13 +134,15 @@ export function App({ bridge, storage }: AppProps) {
         onOpen={(labId) => {
           setRoute({ view: "lab", server: current.name, labId });
         }}
+        banner={current.local ? <PrerequisitePanel key={current.name} /> : null}
+        actions={<ImportButton onFile={importFile} />}
       />
     );
 
   return (
     <BridgeContext.Provider value={bridge}>
       <NotifyContext.Provider value={notifications.notify}>
-        <div className="app">
+        <DropTarget className="app" target={importTarget} onFile={importFile}>
           <ServerSidebar servers={servers} onSwitched={backToDashboard} />
           <main className="main">
             <header className="topbar">
@@ -166,8 +187,9 @@ export function App({ bridge, storage }: AppProps) {
               />
             )}
           </main>
+          <ImportDialog imports={imports} onImported={openImported} />
           <ToastStack notifications={notifications} />
-        </div>
+        </DropTarget>
       </NotifyContext.Provider>
     </BridgeContext.Provider>
   );

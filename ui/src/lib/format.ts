@@ -4,6 +4,7 @@ import { Severity } from "../bindings";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const dayTimeFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const yearDayTimeFormat = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 function parse(iso: string): Date | null {
@@ -17,13 +18,14 @@ export function formatTime(iso: string): string {
   return d === null ? iso : timeFormat.format(d);
 }
 
-/** "Jun 13, 06:00" */
-export function formatDayTime(iso: string): string {
+/** "Jun 13, 06:00" this year, "Jan 2, 2025, 00:00" in another (in the local time zone). */
+export function formatDayTime(iso: string, now: number = Date.now()): string {
   const d = parse(iso);
-  return d === null ? iso : dayTimeFormat.format(d);
+  if (d === null) return iso;
+  return d.getFullYear() === new Date(now).getFullYear() ? dayTimeFormat.format(d) : yearDayTimeFormat.format(d);
 }
 
-/** "Jun 13, 2025, 6:00 AM", for tooltips. */
+/** "Jun 13, 2025, 6:00 AM", always with the year: for tooltips. */
 export function formatFull(iso: string): string {
   const d = parse(iso);
   return d === null ? iso : fullFormat.format(d);

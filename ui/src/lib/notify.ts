@@ -12,6 +12,12 @@ export interface ToastRequest {
   body?: string;
   /** Overrides the severity's default lifetime; `null` stays until dismissed. */
   durationMs?: number | null;
+  /**
+   * When what it says happened (ms since the epoch, e.g. a status message's timestamp). A toast
+   * merged from several requests shows the newest: one that arrives late with an older time
+   * is counted but does not replace the text.
+   */
+  at?: number;
 }
 
 export type Notify = (toast: ToastRequest) => void;

@@ -1,7 +1,8 @@
 // The dashboard: the current server's labs in a table, with search (`/`), state and collection
-// filters, sortable headers, and Enter / double-click to open a lab.
+// filters, sortable headers, a selection moved with the arrows or j/k, and Enter / double-click
+// to open a lab. The app puts what other features show here into `banner` and `actions`.
 
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { formatDayTime, formatFull } from "../../lib/format";
 import { useStore } from "../../lib/store";
 import { isTyping } from "../../lib/keys";
@@ -16,7 +17,25 @@ const sortable: { key: SortKey; label: string }[] = [
   { key: "name", label: "Name" },
 ];
 
-export function Dashboard({ labs, onOpen }: { labs: Labs; onOpen: (labId: string) => void }) {
+/** Whether a key event belongs to a dialog (or happens while a modal one is open). */
+function inDialog(target: EventTarget | null): boolean {
+  if (document.querySelector("[aria-modal='true']") !== null) return true;
+  return target instanceof Element && target.closest("[role='dialog']") !== null;
+}
+
+export function Dashboard({
+  labs,
+  onOpen,
+  banner,
+  actions,
+}: {
+  labs: Labs;
+  onOpen: (labId: string) => void;
+  /** Shown above the toolbar (the local server's prerequisites). */
+  banner?: ReactNode;
+  /** Extra toolbar buttons (Import topology…). */
+  actions?: ReactNode;
+}) {
   const state = useStore(labs.store, (s) => s);
   const now = useNow();
   const { query } = state;
@@ -25,20 +44,6 @@ export function Dashboard({ labs, onOpen }: { labs: Labs; onOpen: (labId: string
   const search = useRef<HTMLInputElement>(null);
   const body = useRef<HTMLTableSectionElement>(null);
 
-  useEffect(() => {
-    const onKey = (e: globalThis.KeyboardEvent) => {
-      if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target)) {
-        e.preventDefault();
-        search.current?.focus();
-        search.current?.select();
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-    };
-  }, []);
-
   const focusRow = (index: number) => {
     const i = Math.max(0, Math.min(rows.length - 1, index));
     const row = rows[i];
@@ -46,6 +51,42 @@ export function Dashboard({ labs, onOpen }: { labs: Labs; onOpen: (labId: string
     setSelected(row.lab.id);
     body.current?.rows.item(i)?.focus();
   };
+
+  // Keys typed outside the table and the fields: `/` searches, the arrows and j/k select a row
+  // (and give it the focus, so the row's own keys take over), Enter opens the selected lab.
+  // A focused row handles its keys itself and prevents the default, so they are not seen twice.
+  const latest = useRef({ rows, selected, focusRow, onOpen });
+  useEffect(() => {
+    latest.current = { rows, selected, focusRow, onOpen };
+  });
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || inDialog(e.target)) return;
+      const { rows, selected, focusRow, onOpen } = latest.current;
+      const index = rows.findIndex((r) => r.lab.id === selected);
+      if (e.key === "/") {
+        e.preventDefault();
+        search.current?.focus();
+        search.current?.select();
+      } else if (e.key === "ArrowDown" || e.key === "j") {
+        e.preventDefault();
+        focusRow(index + 1);
+      } else if (e.key === "ArrowUp" || e.key === "k") {
+        e.preventDefault();
+        focusRow(index < 0 ? 0 : index - 1);
+      } else if (e.key === "Enter" && (e.target === document.body || e.target === document.documentElement)) {
+        // Enter on a focused button presses the button; only a free Enter opens the lab.
+        const row = rows[index];
+        if (row === undefined) return;
+        e.preventDefault();
+        onOpen(row.lab.id);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+    };
+  }, []);
 
   const onRowKey = (e: KeyboardEvent<HTMLTableRowElement>, index: number, labId: string) => {
     if (e.key === "Enter") {
@@ -108,6 +149,7 @@ export function Dashboard({ labs, onOpen }: { labs: Labs; onOpen: (labId: string
 
   return (
     <div className="dashboard">
+      {banner}
       <div className="toolbar">
         <input
           ref={search}
@@ -154,6 +196,7 @@ export function Dashboard({ labs, onOpen }: { labs: Labs; onOpen: (labId: string
         </select>
         <span className="toolbar-spacer" />
         <span className="toolbar-count">{filtered ? `${rows.length} of ${state.labs.length} labs` : `${state.labs.length} labs`}</span>
+        {actions}
         <button type="button" className="button" onClick={() => void labs.refresh()} title="Refresh (r)">
           Refresh
         </button>
@@ -221,7 +264,7 @@ export function Dashboard({ labs, onOpen }: { labs: Labs; onOpen: (labId: string
                   <td>{row.collectionName === "" ? <span className="muted">—</span> : row.collectionName}</td>
                   <td className="num">{row.nodeCount ?? <span className="muted">—</span>}</td>
                   <td title={row.lab.endTime === null ? "Runs until destroyed" : formatFull(row.lab.endTime)}>
-                    {row.lab.endTime === null ? <span className="muted">never</span> : formatDayTime(row.lab.endTime)}
+                    {row.lab.endTime === null ? <span className="muted">never</span> : formatDayTime(row.lab.endTime, now)}
                   </td>
                   <td className="col-creator">{row.lab.creator.name}</td>
                 </tr>
@@ -236,7 +279,7 @@ export function Dashboard({ labs, onOpen }: { labs: Labs; onOpen: (labId: string
             ) : state.labs.length === 0 ? (
               <>
                 <p>No labs on this server yet.</p>
-                <p className="muted">Labs created in Antimony, or imported with the antimony command line, appear here.</p>
+                <p className="muted">Labs created in Antimony appear here. Import a containerlab topology (.clab.yml) with “Import topology…”, or drop it on the window.</p>
               </>
             ) : (
               <>

@@ -7,12 +7,19 @@ import type { DotTone } from "../../components/status-dot";
 
 export type LabStateWord = "running" | "deploying" | "stopping" | "failed" | "scheduled" | "inactive";
 
+/** Labs starting further ahead than this (50 years) are parked, not scheduled. */
+const PARKED_AFTER_MS = 50 * 365 * 86_400_000;
+
 export function labState(lab: LabOut, now: number): InstanceState {
   if (lab.instance !== undefined) return lab.instance.state;
   const start = Date.parse(lab.startTime);
   const end = lab.endTime === null ? Number.POSITIVE_INFINITY : Date.parse(lab.endTime);
+  // A start decades ahead is how clients park a lab they deploy by hand (servers queue every
+  // lab for its start time): not scheduled.
+  if (start - now > PARKED_AFTER_MS) return InstanceState.Inactive;
   return end > now && start > now - 2 * 60_000 ? InstanceState.Scheduled : InstanceState.Inactive;
 }
+
 
 export function stateWord(state: InstanceState): LabStateWord {
   switch (state) {

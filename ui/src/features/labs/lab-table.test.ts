@@ -26,6 +26,10 @@ describe("lab states", () => {
     expect(labState(justStarted, NOW)).toBe(InstanceState.Scheduled);
     const stale = lab("z", InstanceState.Inactive, { startTime: new Date(NOW - 180_000).toISOString() });
     expect(labState(stale, NOW)).toBe(InstanceState.Inactive);
+    const parked = lab("p", InstanceState.Inactive, { startTime: "2099-01-01T00:00:00Z", endTime: "2099-01-08T00:00:00Z" });
+    expect(labState(parked, NOW)).toBe(InstanceState.Inactive);
+    const nextYear = lab("n", InstanceState.Inactive, { startTime: new Date(NOW + 365 * 86_400_000).toISOString(), endTime: null });
+    expect(labState(nextYear, NOW)).toBe(InstanceState.Scheduled);
   });
 
   it("counts the nodes of a topology", () => {

@@ -3,7 +3,7 @@
 
 import { useState, type KeyboardEvent } from "react";
 import { Severity } from "../../bindings";
-import { Dialog } from "../../components/dialog";
+import { ConfirmDialog } from "../../components/dialog";
 import { LogViewer } from "../../components/log-viewer/log-viewer";
 import { BridgeError, type Identity, type LabCommandName } from "../../lib/bridge";
 import { formatFull } from "../../lib/format";
@@ -154,42 +154,24 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
       </div>
 
       {confirming && (
-        <Dialog
+        <ConfirmDialog
           title={`Destroy ${lab.name}?`}
           testId="destroy-dialog"
+          confirmTestId="confirm-destroy"
+          confirmLabel={`Destroy ${lab.name}`}
+          tone="danger"
           onCancel={() => {
             setConfirming(false);
           }}
-          actions={
-            <>
-              <button
-                type="button"
-                className="button"
-                data-autofocus
-                onClick={() => {
-                  setConfirming(false);
-                }}
-              >
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button--danger"
-                data-testid="confirm-destroy"
-                onClick={() => {
-                  setConfirming(false);
-                  void run("destroy");
-                }}
-              >
-                {`Destroy ${lab.name}`}
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            setConfirming(false);
+            void run("destroy");
+          }}
         >
           <p>
             containerlab stops and removes every node of <strong>{lab.name}</strong> on {server}. The lab stays and can be deployed again; its lab log starts over.
           </p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </div>
   );

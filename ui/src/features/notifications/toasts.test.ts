@@ -32,6 +32,32 @@ describe("toasts", () => {
     expect(t?.expiresAt).toBe(7000); // the lifetime restarts with the newest message
   });
 
+  it("shows the latest message's text once several are merged", () => {
+    let s = initialToasts;
+    const at = (iso: string, m: StatusMessage): StatusMessage => ({ ...m, timestamp: iso });
+    s = push(s, "srv", at("2025-06-12T22:13:05Z", message(Severity.Info, "Deploying lab 'A' (t)")), 0);
+    s = push(s, "srv", at("2025-06-12T22:13:09Z", message(Severity.Warning, "Lab 'A' (t): a node is slow to start")), 10);
+    s = push(s, "srv", at("2025-06-12T22:13:20Z", message(Severity.Success, "Successfully deployed 'A' (t)")), 20);
+    expect(s.toasts).toHaveLength(1);
+    expect(s.toasts[0]).toMatchObject({ title: "Successfully deployed 'A' (t)", body: "srv", severity: Severity.Success, count: 3, updatedAt: 20 });
+    // A request without a body replaces the body too, rather than keeping the first one's.
+    s = toastReducer(s, { type: "push", request: { key: s.toasts[0]?.key ?? "", severity: Severity.Info, title: "Done" }, now: 30 });
+    expect(s.toasts[0]).toMatchObject({ title: "Done", body: undefined, count: 4 });
+  });
+
+  it("counts a message delivered late without letting it replace a newer one", () => {
+    let s = initialToasts;
+    const at = (iso: string, m: StatusMessage): StatusMessage => ({ ...m, timestamp: iso });
+    s = push(s, "srv", at("2025-06-12T22:13:05Z", message(Severity.Info, "Deploying lab 'A' (t)")), 0);
+    s = push(s, "srv", at("2025-06-12T22:13:20Z", message(Severity.Success, "Successfully deployed 'A' (t)")), 10);
+    // The "Deploying" message of a second, older run arrives last (a replay after a reconnect).
+    s = push(s, "srv", at("2025-06-12T22:13:01Z", message(Severity.Info, "Deploying lab 'A' (t) again")), 20);
+    expect(s.toasts[0]).toMatchObject({ title: "Successfully deployed 'A' (t)", severity: Severity.Success, count: 3, expiresAt: 6010 }); // nor restart its lifetime
+    // Messages with the same time go by arrival.
+    s = push(s, "srv", at("2025-06-12T22:13:20Z", message(Severity.Error, "Failed to deploy lab 'A' (t)")), 30);
+    expect(s.toasts[0]).toMatchObject({ title: "Failed to deploy lab 'A' (t)", severity: Severity.Error, count: 4, expiresAt: null });
+  });
+
   it("keeps the toasts of different labs and servers apart", () => {
     let s = initialToasts;
     s = push(s, "srv", message(Severity.Info, "Deploying lab 'A' (t)", " lab=aaaa "), 0);

@@ -14,6 +14,8 @@ export interface Toast {
   /** Messages merged into this toast. */
   count: number;
   updatedAt: number;
+  /** When the message shown happened (`ToastRequest.at`), if known. */
+  at: number | null;
   /** When it goes away by itself; `null` stays until dismissed. */
   expiresAt: number | null;
 }
@@ -55,14 +57,21 @@ export function toastReducer(state: ToastState, action: ToastAction): ToastState
       const key = request.key ?? `toast:${state.nextId}`;
       const existing = state.toasts.find((t) => t.key === key);
       if (existing !== undefined) {
+        // The same text again (a failure seen by two paths) is not another message.
+        const count = existing.title === request.title && existing.body === request.body ? existing.count : existing.count + 1;
+        // A message older than the one shown (delivered late) is counted, not shown.
+        if (request.at !== undefined && existing.at !== null && request.at < existing.at) {
+          return count === existing.count ? state : { ...state, toasts: state.toasts.map((t) => (t === existing ? { ...existing, count } : t)) };
+        }
+        // Otherwise the toast shows the newest message: its text, severity and lifetime.
         const merged: Toast = {
           ...existing,
           severity: request.severity,
           title: request.title,
           body: request.body,
-          // The same text again (a failure seen by two paths) is not another message.
-          count: existing.title === request.title && existing.body === request.body ? existing.count : existing.count + 1,
+          count,
           updatedAt: now,
+          at: request.at ?? existing.at,
           expiresAt,
         };
         return { ...state, toasts: state.toasts.map((t) => (t === existing ? merged : t)) };
@@ -75,6 +84,7 @@ export function toastReducer(state: ToastState, action: ToastAction): ToastState
         body: request.body,
         count: 1,
         updatedAt: now,
+        at: request.at ?? null,
         expiresAt,
       };
       return { toasts: [...state.toasts, toast].slice(-MAX_TOASTS), nextId: state.nextId + 1 };
@@ -113,10 +123,12 @@ export function statusSubject(message: StatusMessage): string | null {
 
 export function statusToast(server: string, message: StatusMessage): ToastRequest {
   const subject = statusSubject(message);
-  return {
+  const at = Date.parse(message.timestamp);
+  const request: ToastRequest = {
     key: subject === null ? `status:${message.id}` : `status:${server}:${subject}`,
     severity: message.severity,
     title: message.content,
     body: server,
   };
+  return Number.isNaN(at) ? request : { ...request, at };
 }

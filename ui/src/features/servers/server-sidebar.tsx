@@ -2,7 +2,7 @@
 // with the certificate-trust dialog for a certificate no trusted authority signed.
 
 import { useState, type SubmitEvent } from "react";
-import { Dialog } from "../../components/dialog";
+import { ConfirmDialog } from "../../components/dialog";
 import { StatusDot, type DotTone } from "../../components/status-dot";
 import { BridgeError, describeError, type ServerView } from "../../lib/bridge";
 import { useStore } from "../../lib/store";
@@ -149,87 +149,51 @@ export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwi
       </form>
 
       {trust !== null && (
-        <Dialog
+        <ConfirmDialog
           title="Trust this certificate?"
           testId="trust-dialog"
+          confirmTestId="trust-certificate"
+          confirmLabel="Trust"
           onCancel={() => {
             setTrust(null);
           }}
-          actions={
-            <>
-              <button
-                type="button"
-                className="button"
-                data-autofocus
-                onClick={() => {
-                  setTrust(null);
-                }}
-              >
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button--primary"
-                data-testid="trust-certificate"
-                onClick={() => {
-                  const t = trust;
-                  setTrust(null);
-                  void add({ name: t.name, url: t.url, trustFingerprint: t.fingerprint });
-                }}
-              >
-                Trust
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            const t = trust;
+            setTrust(null);
+            void add({ name: t.name, url: t.url, trustFingerprint: t.fingerprint });
+          }}
         >
           <p>{`The certificate of ${trust.url} is not signed by an authority this computer trusts.`}</p>
           <p>
             SHA-256 fingerprint: <code className="fingerprint">{trust.fingerprint}</code>
           </p>
           <p>Compare it with the one your administrator gives you.</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
 
       {removing !== null && (
-        <Dialog
+        <ConfirmDialog
           title={`Remove ${removing.name}?`}
+          testId="remove-server-dialog"
+          confirmTestId="confirm-remove-server"
+          confirmLabel="Remove"
+          tone="danger"
           onCancel={() => {
             setRemoving(null);
           }}
-          actions={
-            <>
-              <button
-                type="button"
-                className="button"
-                data-autofocus
-                onClick={() => {
-                  setRemoving(null);
-                }}
-              >
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button--danger"
-                data-testid="confirm-remove-server"
-                onClick={() => {
-                  const s = removing;
-                  setRemoving(null);
-                  void servers
-                    .remove(s.name)
-                    .then(onSwitched)
-                    .catch((e: unknown) => {
-                      setSwitchError(describeError(e));
-                    });
-                }}
-              >
-                Remove
-              </button>
-            </>
-          }
+          onConfirm={() => {
+            const s = removing;
+            setRemoving(null);
+            void servers
+              .remove(s.name)
+              .then(onSwitched)
+              .catch((e: unknown) => {
+                setSwitchError(describeError(e));
+              });
+          }}
         >
           <p>{`The app forgets ${removing.origin} and the login kept for it. Labs on the server are not touched.`}</p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </aside>
   );

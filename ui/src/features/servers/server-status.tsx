@@ -22,18 +22,21 @@ export function ServerStatus({ servers, onError }: { servers: Servers; onError: 
       {server.loggedIn && (
         <>
           {who !== null && <span className="server-user" title={server.identity?.isAdmin === true ? "Administrator" : undefined}>{who}{server.identity?.isAdmin === true ? " (admin)" : ""}</span>}
-          <button
-            type="button"
-            className="button button--small"
-            data-testid="logout"
-            onClick={() => {
-              servers.logout(server.name).catch((e: unknown) => {
-                onError(describeError(e));
-              });
-            }}
-          >
-            Log out
-          </button>
+          {/* The local server has no login to leave: the Rust side refuses to log out of it. */}
+          {!server.local && (
+            <button
+              type="button"
+              className="button button--small"
+              data-testid="logout"
+              onClick={() => {
+                servers.logout(server.name).catch((e: unknown) => {
+                  onError(describeError(e));
+                });
+              }}
+            >
+              Log out
+            </button>
+          )}
         </>
       )}
     </div>

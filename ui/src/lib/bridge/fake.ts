@@ -1,7 +1,9 @@
 // An in-memory stand-in for the Rust side, used when the page runs outside Tauri (`npm run dev`
 // in a plain browser) and by the tests. It keeps two servers with a handful of labs, plays
 // deploy/destroy/node commands through the same states, status messages, lab updates, log
-// lines and command results the real app emits, and records every call for assertions.
+// lines and command results the real app emits, imports topologies into the collection
+// "local", answers the local server's prerequisites as told (`setPrerequisites`; containerlab
+// missing by default), and records every call for assertions.
 
 import {
   InstanceState,
@@ -21,9 +23,11 @@ import {
   type ConnectionEvent,
   type ConnectionState,
   type Identity,
+  type ImportedLab,
   type LabCommandName,
   type LabUpdateEvent,
   type LogsEvent,
+  type PrerequisiteReport,
   type ServerView,
   type StatusEvent,
   type Unlisten,
@@ -38,6 +42,38 @@ export interface FakeBridgeOptions {
   chatterMs?: number;
   /** Lines per second written to the first running node's log (to try the log viewer). */
   flood?: number;
+  /** What `localPrerequisites` answers; `missingContainerlab()` unless given. */
+  prerequisites?: PrerequisiteReport;
+}
+
+/** A local server without containerlab (Docker and permissions fine): the fake's default. */
+export function missingContainerlab(): PrerequisiteReport {
+  return {
+    ready: false,
+    checks: [
+      {
+        id: "containerlab",
+        title: "containerlab",
+        ok: false,
+        detail: "containerlab was not found on the PATH",
+        guidance: "Install containerlab with `bash -c \"$(curl -sL https://get.containerlab.dev)\"`, then check again.",
+      },
+      { id: "docker", title: "Docker engine", ok: true, detail: "27.1.1", guidance: null },
+      { id: "permissions", title: "Permissions", ok: true, detail: "member of the docker group", guidance: null },
+    ],
+  };
+}
+
+/** A local server that can deploy labs. */
+export function readyPrerequisites(): PrerequisiteReport {
+  return {
+    ready: true,
+    checks: [
+      { id: "containerlab", title: "containerlab", ok: true, detail: "0.73.0", guidance: null },
+      { id: "docker", title: "Docker engine", ok: true, detail: "27.1.1", guidance: null },
+      { id: "permissions", title: "Permissions", ok: true, detail: "member of the docker group", guidance: null },
+    ],
+  };
 }
 
 export interface FakeBridge extends Bridge {
@@ -52,6 +88,8 @@ export interface FakeBridge extends Bridge {
   simulateStatus(server: string, message: StatusMessage): void;
   /** Emits a log batch as the Rust side would. */
   simulateLogs(event: LogsEvent): void;
+  /** What the next `localPrerequisites` calls answer. */
+  setPrerequisites(report: PrerequisiteReport): void;
   /** Stops every timer. */
   dispose(): void;
 }
@@ -285,16 +323,36 @@ function localServer(): FakeServer {
 }
 
 function topoName(lab: LabOut): string {
-  return /^name:\s*(\S+)/m.exec(lab.topologyDefinition)?.[1] ?? lab.name;
+  return topologyName(lab.topologyDefinition) ?? lab.name;
 }
 
+/** The nodes (name, kind) of a topology's `nodes:` map, at whatever indentation it uses. */
 function nodesOf(lab: LabOut): [string, string][] {
   const nodes: [string, string][] = [];
-  const re = /^ {4}([^\s:]+):\n {6}kind: (\S+)/gm;
-  for (let m = re.exec(lab.topologyDefinition); m !== null; m = re.exec(lab.topologyDefinition)) {
-    nodes.push([m[1] ?? "node", m[2] ?? "linux"]);
+  let nodesIndent = -1;
+  let nodeIndent = -1;
+  for (const line of lab.topologyDefinition.split("\n")) {
+    const text = line.trim();
+    if (text === "" || text.startsWith("#")) continue;
+    const indent = line.length - line.trimStart().length;
+    if (nodesIndent < 0) {
+      if (text === "nodes:") nodesIndent = indent;
+      continue;
+    }
+    if (indent <= nodesIndent) break;
+    if (nodeIndent < 0) nodeIndent = indent;
+    const name = indent === nodeIndent ? /^([^\s:]+):/.exec(text)?.[1] : undefined;
+    const kind = indent > nodeIndent ? /^kind:\s*["']?([^\s"']+)/.exec(text)?.[1] : undefined;
+    const last = nodes[nodes.length - 1];
+    if (name !== undefined) nodes.push([name, "linux"]);
+    else if (kind !== undefined && last !== undefined) last[1] = kind;
   }
   return nodes;
+}
+
+/** The top-level `name:` of a containerlab topology. */
+function topologyName(definition: string): string | undefined {
+  return /^name:[ \t]*["']?([^\s"'#]+)/m.exec(definition)?.[1];
 }
 
 function commandError(code: number, message: string): BridgeError {
@@ -306,6 +364,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   const stepMs = options.stepMs ?? 450;
   const chatterMs = options.chatterMs ?? 2500;
   const servers: FakeServer[] = [remoteServer(), localServer()];
+  let prerequisites = options.prerequisites ?? missingContainerlab();
   const calls: { command: string; args: unknown }[] = [];
   const files = new Map<string, string>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -537,6 +596,59 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     if (command !== "stopNode") later(stepMs * 2, () => { set("running"); });
   }
 
+  /** Runs a lab command as `/lab-commands` would, with its command result; rejects like it. */
+  async function runCommand(s: FakeServer, labId: string, command: LabCommandName, nodeName: string | undefined): Promise<void> {
+    const lab = s.labs.find((l) => l.id === labId);
+    let error: BridgeError | null = null;
+    try {
+      if (lab === undefined) throw commandError(5005, "No lab with this id");
+      const identity = s.view.identity;
+      if (identity?.isAdmin !== true && identity?.id !== lab.creator.id) {
+        throw commandError(5403, "You do not have access to this lab");
+      }
+      if (command === "deploy") await deploy(s, lab);
+      else if (command === "destroy") await destroy(s, lab);
+      else await nodeCommand(s, lab, command, nodeName);
+    } catch (e: unknown) {
+      error = BridgeError.from(e);
+    }
+    result(s, labId, command, nodeName ?? null, error);
+    if (error !== null) throw error;
+  }
+
+  /** `import_topology` without the deploy: a topology and an unscheduled lab in "local". */
+  function importLab(args: { server: string; fileName: string; definition: string; deploy: boolean }): { s: FakeServer; lab: LabOut; imported: ImportedLab } {
+    const s = loggedIn(args.server);
+    const name = topologyName(args.definition);
+    if (name === undefined || !/^topology:/m.test(args.definition)) {
+      throw new BridgeError("api", 3003, `${args.fileName} is not a valid containerlab topology: it needs a top-level "name" and "topology"`);
+    }
+    const identity = s.view.identity;
+    const creator = [ADMIN, ALICE, BOB].find((u) => u.id === identity?.id) ?? { id: identity?.id ?? ADMIN.id, name: s.view.user ?? "Admin" };
+    let local = s.collections.find((c) => c.name === "local");
+    if (local === undefined) {
+      local = collection("local", creator);
+      s.collections.push(local);
+    }
+    // Like the antimony client's import: an unscheduled lab starts far ahead (2099), one about
+    // to be deployed a minute ahead (the Deploy command takes it off the server's queue); both
+    // may run a week.
+    const start = args.deploy ? Date.now() + 60_000 : Date.UTC(2099, 0, 1);
+    const lab: LabOut = {
+      id: newId(),
+      name,
+      startTime: new Date(start).toISOString(),
+      endTime: new Date(start + 168 * HOUR).toISOString(),
+      topologyId: newId(),
+      collectionId: local.id,
+      creator,
+      topologyDefinition: args.definition,
+    };
+    s.labs.push(lab);
+    emit(handlers.labUpdate, { server: s.view.name, labId: lab.id });
+    return { s, lab, imported: { labId: lab.id, labName: lab.name, collection: local.name } };
+  }
+
   function chatter(): void {
     for (const s of servers) {
       for (const lab of s.labs) {
@@ -698,23 +810,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
 
     labCommand: async (args) => {
       calls.push({ command: "lab_command", args });
-      const s = loggedIn(args.server);
-      const lab = s.labs.find((l) => l.id === args.labId);
-      let error: BridgeError | null = null;
-      try {
-        if (lab === undefined) throw commandError(5005, "No lab with this id");
-        const identity = s.view.identity;
-        if (identity?.isAdmin !== true && identity?.id !== lab.creator.id) {
-          throw commandError(5403, "You do not have access to this lab");
-        }
-        if (args.command === "deploy") await deploy(s, lab);
-        else if (args.command === "destroy") await destroy(s, lab);
-        else await nodeCommand(s, lab, args.command, args.node);
-      } catch (e: unknown) {
-        error = BridgeError.from(e);
-      }
-      result(s, args.labId, args.command, args.node ?? null, error);
-      if (error !== null) throw error;
+      await runCommand(loggedIn(args.server), args.labId, args.command, args.node);
       return null;
     },
 
@@ -747,6 +843,20 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
         return path;
       }),
 
+    localPrerequisites: () =>
+      answer("local_prerequisites", undefined, () => {
+        if (!servers.some((s) => s.view.local)) throw new BridgeError("profile", -1, "There is no local server");
+        return structuredClone(prerequisites);
+      }),
+
+    importTopology: async (args) => {
+      const { s, lab, imported } = await answer("import_topology", args, () => importLab(args));
+      // Like the app: the deploy starts after the import answers; its outcome is a
+      // command-result event (and a toast), as for any deploy.
+      if (args.deploy) void runCommand(s, lab.id, "deploy", undefined).catch(() => undefined);
+      return imported;
+    },
+
     onConnection: (h) => listen(handlers.connection, h),
     onStatus: (h) => listen(handlers.status, h),
     onLabUpdate: (h) => listen(handlers.labUpdate, h),
@@ -756,6 +866,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     simulateConnection: connectSession,
     simulateStatus: (name, message) => { emit(handlers.status, { server: name, message }); },
     simulateLogs: (event) => { emit(handlers.logs, event); },
+    setPrerequisites: (report) => { prerequisites = structuredClone(report); },
     dispose: () => {
       for (const t of timers) clearTimeout(t);
       for (const i of intervals) clearInterval(i);

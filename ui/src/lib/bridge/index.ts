@@ -6,7 +6,7 @@ import { createTauriBridge } from "./tauri";
 import type { Bridge } from "./types";
 
 export { BridgeError, describeError } from "./error";
-export { createFakeBridge, type FakeBridge, type FakeBridgeOptions } from "./fake";
+export { createFakeBridge, missingContainerlab, readyPrerequisites, type FakeBridge, type FakeBridgeOptions } from "./fake";
 export * from "./types";
 
 /** Whether the page runs inside the Tauri webview. */

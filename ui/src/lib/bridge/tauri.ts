@@ -44,6 +44,8 @@ export function createTauriBridge(): Bridge {
     subscribeLogs: (args) => call("subscribe_logs", defined({ ...args })),
     unsubscribeLogs: (args) => call("unsubscribe_logs", { ...args }),
     exportLog: (args) => call("export_log", { ...args }),
+    localPrerequisites: () => call("local_prerequisites"),
+    importTopology: (args) => call("import_topology", { ...args }),
     onConnection: (handler) => on("antimony://connection", handler),
     onStatus: (handler) => on("antimony://status", handler),
     onLabUpdate: (handler) => on("antimony://lab-update", handler),

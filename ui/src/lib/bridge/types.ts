@@ -87,6 +87,34 @@ export interface CommandResultEvent {
 
 export type Unlisten = () => void;
 
+/** One prerequisite of the local ("This computer") server. */
+export interface PrerequisiteCheck {
+  /** "containerlab" | "docker" | "permissions" — stable ids, more may come. */
+  id: string;
+  /** Human title, e.g. "containerlab", "Docker engine", "Permissions". */
+  title: string;
+  ok: boolean;
+  /** The version found when ok ("0.73.0"), or what is wrong. */
+  detail: string;
+  /** What the user should do; null when ok. May contain a shell command in backticks. */
+  guidance: string | null;
+}
+
+/** `local_prerequisites`: whether this computer can deploy labs, check by check. */
+export interface PrerequisiteReport {
+  /** Every check ok: labs can be deployed. */
+  ready: boolean;
+  checks: PrerequisiteCheck[];
+}
+
+/** `import_topology`: the lab made from an imported topology file. */
+export interface ImportedLab {
+  labId: string;
+  labName: string;
+  /** The collection it went into ("local"). */
+  collection: string;
+}
+
 /** Everything the UI may ask of the Rust side. The Tauri and the fake bridge implement it. */
 export interface Bridge {
   /** `"tauri"` inside the app, `"fake"` in a plain browser and in tests. */
@@ -108,6 +136,19 @@ export interface Bridge {
 
   subscribeLogs(args: { server: string; labId: string; containerId?: string }): Promise<{ stream: string }>;
   unsubscribeLogs(args: { server: string; stream: string }): Promise<null>;
+
+  /**
+   * Checks the local server's prerequisites (containerlab, Docker, permissions) anew on every
+   * call. Rejects with `profile` when there is no local server.
+   */
+  localPrerequisites(): Promise<PrerequisiteReport>;
+  /**
+   * Creates a topology from a containerlab YAML file and an unscheduled lab of it in the
+   * collection "local" (created if missing); with `deploy` then sends the lab's Deploy command
+   * once the lab exists, without waiting for it: its progress and outcome come as the usual
+   * events (command-result, status, logs). Rejects `api` for an invalid topology.
+   */
+  importTopology(args: { server: string; fileName: string; definition: string; deploy: boolean }): Promise<ImportedLab>;
 
   /**
    * Saves a log: the Rust side asks the user where with the native save dialog and writes
