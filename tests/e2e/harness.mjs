@@ -2,7 +2,7 @@
 // Docker engine) in a temporary directory, and the real app driven through tauri-driver and
 // WebKitWebDriver. Run under Xvfb and a private D-Bus session (scripts/test does):
 //   ANTIMONY_BIN_DIR=<target>/debug ANTIMONY_APP=<app binary> npm test
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +12,38 @@ const repo = path.resolve(import.meta.dirname, "../..");
 const binDir = process.env.ANTIMONY_BIN_DIR ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(repo, "target"), "debug");
 const app = process.env.ANTIMONY_APP ?? path.join(binDir, "antimony-desktop");
 export const screenshots = process.env.ANTIMONY_SCREENSHOTS ?? path.join(repo, "target", "e2e-screenshots");
+
+/** The first `name` on this process's PATH. */
+function which(name) {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    const file = path.join(dir, name);
+    if (dir !== "" && fs.existsSync(file)) return file;
+  }
+  return name;
+}
+
+/** SIGKILLs a process and every descendant. */
+export function killTree(pid) {
+  const all = [];
+  const walk = (p) => {
+    all.push(p);
+    let kids = [];
+    try {
+      kids = fs.readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      // gone already
+    }
+    kids.forEach(walk);
+  };
+  walk(pid);
+  for (const p of all.reverse()) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,24 +115,37 @@ export class Stack {
     return child;
   }
 
-  async startServer() {
+  /**
+   * The fake containerlab (in a bin directory to put first on PATH) and the fake Docker
+   * engine; returns the environment that points a server at them.
+   */
+  async startTools() {
+    if (this.tools) return this.tools;
     const bin = path.join(this.dir, "bin");
     fs.mkdirSync(bin);
     fs.symlinkSync(binary("fake-containerlab"), path.join(bin, "containerlab"));
+    this.tools = {
+      PATH: `${bin}:${process.env.PATH}`,
+      FAKE_CLAB_STATE: path.join(this.dir, "clab-state.json"),
+      DOCKER_HOST: `unix://${path.join(this.dir, "docker.sock")}`,
+    };
+    const docker = this.spawn(binary("fake-docker"), ["--socket", path.join(this.dir, "docker.sock")], { env: { ...process.env, ...this.tools } });
+    await until(() => docker.output().includes("listening"), "fake-docker");
+    return this.tools;
+  }
+
+  async startServer() {
+    const tools = await this.startTools();
     fs.writeFileSync(path.join(this.dir, "kinds.conf.yml"), "linux:\n  canRestart: true\n");
     fs.writeFileSync(path.join(this.dir, "config.yml"), `containerlab:\n  kindsConfig: ${path.join(this.dir, "kinds.conf.yml")}\n${this.serverConfig ?? ""}`);
     const env = {
       ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
-      FAKE_CLAB_STATE: path.join(this.dir, "clab-state.json"),
-      DOCKER_HOST: `unix://${path.join(this.dir, "docker.sock")}`,
+      ...tools,
       SB_NATIVE_USERNAME: "admin",
       SB_NATIVE_PASSWORD: "admin",
       RUST_LOG: "info",
       ...this.serverEnv,
     };
-    const docker = this.spawn(binary("fake-docker"), ["--socket", path.join(this.dir, "docker.sock")], { env });
-    await until(() => docker.output().includes("listening"), "fake-docker");
     this.server = this.spawn(binary("antimony-server"), ["--data-dir", path.join(this.dir, "data"), "--bind", "127.0.0.1:0", "--config", path.join(this.dir, "config.yml")], { env, cwd: this.dir });
     const address = await until(() => /address=([0-9.:]+)/.exec(this.server.output())?.[1], "the server's address");
     this.origin = `http://${address}`;
@@ -145,7 +190,8 @@ export class Stack {
       ...env,
     };
     const port = 4444 + (process.pid % 1000);
-    this.driver = this.spawn("tauri-driver", ["--port", String(port), "--native-port", String(port + 1000)], { env: appEnv });
+    // Found on this process's PATH: the app's own PATH may leave it out.
+    this.driver = this.spawn(which("tauri-driver"), ["--port", String(port), "--native-port", String(port + 1000)], { env: appEnv });
     await until(async () => (await fetch(`http://127.0.0.1:${port}/status`)).ok, "tauri-driver");
     this.browser = await remote({
       hostname: "127.0.0.1",
@@ -154,6 +200,22 @@ export class Stack {
       capabilities: { "tauri:options": { application: app } },
     });
     return this.browser;
+  }
+
+  /** Ends the app (and its WebKit processes): a second app can start after it. */
+  async stopApp() {
+    try {
+      await this.browser?.deleteSession();
+    } catch {
+      // the app may be gone already
+    }
+    this.browser = null;
+    if (this.driver) {
+      killTree(this.driver.pid);
+      this.children = this.children.filter((c) => c !== this.driver);
+      await until(() => this.driver.exitCode !== null || this.driver.signalCode !== null, "tauri-driver to end");
+      this.driver = null;
+    }
   }
 
   /** Appends a line to a node's container output, as the fake Docker engine keeps it. */
@@ -174,9 +236,14 @@ export class Stack {
 
   async screenshot(name) {
     fs.mkdirSync(screenshots, { recursive: true });
-    // Let WebKit paint the last change before the window is captured.
+    // Let WebKit paint the last change before the screen is captured.
     await sleep(700);
-    await this.browser.saveScreenshot(path.join(screenshots, `${name}.png`));
+    // The X screen, as a user sees it (ImageMagick's import): WebKitWebDriver's own
+    // screenshot waits for a new frame, which a page that does not change never makes
+    // without GPU compositing (the app turns it off).
+    const file = path.join(screenshots, `${name}.png`);
+    const result = spawnSync("import", ["-window", "root", file], { timeout: 30_000 });
+    if (result.status !== 0) throw new Error(`import -window root failed: ${result.stderr?.toString() ?? result.error?.message}`);
   }
 
   async stop() {
@@ -185,6 +252,8 @@ export class Stack {
     } catch {
       // the app may be gone already
     }
+    // The app is tauri-driver's grandchild (through WebKitWebDriver): end the whole tree.
+    if (this.driver) killTree(this.driver.pid);
     for (const child of this.children.reverse()) child.kill("SIGTERM");
     await sleep(200);
     for (const child of this.children) child.kill("SIGKILL");

@@ -1,0 +1,142 @@
+// "This computer": the app's in-process antimony-server, with the fake containerlab on PATH
+// and the fake Docker engine. Drop the fixture topology on the window, import and deploy
+// it, see its log, stop a node and destroy the lab. Then, in a second app with no
+// containerlab anywhere, the prerequisite panel names what is missing.
+// Screenshots: local-lab (the imported lab running) and prerequisites.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { Stack, TOPOLOGY, byTestId, until } from "./harness.mjs";
+
+let stack;
+
+after(async () => {
+  await stack?.stop();
+});
+
+/** The first element matching `selector` once it is displayed. */
+async function shown(browser, selector, what = selector, ms = 30_000) {
+  return until(async () => {
+    const element = await browser.$(selector);
+    return (await element.isDisplayed()) ? element : null;
+  }, what, ms);
+}
+
+const attribute = async (browser, selector, name) => (await browser.$(selector)).getAttribute(name);
+
+/** Drops a file on the window the way a file manager would (an HTML5 drop with Files). */
+async function dropFile(browser, name, text) {
+  await browser.execute(
+    (fileName, contents) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([contents], fileName, { type: "application/yaml" }));
+      const target = document.querySelector(".app");
+      for (const type of ["dragenter", "dragover", "drop"]) {
+        target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+      }
+    },
+    name,
+    text,
+  );
+}
+
+async function lineTexts(browser) {
+  const found = [];
+  for (const element of await browser.$$(byTestId("log-line"))) found.push(await element.getProperty("textContent"));
+  return found;
+}
+
+/** Runs `body` with an app; on failure, shows the app's output; always ends the app. */
+async function withApp(env, body) {
+  const browser = await stack.startApp(env);
+  try {
+    await body(browser);
+  } catch (error) {
+    console.error(`app output:\n${stack.driver?.output().slice(-6000)}`);
+    throw error;
+  } finally {
+    await stack.stopApp();
+  }
+}
+
+test("import, deploy, watch, stop a node and destroy on this computer", async () => {
+  stack = await Stack.start({ servers: false });
+  const tools = await stack.startTools();
+  const local = path.join(stack.dir, "local");
+  fs.mkdirSync(local, { recursive: true });
+  fs.writeFileSync(path.join(local, "kinds.conf.yml"), "linux:\n  canRestart: true\n");
+  await withApp({ ...tools, ANTIMONY_LOCAL_DATA: local }, async (browser) => {
+
+  // No profiles: the local server is the current one, logged in by itself, and ready.
+  await until(async () => (await attribute(browser, `${byTestId("server-health")}[data-server-name="This computer"]`, "data-state")) === "connected", "the local server's connection");
+  if (process.getuid() === 0) {
+    await shown(browser, byTestId("prerequisites-ok"), "the prerequisites summary");
+    assert.equal(await (await browser.$(byTestId("prerequisites"))).isExisting(), false, "no missing prerequisites");
+  } else {
+    // Not root: the fake containerlab is no setuid-root binary, so permission is missing.
+    await until(async () => (await attribute(browser, byTestId("prerequisite-containerlab"), "data-ok")) === "true", "containerlab found");
+  }
+
+  await dropFile(browser, "pair.clab.yml", TOPOLOGY);
+  const dialog = await shown(browser, byTestId("import-dialog"), "the import dialog");
+  assert.match(await dialog.getText(), /pair\.clab\.yml/);
+  assert.equal(await (await browser.$(byTestId("import-deploy"))).isSelected(), true, "deploy now is the default");
+  await (await browser.$(byTestId("import-confirm"))).click();
+
+  await shown(browser, byTestId("lab-open", '[data-lab-name="pair"]'), "the imported lab's view");
+  await until(async () => (await attribute(browser, byTestId("lab-open"), "data-state")) === "running", "the lab to run", 60_000);
+  const log = await shown(browser, byTestId("log-view"), "the lab log");
+  await until(async () => Number(await log.getAttribute("data-line-count")) >= 5, "the lab log's lines");
+  const lines = await lineTexts(browser);
+  assert.ok(lines.some((t) => t.includes("Creating container")), `containerlab's output is shown: ${lines.join("\n")}`);
+  await until(async () => (await browser.$$(byTestId("node-row"))).length === 2, "two nodes");
+
+  // The node log streams from the (fake) Docker engine.
+  await (await shown(browser, byTestId("log-tab", '[data-tab="a"]'), "node a's log tab")).click();
+  await until(async () => (await lineTexts(browser)).some((t) => t.includes("booting")), "the node's boot lines");
+
+  const b = byTestId("node-row", '[data-node-name="b"]');
+  await (await browser.$(b).$(byTestId("node-stop"))).click();
+  await until(async () => (await attribute(browser, b, "data-state")) === "exited", "node b to stop");
+  await stack.screenshot("local-lab");
+
+  // The lab went into the "local" collection.
+  await browser.keys("Escape");
+  const row = await shown(browser, byTestId("lab-row", '[data-lab-name="pair"]'), "the pair row");
+  assert.match(await row.getText(), /local/);
+  await (await row.$("button")).click();
+
+  await (await shown(browser, byTestId("action-destroy"))).click();
+  await (await shown(browser, byTestId("confirm-destroy"))).click();
+  // Without an instance the lab is inactive, or "scheduled" while its start (a minute after
+  // the import) is recent (PROTOCOL.md §6.1).
+  await until(async () => ["inactive", "scheduled"].includes(await attribute(browser, byTestId("lab-open"), "data-state")), "the lab to be destroyed", 60_000);
+  await until(async () => (await browser.$$(byTestId("node-row"))).length === 0, "no nodes");
+  const world = JSON.parse(fs.readFileSync(tools.FAKE_CLAB_STATE, "utf8"));
+  assert.deepEqual(Object.values(world.labs).flatMap((lab) => lab.containers), [], "no containers left");
+  });
+});
+
+test("the prerequisite panel names a missing containerlab", async () => {
+  const local = path.join(stack.dir, "bare");
+  const bare = path.join(stack.dir, "empty-bin");
+  fs.mkdirSync(bare, { recursive: true });
+  const env = {
+    ANTIMONY_LOCAL_DATA: local,
+    // Neither containerlab nor a Docker engine.
+    PATH: `${bare}:/usr/bin:/bin`,
+    DOCKER_HOST: `unix://${path.join(stack.dir, "no-docker.sock")}`,
+  };
+  await withApp(env, async (browser) => {
+  const panel = await shown(browser, byTestId("prerequisites"), "the prerequisite panel");
+  const clab = byTestId("prerequisite-containerlab");
+  assert.equal(await attribute(browser, clab, "data-ok"), "false");
+  const text = await (await browser.$(clab)).getText();
+  assert.match(text, /containerlab/);
+  assert.match(text, /containerlab\.dev\/install/, `guidance to install it: ${text}`);
+  assert.equal(await attribute(browser, byTestId("prerequisite-docker"), "data-ok"), "false");
+  assert.match(await panel.getText(), /Docker/);
+  await stack.screenshot("prerequisites");
+  });
+});
