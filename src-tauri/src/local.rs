@@ -115,7 +115,10 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
     };
     tracing::info!(%origin, data = %data_dir.display(), "local server started");
     let profile = match ServerProfile::new(NAME, &origin) {
-        Ok(profile) => profile,
+        Ok(profile) => ServerProfile {
+            user: Some(USER.into()),
+            ..profile
+        },
         Err(error) => {
             tracing::error!(%error, "the local server's address");
             return;

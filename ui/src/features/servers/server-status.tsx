@@ -21,7 +21,7 @@ export function ServerStatus({ servers, onError }: { servers: Servers; onError: 
       </span>
       {server.loggedIn && (
         <>
-          {who !== null && <span className="server-user" title={server.identity?.isAdmin === true ? "Administrator" : undefined}>{who}{server.identity?.isAdmin === true ? " (admin)" : ""}</span>}
+          {who !== null && <span className="server-user" title={server.identity?.isAdmin === true ? "Administrator" : undefined}>{who}{server.identity?.isAdmin === true && who !== "admin" ? " (admin)" : ""}</span>}
           {/* The local server has no login to leave: the Rust side refuses to log out of it. */}
           {!server.local && (
             <button
