@@ -59,6 +59,7 @@ pub fn run() {
             };
             tauri::async_runtime::spawn(async move {
                 local::start(handle.clone(), &local_data).await;
+                handle.state::<Desktop>().settle_local();
                 handle.state::<Desktop>().restore().await;
             });
             Ok(())
@@ -134,6 +135,8 @@ fn init_logging(dir: Option<PathBuf>) -> Option<()> {
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
     };
     let file = dir.and_then(|dir| {
+        // The appender prunes old files by listing the directory: it must exist.
+        std::fs::create_dir_all(&dir).ok()?;
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("antimony-desktop")

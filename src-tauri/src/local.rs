@@ -63,6 +63,46 @@ fn fresh_password() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The kind configuration of a new local server: on one's own machine, nodes of the common
+/// container kinds may be started, stopped and restarted. The file is the user's to edit.
+const DEFAULT_KINDS: &str = "\
+# Per containerlab kind: whether nodes may be started, stopped and restarted from Antimony,
+# and the SSH login for shells. Kinds not listed may not be restarted. Edit freely.
+linux:
+  canRestart: true
+nokia_srlinux:
+  canRestart: true
+  sshUsername: admin
+  sshPassword: NokiaSrl1!
+arista_ceos:
+  canRestart: true
+  sshUsername: admin
+  sshPassword: admin
+cisco_xrd:
+  canRestart: true
+juniper_crpd:
+  canRestart: true
+sonic-vs:
+  canRestart: true
+";
+
+/// Writes [`DEFAULT_KINDS`] unless there is a kind configuration already.
+fn write_default_kinds(path: &Path) {
+    if path.exists() {
+        return;
+    }
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, DEFAULT_KINDS));
+    match written {
+        Ok(()) => tracing::info!(path = %path.display(), "wrote the default kind configuration"),
+        Err(error) => {
+            tracing::warn!(%error, path = %path.display(), "cannot write the default kind configuration")
+        }
+    }
+}
+
 /// Starts the local server and logs in to it.
 pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
     let desktop = app.state::<Desktop>();
@@ -81,6 +121,7 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
     config.auth.native_username = USER.into();
     config.auth.native_password = password.clone();
     config.kinds_config = data_dir.join("kinds.conf.yml");
+    write_default_kinds(&config.kinds_config);
     let result = async {
         let state = antimony_server::AppState::open(config)
             .await
@@ -146,5 +187,32 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
                 &format!("Cannot log in to the local server: {error}"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_kinds_let_container_nodes_restart_and_keep_user_edits() {
+        let dir = std::env::temp_dir().join(format!("antimony-kinds-{}", std::process::id()));
+        let path = dir.join("server/kinds.conf.yml");
+        write_default_kinds(&path);
+        let kinds = antimony_server::kinds::Kinds::load(&path).expect("the default parses");
+        assert!(kinds.get("linux").can_restart);
+        assert_eq!(
+            kinds.get("nokia_srlinux").ssh_username.as_deref(),
+            Some("admin")
+        );
+        assert!(
+            !kinds.get("vr-sros").can_restart,
+            "unlisted kinds may not restart"
+        );
+        std::fs::write(&path, "linux:\n  canRestart: false\n").expect("edit");
+        write_default_kinds(&path);
+        let kinds = antimony_server::kinds::Kinds::load(&path).expect("the edit parses");
+        assert!(!kinds.get("linux").can_restart, "an existing file is kept");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -45,6 +45,8 @@ pub(crate) struct Desktop {
     local: Mutex<Option<ServerProfile>>,
     /// The local server's lab driver (for its prerequisites).
     local_driver: Mutex<Option<Arc<dyn LabDriver>>>,
+    /// Whether the local server's start is over (it runs, or it could not start).
+    local_settled: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -69,6 +71,7 @@ impl Desktop {
             events,
             local: Mutex::new(None),
             local_driver: Mutex::new(None),
+            local_settled: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -113,6 +116,17 @@ impl Desktop {
             .local
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(profile);
+    }
+
+    /// Records that the local server's start is over, however it went.
+    pub(crate) fn settle_local(&self) {
+        self.local_settled.send_replace(true);
+    }
+
+    /// Waits until the local server's start is over, at most `limit`.
+    pub(crate) async fn local_settled(&self, limit: std::time::Duration) {
+        let mut settled = self.local_settled.subscribe();
+        let _ = tokio::time::timeout(limit, settled.wait_for(|s| *s)).await;
     }
 
     /// The local server's lab driver, once it runs.

@@ -74,10 +74,13 @@ fn not_for_local(name: &str, what: &str) -> Result<()> {
 /// Every server.
 /// (Also sends every connection's latest state again: the webview may have missed them.)
 #[tauri::command]
-pub(crate) fn list_servers(
+pub(crate) async fn list_servers(
     app: tauri::AppHandle,
     desktop: State<'_, Desktop>,
 ) -> Result<Vec<ServerView>> {
+    // A webview that asks early waits (a little) for the local server, so that "This
+    // computer" is in its first list.
+    desktop.local_settled(LOCAL_START_WAIT).await;
     let replay = app.clone();
     tauri::async_runtime::spawn(async move {
         // After the answer, so the UI knows the servers the states belong to.
@@ -102,6 +105,9 @@ pub(crate) fn list_servers(
         }))
         .collect())
 }
+
+/// How long `list_servers` waits for the local server to start.
+const LOCAL_START_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Adds a server. An untrusted certificate is refused with its fingerprint; called again
 /// with that fingerprint (the user confirmed it), the certificate is pinned.
