@@ -32,8 +32,10 @@ pub(crate) mod name {
 
 /// How often pending log lines are sent.
 pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(32);
-/// A batch this big is sent at once.
-pub(crate) const MAX_BATCH: usize = 2_000;
+/// A batch this big is sent at once. Each batch is one task on the webview's main thread:
+/// at 2,000 lines a flood made frames up to 106 ms apart, at 1,000 none over 100 ms
+/// (`bench/desktop-logs`).
+pub(crate) const MAX_BATCH: usize = 1_000;
 
 /// The latest connection state of every namespace, so a webview that (re)loads after the
 /// sessions connected learns their state ([`replay_connections`]).

@@ -103,8 +103,8 @@ const GPU_ENV: &str = "ANTIMONY_WEBVIEW_GPU";
 ///
 /// The UI is tables and text. Composited, every log frame went through GL (llvmpipe without a
 /// GPU) and stalled the web process's main thread: `bench/desktop-logs` measured 79,000
-/// lines/s with frames up to 1.9 s apart, against 119,000 lines/s and no frame over 70 ms
-/// without it, and 454 vs 321 MB PSS.
+/// lines/s with frames up to 1.9 s apart, against 124,000 lines/s and none over 100 ms
+/// without it, and 454 vs 324 MB PSS after the flood.
 fn software_rendering<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     if std::env::var(GPU_ENV).is_ok_and(|v| v == "1") {
         return;
