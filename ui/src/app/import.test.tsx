@@ -103,9 +103,9 @@ describe("import a topology", () => {
     fireEvent.click(await screen.findByTestId("import-deploy"));
     fireEvent.click(screen.getByTestId("import-confirm"));
     const view = await screen.findByTestId("lab-open");
-    // Not deployed. It starts in 2099 (how the antimony client leaves a lab unscheduled), which
-    // the lab states show as scheduled.
-    expect(view.getAttribute("data-state")).toBe("scheduled");
+    // Not deployed: it starts in 2099 (how the antimony client parks a lab), so it is inactive,
+    // not scheduled.
+    expect(view.getAttribute("data-state")).toBe("inactive");
     expect(screen.queryAllByTestId("node-row")).toHaveLength(0);
     expect((f.calls.find((c) => c.command === "import_topology")?.args as { deploy: boolean }).deploy).toBe(false);
     expect(f.calls.some((c) => c.command === "lab_command")).toBe(false);
