@@ -189,6 +189,7 @@ export class Stack {
       ANTIMONY_KEYCHAIN_SERVICE: `antimony-e2e-${process.pid}`,
       ...env,
     };
+    this.appEnv = appEnv;
     const port = 4444 + (process.pid % 1000);
     // Found on this process's PATH: the app's own PATH may leave it out.
     this.driver = this.spawn(which("tauri-driver"), ["--port", String(port), "--native-port", String(port + 1000)], { env: appEnv });
@@ -200,6 +201,28 @@ export class Stack {
       capabilities: { "tauri:options": { application: app } },
     });
     return this.browser;
+  }
+
+  /**
+   * Starts the app binary again, as a user would from the menu: the running instance shows
+   * its window and the new one exits. Returns the new process's exit status.
+   */
+  launchAgain() {
+    const result = spawnSync(app, [], { env: this.appEnv, timeout: 30_000 });
+    return result.status;
+  }
+
+  /** The app's output so far (through tauri-driver), without colours. */
+  appOutput() {
+    // eslint-disable-next-line no-control-regex
+    return (this.driver?.output() ?? "").replace(/\x1b\[[0-9;]*m/g, "");
+  }
+
+  /** What a window manager would do to the app's window: "close", or "state" (its map state). */
+  wm(command) {
+    const result = spawnSync("/usr/bin/python3", [path.join(import.meta.dirname, "wm.py"), command, "Antimony"], { encoding: "utf8", timeout: 10_000 });
+    if (result.status !== 0) throw new Error(`wm.py ${command}: ${result.stderr}`);
+    return result.stdout.trim();
   }
 
   /** Ends the app (and its WebKit processes): a second app can start after it. */

@@ -1,13 +1,14 @@
 // "This computer": the app's in-process antimony-server, with the fake containerlab on PATH
 // and the fake Docker engine. Drop the fixture topology on the window, import and deploy
-// it, see its log, stop a node and destroy the lab. Then, in a second app with no
+// it, see its log, stop a node, close the window (the app stays in the tray, its server and
+// the lab keep running, and starting it again shows the window), and destroy the lab. Then, in a second app with no
 // containerlab anywhere, the prerequisite panel names what is missing.
 // Screenshots: local-lab (the imported lab running) and prerequisites.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { Stack, TOPOLOGY, byTestId, until } from "./harness.mjs";
+import { Stack, TOPOLOGY, byTestId, sleep, until } from "./harness.mjs";
 
 let stack;
 
@@ -100,6 +101,23 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
   await (await browser.$(b).$(byTestId("node-stop"))).click();
   await until(async () => (await attribute(browser, b, "data-state")) === "exited", "node b to stop");
   await stack.screenshot("local-lab");
+
+  // Closing the window (as the title bar's button does) leaves the app in the tray: it says
+  // so in an OS notification, and its server and the lab keep running.
+  const notifications = stack.spawn("dbus-monitor", ["--session", "interface='org.freedesktop.Notifications'"]);
+  await sleep(300);
+  stack.wm("close");
+  await until(() => stack.wm("state") === "unmapped", "the window to hide");
+  await until(() => notifications.output().includes("Antimony keeps running"), "the notification");
+  const origin = /local server started origin=(\S+)/.exec(stack.appOutput())?.[1];
+  assert.ok(origin, "the app logs its local server's address");
+  assert.equal((await fetch(`${origin}/labs`)).status, 401, "the local server still answers");
+  await sleep(1000);
+  const running = JSON.parse(fs.readFileSync(tools.FAKE_CLAB_STATE, "utf8"));
+  assert.deepEqual(Object.values(running.labs).flatMap((lab) => lab.containers).map((c) => c.node).sort(), ["a", "b"], "the lab's containers are still there");
+  // Starting the app again brings the window back.
+  assert.equal(stack.launchAgain(), 0);
+  await until(() => stack.wm("state") === "viewable", "the window to come back");
 
   // The lab went into the "local" collection.
   await browser.keys("Escape");
