@@ -1,4 +1,5 @@
 //! The tray icon: how many labs run on this computer, a way back to the window, and quit.
+//! The count is in the window title too.
 //!
 //! Closing the window hides it while the tray is there: the local server keeps running (and
 //! with it the scheduler, the lab logs and the end-time destroys). Labs are containers, so
@@ -23,8 +24,22 @@ const SETTLE: Duration = Duration::from_millis(300);
 pub(crate) struct Tray<R: Runtime> {
     icon: TrayIcon<R>,
     running: MenuItem<R>,
-    recount: Notify,
     told_hidden: AtomicBool,
+}
+
+/// Asks the counter of running labs for a new count.
+#[derive(Default)]
+pub(crate) struct RunningLabs {
+    recount: Notify,
+}
+
+/// The window's title: the app, and how many labs run on this computer (task bars and
+/// window switchers show it, also where there is no tray).
+pub(crate) fn window_title(count: usize) -> String {
+    match count {
+        0 => "Antimony".to_owned(),
+        n => format!("Antimony ({n} running)"),
+    }
 }
 
 /// The menu line with the count.
@@ -61,15 +76,14 @@ pub(crate) fn build<R: Runtime>(app: &AppHandle<R>) -> Option<()> {
         Ok(Tray {
             icon: builder.build(app)?,
             running,
-            recount: Notify::new(),
             told_hidden: AtomicBool::new(false),
         })
     })();
+    app.manage(RunningLabs::default());
+    tauri::async_runtime::spawn(count_running(app.clone()));
     match built {
         Ok(tray) => {
             app.manage(tray);
-            let app = app.clone();
-            tauri::async_runtime::spawn(count_running(app));
             Some(())
         }
         Err(error) => {
@@ -84,8 +98,8 @@ pub(crate) fn labs_changed<R: Runtime>(app: &AppHandle<R>, server: &str) {
     if server != crate::local::NAME {
         return;
     }
-    if let Some(tray) = app.try_state::<Tray<R>>() {
-        tray.recount.notify_one();
+    if let Some(running) = app.try_state::<RunningLabs>() {
+        running.recount.notify_one();
     }
 }
 
@@ -123,13 +137,13 @@ pub(crate) fn show_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Keeps the tray's count of the local server's running labs.
+/// Keeps the count of the local server's running labs in the window title and the tray.
 async fn count_running<R: Runtime>(app: AppHandle<R>) {
     loop {
-        let Some(tray) = app.try_state::<Tray<R>>() else {
+        let Some(running) = app.try_state::<RunningLabs>() else {
             return;
         };
-        tray.recount.notified().await;
+        running.recount.notified().await;
         tokio::time::sleep(SETTLE).await;
         let connected = app.state::<Desktop>().connected(crate::local::NAME);
         let Ok(connected) = connected else {
@@ -150,12 +164,17 @@ async fn count_running<R: Runtime>(app: AppHandle<R>) {
                 continue;
             }
         };
-        let _ = tray.running.set_text(running_text(count));
-        let title = (count > 0).then(|| count.to_string());
-        let _ = tray.icon.set_title(title.as_deref());
-        let _ = tray
-            .icon
-            .set_tooltip(Some(format!("Antimony: {}", running_text(count))));
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.set_title(&window_title(count));
+        }
+        if let Some(tray) = app.try_state::<Tray<R>>() {
+            let _ = tray.running.set_text(running_text(count));
+            let title = (count > 0).then(|| count.to_string());
+            let _ = tray.icon.set_title(title.as_deref());
+            let _ = tray
+                .icon
+                .set_tooltip(Some(format!("Antimony: {}", running_text(count))));
+        }
     }
 }
 
@@ -168,5 +187,7 @@ mod tests {
         assert_eq!(running_text(0), "No labs running on this computer");
         assert_eq!(running_text(1), "1 lab running on this computer");
         assert_eq!(running_text(3), "3 labs running on this computer");
+        assert_eq!(window_title(0), "Antimony");
+        assert_eq!(window_title(2), "Antimony (2 running)");
     }
 }

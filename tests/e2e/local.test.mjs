@@ -92,6 +92,8 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
   const lines = await lineTexts(browser);
   assert.ok(lines.some((t) => t.includes("Creating container")), `containerlab's output is shown: ${lines.join("\n")}`);
   await until(async () => (await browser.$$(byTestId("node-row"))).length === 2, "two nodes");
+  // The window title (and the tray) count the labs running on this computer.
+  await until(() => stack.wm("title") === "Antimony (1 running)", "the running count in the title");
 
   // The node log streams from the (fake) Docker engine.
   await (await shown(browser, byTestId("log-tab", '[data-tab="a"]'), "node a's log tab")).click();
@@ -131,6 +133,7 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
   // the import) is recent (PROTOCOL.md §6.1).
   await until(async () => ["inactive", "scheduled"].includes(await attribute(browser, byTestId("lab-open"), "data-state")), "the lab to be destroyed", 60_000);
   await until(async () => (await browser.$$(byTestId("node-row"))).length === 0, "no nodes");
+  await until(() => stack.wm("title") === "Antimony", "no running count in the title");
   const world = JSON.parse(fs.readFileSync(tools.FAKE_CLAB_STATE, "utf8"));
   assert.deepEqual(Object.values(world.labs).flatMap((lab) => lab.containers), [], "no containers left");
   });

@@ -5,6 +5,9 @@ manager under Xvfb).
     wm.py close TITLE   asks the window to close: WM_PROTOCOLS/WM_DELETE_WINDOW, what the
                         title bar's close button sends
     wm.py state TITLE   prints "viewable", "unmapped" or "missing"
+    wm.py title TITLE   prints the window's whole title
+
+TITLE matches the start of a window's title.
 """
 import sys
 
@@ -14,7 +17,8 @@ from Xlib.protocol import event
 
 def find(window, title):
     try:
-        if window.get_wm_name() == title:
+        name = window.get_wm_name()
+        if isinstance(name, str) and name.startswith(title):
             return window
         children = window.query_tree().children
     except Exception:  # the window went away meanwhile
@@ -30,6 +34,9 @@ def main():
     command, title = sys.argv[1], sys.argv[2]
     screen = display.Display()
     window = find(screen.screen().root, title)
+    if command == "title":
+        print("" if window is None else window.get_wm_name())
+        return 0
     if command == "state":
         if window is None:
             print("missing")
