@@ -51,7 +51,7 @@ pub(crate) fn running_text(count: usize) -> String {
     }
 }
 
-/// Builds the tray and starts counting; `None` (and a log line) when the desktop has no tray.
+/// Builds the tray and starts counting; `None` (and a log line) when the tray cannot be made.
 pub(crate) fn build<R: Runtime>(app: &AppHandle<R>) -> Option<()> {
     let built = (|| -> tauri::Result<Tray<R>> {
         let running = MenuItem::with_id(app, "running", running_text(0), false, None::<&str>)?;
@@ -103,13 +103,54 @@ pub(crate) fn labs_changed<R: Runtime>(app: &AppHandle<R>, server: &str) {
     }
 }
 
+/// Whether something on the desktop shows tray icons: a StatusNotifier host (KDE, XFCE,
+/// Cinnamon, GNOME with the AppIndicator extension, …) owns the watcher's bus name. Without
+/// one, a hidden window could not be brought back.
+#[cfg(target_os = "linux")]
+fn tray_shown() -> bool {
+    use gio::prelude::*;
+    let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE) else {
+        return false;
+    };
+    let answer = bus.call_sync(
+        Some("org.freedesktop.DBus"),
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus",
+        "NameHasOwner",
+        Some(&("org.kde.StatusNotifierWatcher",).to_variant()),
+        Some(glib_bool_reply()),
+        gio::DBusCallFlags::NONE,
+        1_000,
+        gio::Cancellable::NONE,
+    );
+    answer
+        .ok()
+        .and_then(|reply| reply.get::<(bool,)>())
+        .is_some_and(|(owned,)| owned)
+}
+
+#[cfg(target_os = "linux")]
+fn glib_bool_reply() -> &'static gio::glib::VariantTy {
+    gio::glib::VariantTy::new("(b)").unwrap_or(gio::glib::VariantTy::ANY)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn tray_shown() -> bool {
+    true
+}
+
 /// Hides the window instead of closing it, when there is a tray to come back from.
-/// Returns whether it did.
+/// Returns whether it did; without a tray the window closes and the app quits (the labs,
+/// being containers, keep running either way).
 pub(crate) fn hide_instead_of_close<R: Runtime>(window: &tauri::Window<R>) -> bool {
     let app = window.app_handle();
     let Some(tray) = app.try_state::<Tray<R>>() else {
         return false;
     };
+    if !tray_shown() {
+        tracing::info!("no tray on this desktop: closing the window quits the app");
+        return false;
+    }
     if let Err(error) = window.hide() {
         tracing::warn!(%error, "cannot hide the window");
         return false;

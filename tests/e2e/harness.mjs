@@ -192,7 +192,7 @@ export class Stack {
     this.appEnv = appEnv;
     const port = 4444 + (process.pid % 1000);
     // Found on this process's PATH: the app's own PATH may leave it out.
-    this.driver = this.spawn(which("tauri-driver"), ["--port", String(port), "--native-port", String(port + 1000)], { env: appEnv });
+    this.driver = this.spawn(which("tauri-driver"), ["--port", String(port), "--native-port", String(port + 1000), "--native-driver", which("WebKitWebDriver")], { env: appEnv });
     await until(async () => (await fetch(`http://127.0.0.1:${port}/status`)).ok, "tauri-driver");
     this.browser = await remote({
       hostname: "127.0.0.1",

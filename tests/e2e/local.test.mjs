@@ -8,9 +8,12 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { Stack, TOPOLOGY, byTestId, sleep, until } from "./harness.mjs";
 
 let stack;
+/** The StatusNotifier host of the first test. */
+let trayHost;
 
 after(async () => {
   await stack?.stop();
@@ -67,6 +70,9 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
   const local = path.join(stack.dir, "local");
   fs.mkdirSync(local, { recursive: true });
   fs.writeFileSync(path.join(local, "kinds.conf.yml"), "linux:\n  canRestart: true\n");
+  // A desktop panel that shows tray icons (a StatusNotifier host), as KDE or XFCE run it.
+  trayHost = stack.spawn("/usr/bin/python3", [path.join(import.meta.dirname, "tray-host.py")]);
+  await until(() => trayHost.output().includes("watching"), "the tray host");
   await withApp({ ...tools, ANTIMONY_LOCAL_DATA: local }, async (browser) => {
 
   // No profiles: the local server is the current one, logged in by itself, and ready.
@@ -92,7 +98,13 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
   const lines = await lineTexts(browser);
   assert.ok(lines.some((t) => t.includes("Creating container")), `containerlab's output is shown: ${lines.join("\n")}`);
   await until(async () => (await browser.$$(byTestId("node-row"))).length === 2, "two nodes");
-  // The window title (and the tray) count the labs running on this computer.
+  // The tray icon and the window title count the labs running on this computer.
+  const item = await until(() => /^item (\S+) (\S+)$/m.exec(trayHost.output()), "the tray icon's registration");
+  const trayLabel = () => {
+    const reply = spawnSync("gdbus", ["call", "--session", "--dest", item[1], "--object-path", item[2], "--method", "org.freedesktop.DBus.Properties.Get", "org.kde.StatusNotifierItem", "XAyatanaLabel"], { encoding: "utf8" });
+    return /<'([^']*)'>/.exec(reply.stdout)?.[1];
+  };
+  await until(() => trayLabel() === "1", "the tray icon's count");
   await until(() => stack.wm("title") === "Antimony (1 running)", "the running count in the title");
 
   // The node log streams from the (fake) Docker engine.
@@ -107,7 +119,8 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
   // Closing the window (as the title bar's button does) leaves the app in the tray: it says
   // so in an OS notification, and its server and the lab keep running.
   const notifications = stack.spawn("dbus-monitor", ["--session", "interface='org.freedesktop.Notifications'"]);
-  await sleep(300);
+  // It prints its own NameAcquired signal once it listens.
+  await until(() => notifications.output().includes("NameAcquired"), "dbus-monitor");
   stack.wm("close");
   await until(() => stack.wm("state") === "unmapped", "the window to hide");
   await until(() => notifications.output().includes("Antimony keeps running"), "the notification");
@@ -134,19 +147,22 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
   await until(async () => ["inactive", "scheduled"].includes(await attribute(browser, byTestId("lab-open"), "data-state")), "the lab to be destroyed", 60_000);
   await until(async () => (await browser.$$(byTestId("node-row"))).length === 0, "no nodes");
   await until(() => stack.wm("title") === "Antimony", "no running count in the title");
+  await until(() => trayLabel() === "", "no count on the tray icon");
   const world = JSON.parse(fs.readFileSync(tools.FAKE_CLAB_STATE, "utf8"));
   assert.deepEqual(Object.values(world.labs).flatMap((lab) => lab.containers), [], "no containers left");
   });
 });
 
 test("the prerequisite panel names a missing containerlab", async () => {
+  trayHost.kill("SIGKILL");
+  await until(() => trayHost.exitCode !== null || trayHost.signalCode !== null, "the tray host to end");
   const local = path.join(stack.dir, "bare");
   const bare = path.join(stack.dir, "empty-bin");
   fs.mkdirSync(bare, { recursive: true });
   const env = {
     ANTIMONY_LOCAL_DATA: local,
-    // Neither containerlab nor a Docker engine.
-    PATH: `${bare}:/usr/bin:/bin`,
+    // Neither containerlab (not even one installed in /usr/bin) nor a Docker engine.
+    PATH: bare,
     DOCKER_HOST: `unix://${path.join(stack.dir, "no-docker.sock")}`,
   };
   await withApp(env, async (browser) => {
@@ -159,5 +175,8 @@ test("the prerequisite panel names a missing containerlab", async () => {
   assert.equal(await attribute(browser, byTestId("prerequisite-docker"), "data-ok"), "false");
   assert.match(await panel.getText(), /Docker/);
   await stack.screenshot("prerequisites");
+  // Without a tray host, closing the window quits, rather than hiding it for good.
+  stack.wm("close");
+  await until(() => stack.wm("state") === "missing", "the app to quit");
   });
 });
