@@ -525,13 +525,14 @@ impl RestClient {
         let name = topology_name(definition).unwrap_or_else(|| "imported lab".to_owned());
         let lab_id = self
             .create_lab(&LabIn {
-                name,
+                name: name.clone(),
                 start_time: start,
                 end_time: end,
                 topology_id: topology_id.clone(),
             })
             .await?;
         Ok(Imported {
+            name,
             topology_id,
             lab_id,
         })
@@ -576,6 +577,8 @@ impl ImportStart {
 /// What [`RestClient::import`] created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Imported {
+    /// The lab's name.
+    pub name: String,
     /// The topology.
     pub topology_id: String,
     /// The lab.
@@ -583,11 +586,19 @@ pub struct Imported {
 }
 
 /// The top-level `name:` of a containerlab YAML text, read without a YAML parser (the server
-/// validates the file; this only names the lab).
+/// validates the file; this only names the lab): a quoted value is what is inside the quotes,
+/// a plain one ends at a ` #` comment. The desktop's import dialog reads it the same way.
 fn topology_name(definition: &str) -> Option<String> {
     definition.lines().find_map(|line| {
         let value = line.strip_prefix("name:")?.trim();
-        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        let value = match value.chars().next() {
+            Some(quote @ ('"' | '\'')) => value.get(1..)?.split(quote).next()?,
+            _ => value
+                .find(" #")
+                .or_else(|| value.find("\t#"))
+                .map_or(value, |at| value.get(..at).unwrap_or(value))
+                .trim(),
+        };
         (!value.is_empty()).then(|| value.to_owned())
     })
 }
@@ -620,6 +631,16 @@ mod tests {
             topology_name("name: \"quoted\"\n").as_deref(),
             Some("quoted")
         );
+        assert_eq!(
+            topology_name("name: bgp # the lab\n").as_deref(),
+            Some("bgp")
+        );
+        assert_eq!(
+            topology_name("name: \"my lab\"  # q\n").as_deref(),
+            Some("my lab")
+        );
+        assert_eq!(topology_name("name: 'a#b'\n").as_deref(), Some("a#b"));
+        assert_eq!(topology_name("name: a#b\n").as_deref(), Some("a#b"));
         assert_eq!(
             topology_name("topology:\n  name: nested\n"),
             None,

@@ -60,12 +60,12 @@ pub async fn serve(
         .map_err(|e| Error::io("reading the listen address", e))?;
     for check in state.driver.prerequisites().await.checks {
         match &check.guidance {
-            None => tracing::info!(detail = %check.detail, "{}: ok", check.title),
+            None => tracing::info!(check = check.id, detail = %check.detail, "prerequisite found"),
             Some(guidance) => tracing::error!(
+                check = check.id,
                 detail = %check.detail,
                 %guidance,
-                "{}: labs cannot be deployed until this is fixed",
-                check.title
+                "prerequisite missing: labs cannot be deployed until it is fixed"
             ),
         }
     }

@@ -34,6 +34,17 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_window(app);
         }))
+        .plugin(
+            tauri::plugin::Builder::<_, ()>::new("navigation-guard")
+                .on_navigation(|_webview, url| {
+                    let allowed = is_app_url(url);
+                    if !allowed {
+                        tracing::warn!(%url, "refused to leave the app's page");
+                    }
+                    allowed
+                })
+                .build(),
+        )
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
@@ -58,8 +69,11 @@ pub fn run() {
                 None => app.path().app_data_dir()?.join("server"),
             };
             tauri::async_runtime::spawn(async move {
+                // Settled however the start ends (a panic included): list_servers waits for it.
+                let settle = handle.clone();
+                let settled = Settled(move || settle.state::<Desktop>().settle_local());
                 local::start(handle.clone(), &local_data).await;
-                handle.state::<Desktop>().settle_local();
+                drop(settled);
                 handle.state::<Desktop>().restore().await;
             });
             Ok(())
@@ -93,6 +107,29 @@ pub fn run() {
     if let Err(error) = result {
         tracing::error!(%error, "the app stopped");
         std::process::exit(1);
+    }
+}
+
+/// Runs its function when dropped.
+struct Settled<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for Settled<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
+/// Whether the webview may show `url`: only the app's own page (the bundled UI, or Vite's dev
+/// server in a build without it). A link dropped or clicked never replaces the app.
+fn is_app_url(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" if url.host_str() == Some("tauri.localhost") => true,
+        "http" if cfg!(not(feature = "custom-protocol")) => {
+            url.host_str() == Some("localhost") && url.port() == Some(5173)
+        }
+        "about" => url.path() == "blank",
+        _ => false,
     }
 }
 
@@ -188,4 +225,21 @@ pub(crate) fn notice<R: tauri::Runtime>(
         "antimony://status",
         serde_json::json!({ "server": server, "message": message }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_webview_stays_on_the_app() {
+        let url = |s: &str| tauri::Url::parse(s).expect("a URL");
+        assert!(is_app_url(&url("tauri://localhost/")));
+        assert!(is_app_url(&url("tauri://localhost/index.html#labs")));
+        assert!(is_app_url(&url("http://tauri.localhost/")));
+        assert!(!is_app_url(&url("https://evil.example/login")));
+        assert!(!is_app_url(&url("http://localhost:8080/")));
+        assert!(!is_app_url(&url("file:///etc/passwd")));
+        assert!(!is_app_url(&url("tauri://elsewhere/")));
+    }
 }

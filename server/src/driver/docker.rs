@@ -36,7 +36,7 @@ fn docker_error(error: bollard::errors::Error) -> DriverError {
         E::IOError { err } if err.kind() == std::io::ErrorKind::PermissionDenied => {
             DriverError::NotPermitted {
                 tool: "Docker",
-                hint: "this user may not use the Docker socket; add it to the `docker` group"
+                hint: "this user may not use the Docker socket: `sudo usermod -aG docker $USER`, then log out and in again"
                     .into(),
             }
         }

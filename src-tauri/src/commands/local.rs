@@ -12,15 +12,17 @@ use crate::state::Desktop;
 
 /// The biggest topology file the app imports.
 const MAX_TOPOLOGY: usize = 1024 * 1024;
-/// How long an imported lab may run before the server destroys it.
+/// How long a lab imported into a remote server may run before the server destroys it.
 const LAB_HOURS: i64 = 24 * 7;
+/// The end of a lab on this computer: 2199-01-01, after anything the user will see.
+const NEVER_ENDS: time::OffsetDateTime = time::macros::datetime!(2199-01-01 00:00 UTC);
 
 /// Checks, afresh, what the local server needs to deploy labs.
 #[tauri::command]
 pub(crate) async fn local_prerequisites(desktop: State<'_, Desktop>) -> Result<Prerequisites> {
     let driver = desktop
         .local_driver()
-        .ok_or_else(|| BridgeError::new("profile", "the local server is not running"))?;
+        .ok_or_else(|| BridgeError::new("unreachable", "the local server is not running"))?;
     Ok(driver.prerequisites().await)
 }
 
@@ -35,6 +37,7 @@ pub(crate) struct ImportedLab {
 
 /// Whether a file name is a containerlab topology's.
 pub(crate) fn is_topology_file(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
     name.ends_with(".clab.yml") || name.ends_with(".clab.yaml")
 }
 
@@ -77,21 +80,26 @@ pub(crate) async fn import_topology(
         ImportStart::Unscheduled
     }
     .time();
-    let end = (time::OffsetDateTime::from(start) + time::Duration::hours(LAB_HOURS)).into();
+    let end = if server == crate::local::NAME {
+        // One's own machine: a lab runs until the user destroys it.
+        NEVER_ENDS.into()
+    } else {
+        (time::OffsetDateTime::from(start) + time::Duration::hours(LAB_HOURS)).into()
+    };
     let imported = rest.import(&definition, &collection_id, start, end).await?;
-    let lab = rest.lab(&imported.lab_id).await?;
-    tracing::info!(%server, lab = %lab.name, file = %file_name, deploy, "imported a topology");
+    // Nothing after this may fail: the lab exists (and, to deploy now, starts in a minute).
+    tracing::info!(%server, lab = %imported.name, file = %file_name, deploy, "imported a topology");
     if deploy {
         let session = std::sync::Arc::clone(&connected.session);
-        let command = LabCommandData::new(&lab.id, LabCommand::Deploy);
+        let command = LabCommandData::new(&imported.lab_id, LabCommand::Deploy);
         // The outcome is a command-result event (and a toast), like any deploy.
         tauri::async_runtime::spawn(async move {
             let _ = session.command(&command).await;
         });
     }
     Ok(ImportedLab {
-        lab_id: lab.id,
-        lab_name: lab.name,
+        lab_id: imported.lab_id,
+        lab_name: imported.name,
         collection,
     })
 }
@@ -104,6 +112,7 @@ mod tests {
     fn only_containerlab_files_are_imported() {
         assert!(is_topology_file("spine-leaf.clab.yml"));
         assert!(is_topology_file("x.clab.yaml"));
+        assert!(is_topology_file("Spine.CLAB.YAML"), "as the UI: any case");
         assert!(!is_topology_file("x.yml"));
         assert!(!is_topology_file("clab.yml"));
     }

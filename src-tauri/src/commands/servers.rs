@@ -107,7 +107,7 @@ pub(crate) async fn list_servers(
 }
 
 /// How long `list_servers` waits for the local server to start.
-const LOCAL_START_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+const LOCAL_START_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Adds a server. An untrusted certificate is refused with its fingerprint; called again
 /// with that fingerprint (the user confirmed it), the certificate is pinned.

@@ -170,6 +170,16 @@ describe("drop a file on the window", () => {
     expect(screen.queryByTestId("drop-overlay")).toBeNull();
   });
 
+  it("refuses a dropped link, which would otherwise replace the app, but lets text into fields", async () => {
+    await start();
+    const link = () => ({ dataTransfer: { types: ["text/uri-list"], files: [], dropEffect: "copy" } });
+    // fireEvent returns false when the default action was prevented.
+    expect(fireEvent.dragOver(appRoot(), link())).toBe(false);
+    expect(fireEvent.drop(appRoot(), link())).toBe(false);
+    expect(fireEvent.drop(screen.getByTestId("lab-search"), link())).toBe(true);
+    expect(screen.queryByTestId("import-dialog")).toBeNull();
+  });
+
   it("imports a dropped file into the current server", async () => {
     const f = await start();
     const root = appRoot();

@@ -9,6 +9,22 @@ function carriesFiles(e: DragEvent): boolean {
   return Array.from(e.dataTransfer.types).includes("Files");
 }
 
+/** Text dragged onto a field goes in as usual. */
+function ontoField(e: DragEvent): boolean {
+  const t = e.target;
+  return t instanceof HTMLElement && (t.isContentEditable || t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement);
+}
+
+/**
+ * A link or text dropped anywhere else is refused: left to WebKit, the webview would load it
+ * in place of the app.
+ */
+function refuseOthers(e: DragEvent): void {
+  if (ontoField(e)) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = "none";
+}
+
 export function DropTarget({
   target,
   onFile,
@@ -34,7 +50,10 @@ export function DropTarget({
         setOver(true);
       }}
       onDragOver={(e) => {
-        if (!carriesFiles(e)) return;
+        if (!carriesFiles(e)) {
+          refuseOthers(e);
+          return;
+        }
         // Without this the webview would open the file itself.
         e.preventDefault();
         e.dataTransfer.dropEffect = target === null ? "none" : "copy";
@@ -45,7 +64,10 @@ export function DropTarget({
         if (depth.current === 0) setOver(false);
       }}
       onDrop={(e) => {
-        if (!carriesFiles(e)) return;
+        if (!carriesFiles(e)) {
+          refuseOthers(e);
+          return;
+        }
         e.preventDefault();
         depth.current = 0;
         setOver(false);

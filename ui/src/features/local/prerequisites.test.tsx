@@ -81,10 +81,10 @@ describe("prerequisite panel", () => {
     let fail = true;
     show({
       ...f,
-      localPrerequisites: () => (fail ? Promise.reject(new BridgeError("profile", -1, "There is no local server")) : f.localPrerequisites()),
+      localPrerequisites: () => (fail ? Promise.reject(new BridgeError("unreachable", -1, "the local server is not running")) : f.localPrerequisites()),
     });
     const panel = await screen.findByTestId("prerequisites");
-    expect(within(panel).getByRole("alert").textContent).toBe("There is no local server");
+    expect(within(panel).getByRole("alert").textContent).toBe("the local server is not running");
     fail = false;
     fireEvent.click(screen.getByTestId("prerequisites-recheck"));
     await screen.findByTestId("prerequisite-containerlab");

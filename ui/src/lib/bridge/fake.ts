@@ -59,7 +59,7 @@ export function missingContainerlab(): PrerequisiteReport {
         guidance: "Install containerlab with `bash -c \"$(curl -sL https://get.containerlab.dev)\"`, then check again.",
       },
       { id: "docker", title: "Docker engine", ok: true, detail: "27.1.1", guidance: null },
-      { id: "permissions", title: "Permissions", ok: true, detail: "member of the docker group", guidance: null },
+      { id: "permissions", title: "Permission to deploy", ok: true, detail: "member of clab_admins (containerlab runs without sudo)", guidance: null },
     ],
   };
 }
@@ -71,7 +71,7 @@ export function readyPrerequisites(): PrerequisiteReport {
     checks: [
       { id: "containerlab", title: "containerlab", ok: true, detail: "0.73.0", guidance: null },
       { id: "docker", title: "Docker engine", ok: true, detail: "27.1.1", guidance: null },
-      { id: "permissions", title: "Permissions", ok: true, detail: "member of the docker group", guidance: null },
+      { id: "permissions", title: "Permission to deploy", ok: true, detail: "member of clab_admins (containerlab runs without sudo)", guidance: null },
     ],
   };
 }
@@ -845,7 +845,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
 
     localPrerequisites: () =>
       answer("local_prerequisites", undefined, () => {
-        if (!servers.some((s) => s.view.local)) throw new BridgeError("profile", -1, "There is no local server");
+        if (!servers.some((s) => s.view.local)) throw new BridgeError("unreachable", -1, "the local server is not running");
         return structuredClone(prerequisites);
       }),
 

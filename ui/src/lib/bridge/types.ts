@@ -91,7 +91,7 @@ export type Unlisten = () => void;
 export interface PrerequisiteCheck {
   /** "containerlab" | "docker" | "permissions" — stable ids, more may come. */
   id: string;
-  /** Human title, e.g. "containerlab", "Docker engine", "Permissions". */
+  /** Human title, e.g. "containerlab", "Permission to deploy", "Docker engine". */
   title: string;
   ok: boolean;
   /** The version found when ok ("0.73.0"), or what is wrong. */
@@ -139,7 +139,7 @@ export interface Bridge {
 
   /**
    * Checks the local server's prerequisites (containerlab, Docker, permissions) anew on every
-   * call. Rejects with `profile` when there is no local server.
+   * call. Rejects with `unreachable` when the local server is not running.
    */
   localPrerequisites(): Promise<PrerequisiteReport>;
   /**
