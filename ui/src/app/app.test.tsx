@@ -160,6 +160,11 @@ describe("lab view", () => {
     const dialog = await screen.findByRole("dialog");
     expect(within(dialog).getByText("Destroy Spine Leaf?")).toBeTruthy();
     // Esc closes the dialog and stays in the lab
+    // Esc with the focus outside the dialog (a busy dialog disables its buttons) does not
+    // leave the page behind it.
+    fireEvent.keyDown(document.body, { key: "Escape" });
+    expect(screen.getByRole("dialog")).toBeTruthy();
+    expect(screen.getByTestId("lab-open")).toBeTruthy();
     fireEvent.keyDown(within(dialog).getByText("Cancel"), { key: "Escape" });
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(screen.getByTestId("lab-open")).toBeTruthy();

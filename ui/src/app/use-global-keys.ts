@@ -1,6 +1,7 @@
 // App-wide shortcuts: Esc (close the inbox, else back to the dashboard) and r (refresh).
 // `/` belongs to the dashboard, Ctrl+F and `/` in a lab to its log viewer, Esc in a dialog to
-// the dialog (it stops the event before it reaches the window).
+// the dialog (it stops the event before it reaches the window; none of these act while a
+// dialog is open).
 
 import { useEffect, useRef } from "react";
 import { isTyping } from "../lib/keys";
@@ -18,6 +19,9 @@ export function useGlobalKeys(keys: GlobalKeys): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
+      // A dialog owns the keys, also when the focus slipped out of it (a busy dialog
+      // disables its buttons): Esc must not leave the page behind it.
+      if (document.querySelector('[aria-modal="true"]') !== null) return;
       if (e.key === "Escape") {
         latest.current.onEscape();
         return;

@@ -55,7 +55,7 @@ describe("prerequisite panel", () => {
       expect(checks(f)).toBe(2);
     });
     await waitFor(() => {
-      expect(screen.getByTestId<HTMLButtonElement>("prerequisites-recheck").disabled).toBe(false);
+      expect(screen.getByTestId("prerequisites-recheck").getAttribute("aria-disabled")).toBe("false");
     });
     expect(screen.getByTestId("prerequisite-containerlab").getAttribute("data-ok")).toBe("false");
 
@@ -86,7 +86,13 @@ describe("prerequisite panel", () => {
     const panel = await screen.findByTestId("prerequisites");
     expect(within(panel).getByRole("alert").textContent).toBe("the local server is not running");
     fail = false;
-    fireEvent.click(screen.getByTestId("prerequisites-recheck"));
+    const button = screen.getByTestId("prerequisites-recheck");
+    button.focus();
+    fireEvent.click(button);
+    // While it checks again the panel (and the focus on its button) stays.
+    expect(screen.getByTestId("prerequisites-recheck").textContent).toBe("Checking…");
+    expect(document.activeElement).toBe(screen.getByTestId("prerequisites-recheck"));
+    expect(within(screen.getByTestId("prerequisites")).getByRole("alert").textContent).toBe("the local server is not running");
     await screen.findByTestId("prerequisite-containerlab");
     expect(screen.queryByRole("alert")).toBeNull();
   });

@@ -6,7 +6,11 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { describeError, useBridge, type PrerequisiteCheck, type PrerequisiteReport } from "../../lib/bridge";
 
-type Check = { status: "checking"; report: PrerequisiteReport | null } | { status: "done"; report: PrerequisiteReport } | { status: "failed"; message: string };
+/** While checking again, what the last check said stays on screen (`report` or `message`). */
+type Check =
+  | { status: "checking"; report: PrerequisiteReport | null; message: string | null }
+  | { status: "done"; report: PrerequisiteReport }
+  | { status: "failed"; message: string };
 
 /** Text with `backticked` parts as <code> (guidance names shell commands that way). */
 export function withCode(text: string): ReactNode[] {
@@ -37,7 +41,7 @@ function CheckRow({ check }: { check: PrerequisiteCheck }) {
 
 export function PrerequisitePanel() {
   const bridge = useBridge();
-  const [check, setCheck] = useState<Check>({ status: "checking", report: null });
+  const [check, setCheck] = useState<Check>({ status: "checking", report: null, message: null });
   // Only the newest call's answer counts, and none after unmounting.
   const latest = useRef(0);
 
@@ -63,13 +67,15 @@ export function PrerequisitePanel() {
   }, [fetchReport]);
 
   const recheck = () => {
-    setCheck((c) => ({ status: "checking", report: c.status === "failed" ? null : c.report }));
+    if (check.status === "checking") return;
+    setCheck((c) => (c.status === "failed" ? { status: "checking", report: null, message: c.message } : { status: "checking", report: c.report, message: null }));
     fetchReport();
   };
 
   const report = check.status === "failed" ? null : check.report;
   const checking = check.status === "checking";
-  if (report === null && check.status === "checking") return null; // the first answer comes quickly
+  const message = check.status === "done" ? null : check.message;
+  if (report === null && message === null) return null; // the first answer comes quickly
   if (report?.ready === true) {
     return (
       <p className="prerequisites-ok" data-testid="prerequisites-ok" title="This computer can deploy labs">
@@ -84,14 +90,15 @@ export function PrerequisitePanel() {
   return (
     <section className="prerequisites" data-testid="prerequisites" aria-labelledby="prerequisites-heading" aria-busy={checking}>
       <div className="prerequisites-header">
-        <h2 id="prerequisites-heading">{check.status === "failed" ? "Could not check whether this computer can deploy labs" : "This computer can't deploy labs yet"}</h2>
-        <button type="button" className="button button--small" data-testid="prerequisites-recheck" disabled={checking} onClick={recheck}>
+        <h2 id="prerequisites-heading">{message !== null ? "Could not check whether this computer can deploy labs" : "This computer can't deploy labs yet"}</h2>
+        {/* aria-disabled, not disabled: a disabled button would drop the keyboard focus. */}
+        <button type="button" className="button button--small" data-testid="prerequisites-recheck" aria-disabled={checking} onClick={recheck}>
           {checking ? "Checking…" : "Check again"}
         </button>
       </div>
-      {check.status === "failed" ? (
+      {message !== null ? (
         <p className="form-error" role="alert">
-          {check.message}
+          {message}
         </p>
       ) : (
         <ul className="prerequisite-list">
