@@ -13,6 +13,7 @@ mod command;
 mod envelope;
 mod error;
 mod error_code;
+mod host;
 mod id;
 mod int_enum;
 mod lab_update;
@@ -28,6 +29,7 @@ pub use command::{LabCommand, LabCommandData, ShellCommand, ShellCommandData, Sh
 pub use envelope::{Envelope, decode_event};
 pub use error::{Error, Result};
 pub use error_code::ErrorCode;
+pub use host::{PrerequisiteCheck, PrerequisiteReport};
 pub use id::{NATIVE_ADMIN_ID, is_well_formed_uuid};
 pub use lab_update::LabUpdate;
 pub use names::{ConnectError, Namespace, event, namespace};

@@ -39,6 +39,7 @@ macro_rules! for_each_root {
         $m!(LabInPartial);
         $m!(LabsQuery);
         $m!(DeviceConfig);
+        $m!(PrerequisiteReport);
     };
 }
 

@@ -60,9 +60,9 @@ pub async fn serve(
         .map_err(|e| Error::io("reading the listen address", e))?;
     for check in state.driver.prerequisites().await.checks {
         match &check.guidance {
-            None => tracing::info!(check = check.id, detail = %check.detail, "prerequisite found"),
+            None => tracing::info!(check = %check.id, detail = %check.detail, "prerequisite found"),
             Some(guidance) => tracing::error!(
-                check = check.id,
+                check = %check.id,
                 detail = %check.detail,
                 %guidance,
                 "prerequisite missing: labs cannot be deployed until it is fixed"

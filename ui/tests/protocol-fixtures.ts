@@ -19,6 +19,7 @@ import labUpdateAll from "../../protocol/tests/fixtures/lab-update.all.json";
 import labs from "../../protocol/tests/fixtures/labs.json";
 import loginConfig from "../../protocol/tests/fixtures/login-config.json";
 import nativeCredentials from "../../protocol/tests/fixtures/native-credentials.json";
+import prerequisites from "../../protocol/tests/fixtures/prerequisites.json";
 import shellCommand from "../../protocol/tests/fixtures/shell-command.json";
 import statusMessage from "../../protocol/tests/fixtures/status-message.json";
 import topologies from "../../protocol/tests/fixtures/topologies.json";
@@ -38,6 +39,7 @@ import type {
   LabUpdate,
   LoginConfig,
   NativeCredentials,
+  PrerequisiteReport,
   ShellCommandData,
   ShellData,
   StatusMessage,
@@ -63,6 +65,7 @@ export const checked = [
   labs satisfies Envelope<LabOut[]>,
   loginConfig satisfies Envelope<LoginConfig>,
   nativeCredentials satisfies NativeCredentials,
+  prerequisites satisfies PrerequisiteReport,
   shellCommand satisfies Envelope<ShellCommandData>,
   statusMessage satisfies Envelope<StatusMessage>,
   topologies satisfies Envelope<TopologyOut[]>,

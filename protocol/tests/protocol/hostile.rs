@@ -56,6 +56,7 @@ pub(crate) fn decode_as_fixture(name: &str, text: &str) -> Result<(), String> {
         "labs.json" => typed::<Envelope<Vec<LabOut>>>(text),
         "login-config.json" => typed::<Envelope<LoginConfig>>(text),
         "native-credentials.json" => typed::<NativeCredentials>(text),
+        "prerequisites.json" => typed::<PrerequisiteReport>(text),
         "shell-command.json" => event::<ShellCommandData>(text),
         "status-message.bare.json" | "status-message.json" => event::<StatusMessage>(text),
         "topologies.json" => typed::<Envelope<Vec<TopologyOut>>>(text),

@@ -182,6 +182,24 @@ fn request_bodies() {
 }
 
 #[test]
+fn prerequisite_reports_round_trip() {
+    let report = canonical::<PrerequisiteReport>("prerequisites.json");
+    assert!(!report.ready);
+    assert_eq!(report.checks.len(), 3);
+    assert_eq!(
+        report.get("permissions").map(|c| c.ok),
+        Some(false),
+        "the failed check"
+    );
+    assert_eq!(report.get("docker").and_then(|c| c.guidance.clone()), None);
+    assert_eq!(
+        PrerequisiteReport::new(report.checks.clone()).ready,
+        report.ready,
+        "ready is derived from the checks"
+    );
+}
+
+#[test]
 fn partial_bodies_omit_absent_keys() {
     let json = serde_json::to_string(&CollectionInPartial {
         public_deploy: Some(false),

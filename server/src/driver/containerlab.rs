@@ -16,7 +16,7 @@ use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
 use super::docker::DockerNodes;
-use super::prerequisites::{self, Check};
+use super::prerequisites;
 use super::{ContainerEvent, ContainerInfo, DriverError, LabDriver, LogLine, Prerequisites};
 use crate::logs::LogStream;
 
@@ -414,7 +414,7 @@ impl LabDriver for ContainerlabDriver {
                     .unwrap_or_else(|| out.lines().next().unwrap_or_default().trim().to_owned())
             });
             let docker = self.docker.version().await;
-            let mut checks = vec![Check::from_result(
+            let mut checks = vec![prerequisites::from_result(
                 "containerlab",
                 "containerlab",
                 &containerlab,
@@ -423,7 +423,11 @@ impl LabDriver for ContainerlabDriver {
             if containerlab.is_ok() {
                 checks.push(prerequisites::check_containerlab_permission(&self.binary));
             }
-            checks.push(Check::from_result("docker", "Docker engine", &docker));
+            checks.push(prerequisites::from_result(
+                "docker",
+                "Docker engine",
+                &docker,
+            ));
             Prerequisites::new(checks)
         }
         .boxed()

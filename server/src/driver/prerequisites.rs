@@ -4,106 +4,59 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::DriverError;
 
 /// The group whose members may run a setuid-root containerlab (0.62 and later) without sudo.
 pub const CLAB_ADMINS: &str = "clab_admins";
 
-/// One prerequisite.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Check {
-    /// A stable id: `containerlab`, `docker`, `permissions` (other providers add their own).
-    pub id: &'static str,
-    /// What it is, for people.
-    pub title: &'static str,
-    /// Whether it is there and usable.
-    pub ok: bool,
-    /// What was found (a version), or what is wrong.
-    pub detail: String,
-    /// What to do about it; `None` when it is ok.
-    pub guidance: Option<String>,
+pub use antimony_protocol::{PrerequisiteCheck as Check, PrerequisiteReport as Prerequisites};
+
+/// A check that passed.
+pub fn passed(id: &str, title: &str, detail: impl Into<String>) -> Check {
+    Check {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        ok: true,
+        detail: detail.into(),
+        guidance: None,
+    }
 }
 
-impl Check {
-    /// A check that passed.
-    pub fn passed(id: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Check {
+/// A check that failed.
+pub fn failed(
+    id: &str,
+    title: &str,
+    detail: impl Into<String>,
+    guidance: impl Into<String>,
+) -> Check {
+    Check {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        ok: false,
+        detail: detail.into(),
+        guidance: Some(guidance.into()),
+    }
+}
+
+/// A check from a driver call's outcome: the version, or the error's hint as guidance.
+pub fn from_result(id: &str, title: &str, result: &Result<String, DriverError>) -> Check {
+    match result {
+        Ok(version) => passed(id, title, version.clone()),
+        Err(DriverError::Missing { tool, hint }) => {
+            failed(id, title, format!("{tool} is not available"), hint.clone())
+        }
+        Err(DriverError::NotPermitted { tool, hint }) => failed(
             id,
             title,
-            ok: true,
-            detail: detail.into(),
-            guidance: None,
-        }
-    }
-
-    /// A check that failed.
-    pub fn failed(
-        id: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-        guidance: impl Into<String>,
-    ) -> Self {
-        Check {
+            format!("this user may not use {tool}"),
+            hint.clone(),
+        ),
+        Err(other) => failed(
             id,
             title,
-            ok: false,
-            detail: detail.into(),
-            guidance: Some(guidance.into()),
-        }
-    }
-
-    /// A check from a driver call's outcome: the version, or the error's hint as guidance.
-    pub fn from_result(
-        id: &'static str,
-        title: &'static str,
-        result: &Result<String, DriverError>,
-    ) -> Self {
-        match result {
-            Ok(version) => Check::passed(id, title, version.clone()),
-            Err(DriverError::Missing { tool, hint }) => {
-                Check::failed(id, title, format!("{tool} is not available"), hint.clone())
-            }
-            Err(DriverError::NotPermitted { tool, hint }) => Check::failed(
-                id,
-                title,
-                format!("this user may not use {tool}"),
-                hint.clone(),
-            ),
-            Err(other) => Check::failed(
-                id,
-                title,
-                other.to_string(),
-                "see the app's log for details",
-            ),
-        }
-    }
-}
-
-/// What the prerequisites check found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Prerequisites {
-    /// Every check passed: labs can be deployed.
-    pub ready: bool,
-    /// The checks, in the order to fix them.
-    pub checks: Vec<Check>,
-}
-
-impl Prerequisites {
-    /// A report of these checks.
-    pub fn new(checks: Vec<Check>) -> Self {
-        Prerequisites {
-            ready: checks.iter().all(|c| c.ok),
-            checks,
-        }
-    }
-
-    /// The check with this id.
-    pub fn get(&self, id: &str) -> Option<&Check> {
-        self.checks.iter().find(|c| c.id == id)
+            other.to_string(),
+            "see the app's log for details",
+        ),
     }
 }
 
@@ -181,10 +134,10 @@ pub fn containerlab_permission(
     const ID: &str = "permissions";
     const TITLE: &str = "Permission to deploy";
     if who.euid == 0 {
-        return Check::passed(ID, TITLE, "running as root");
+        return passed(ID, TITLE, "running as root");
     }
     if !setuid_root {
-        return Check::failed(
+        return failed(
             ID,
             TITLE,
             format!(
@@ -195,12 +148,12 @@ pub fn containerlab_permission(
         );
     }
     match clab_admins {
-        Some(gid) if who.groups.contains(&gid) => Check::passed(
+        Some(gid) if who.groups.contains(&gid) => passed(
             ID,
             TITLE,
             format!("member of {CLAB_ADMINS} (containerlab runs without sudo)"),
         ),
-        Some(_) => Check::failed(
+        Some(_) => failed(
             ID,
             TITLE,
             format!("this user is not in the {CLAB_ADMINS} group"),
@@ -208,7 +161,7 @@ pub fn containerlab_permission(
                 "`sudo usermod -aG {CLAB_ADMINS} $USER`, then log out and in again (or reboot) so the new group applies"
             ),
         ),
-        None => Check::failed(
+        None => failed(
             ID,
             TITLE,
             format!("there is no {CLAB_ADMINS} group"),
@@ -223,7 +176,7 @@ pub fn containerlab_permission(
 pub fn check_containerlab_permission(binary: &Path) -> Check {
     use std::os::unix::fs::MetadataExt;
     let Some(who) = Identity::current() else {
-        return Check::failed(
+        return failed(
             "permissions",
             "Permission to deploy",
             "cannot read this process's identity (/proc/self/status)",
@@ -303,8 +256,8 @@ mod tests {
 
     #[test]
     fn a_report_is_ready_only_when_every_check_passed() {
-        let ok = Check::passed("docker", "Docker engine", "27.1.1");
-        let missing = Check::from_result(
+        let ok = passed("docker", "Docker engine", "27.1.1");
+        let missing = from_result(
             "containerlab",
             "containerlab",
             &Err(DriverError::Missing {

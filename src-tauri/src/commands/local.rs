@@ -2,8 +2,8 @@
 //! server, the local one by default).
 
 use antimony_client::rest::{ImportStart, LOCAL_COLLECTION};
+use antimony_protocol::PrerequisiteReport as Prerequisites;
 use antimony_protocol::{LabCommand, LabCommandData};
-use antimony_server::driver::Prerequisites;
 use serde::Serialize;
 use tauri::State;
 

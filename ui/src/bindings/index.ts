@@ -28,6 +28,8 @@ export * from "./NativeCredentials";
 export * from "./NativeLoginConfig";
 export * from "./NodeState";
 export * from "./OpenIdLoginConfig";
+export * from "./PrerequisiteCheck";
+export * from "./PrerequisiteReport";
 export * from "./Severity";
 export * from "./ShellCommand";
 export * from "./ShellCommandData";

@@ -2,7 +2,7 @@
 // results, event payloads, and the one error shape every command rejects with. Protocol
 // types (labs, status messages, …) come from the generated bindings and are not redefined.
 
-import type { CollectionOut, LabOut, LoginConfig, StatusMessage } from "../../bindings";
+import type { CollectionOut, LabOut, LoginConfig, PrerequisiteCheck, PrerequisiteReport, StatusMessage } from "../../bindings";
 
 /** What a failed command says went wrong; the UI branches on `kind` and `code`, never on text. */
 export type BridgeErrorKind =
@@ -87,25 +87,8 @@ export interface CommandResultEvent {
 
 export type Unlisten = () => void;
 
-/** One prerequisite of the local ("This computer") server. */
-export interface PrerequisiteCheck {
-  /** "containerlab" | "docker" | "permissions" — stable ids, more may come. */
-  id: string;
-  /** Human title, e.g. "containerlab", "Permission to deploy", "Docker engine". */
-  title: string;
-  ok: boolean;
-  /** The version found when ok ("0.73.0"), or what is wrong. */
-  detail: string;
-  /** What the user should do; null when ok. May contain a shell command in backticks. */
-  guidance: string | null;
-}
-
-/** `local_prerequisites`: whether this computer can deploy labs, check by check. */
-export interface PrerequisiteReport {
-  /** Every check ok: labs can be deployed. */
-  ready: boolean;
-  checks: PrerequisiteCheck[];
-}
+/** `local_prerequisites`: whether this computer can deploy labs, check by check (generated from antimony-protocol). */
+export type { PrerequisiteCheck, PrerequisiteReport };
 
 /** `import_topology`: the lab made from an imported topology file. */
 export interface ImportedLab {
