@@ -496,14 +496,36 @@ impl RestClient {
         {
             return Ok((only.id.clone(), only.name.clone()));
         }
-        let id = self
+        let created = self
             .create_collection(&CollectionIn {
                 name: name.to_owned(),
                 public_write: false,
                 public_deploy: false,
             })
-            .await?;
-        Ok((id, name.to_owned()))
+            .await;
+        match created {
+            Ok(id) => Ok((id, name.to_owned())),
+            // Say which collections there are: one of them can be chosen instead.
+            Err(Error::Api { status, body }) => {
+                let names: Vec<&str> = collections.iter().map(|c| c.name.as_str()).collect();
+                Err(Error::Api {
+                    status,
+                    body: ErrorBody {
+                        code: body.code,
+                        message: format!(
+                            "there is no collection {name:?} and it cannot be created ({}); existing: {}",
+                            body.message,
+                            if names.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                names.join(", ")
+                            }
+                        ),
+                    },
+                })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Creates a topology from a containerlab YAML file's text and a lab from it, in one call.

@@ -1,7 +1,7 @@
 //! The local lab host: its prerequisites, and importing containerlab topologies (into any
 //! server, the local one by default).
 
-use antimony_client::rest::{ImportStart, LOCAL_COLLECTION};
+use antimony_client::rest::ImportStart;
 use antimony_protocol::PrerequisiteReport as Prerequisites;
 use antimony_protocol::{LabCommand, LabCommandData};
 use serde::Serialize;
@@ -66,14 +66,7 @@ pub(crate) async fn import_topology(
     }
     let connected = desktop.connected(&server)?;
     let rest = &connected.rest;
-    let (collection_id, collection) = rest.import_collection(None).await.map_err(|error| {
-        let mut bridge = BridgeError::from(error);
-        bridge.message = format!(
-            "there is no {LOCAL_COLLECTION:?} collection to import into, and it cannot be created: {}",
-            bridge.message
-        );
-        bridge
-    })?;
+    let (collection_id, collection) = rest.import_collection(None).await?;
     let start = if deploy {
         ImportStart::DeployNow
     } else {

@@ -478,10 +478,7 @@ pub(crate) async fn import(global: &Global, args: ImportArgs) -> Result<(), Fail
 
 /// The collection to import into: `(id, name)`.
 async fn collection(rest: &RestClient, wanted: Option<&str>) -> Result<(String, String), Failure> {
-    rest.import_collection(wanted).await.map_err(|error| {
-        Failure::from(error).context(&format!(
-            "there is no collection {:?} and it cannot be created; choose one with --collection",
-            wanted.unwrap_or(antimony_client::rest::LOCAL_COLLECTION)
-        ))
-    })
+    rest.import_collection(wanted)
+        .await
+        .map_err(|error| Failure::from(error).context("choosing the collection (--collection)"))
 }
