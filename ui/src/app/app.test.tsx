@@ -2,25 +2,12 @@
 // lab, the destroy confirmation, permissions, adding a server whose certificate needs trust,
 // and the local server (its prerequisites, no Log out).
 
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
 import { Severity } from "../bindings";
-import { createFakeBridge, type FakeBridge } from "../lib/bridge";
-import { App } from "./app";
+import { startApp } from "./app.test-util";
 
-let fake: FakeBridge | null = null;
-afterEach(() => {
-  fake?.dispose();
-  fake = null;
-});
-
-async function start() {
-  fake = createFakeBridge({ latencyMs: 0, stepMs: 0, chatterMs: 0 });
-  const f = fake;
-  render(<App bridge={f} storage={null} />);
-  await screen.findByText("Spine Leaf");
-  return f;
-}
+const start = () => startApp();
 
 function labNames(): string[] {
   return screen.queryAllByTestId("lab-row").map((r) => r.getAttribute("data-lab-name") ?? "");

@@ -1,24 +1,11 @@
 // Importing a .clab.yml into the app against the fake bridge: from the button's file chooser
 // and by dropping it on the window, the checks on the file, the dialog, and opening the lab.
 
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
-import { createFakeBridge, type FakeBridge } from "../lib/bridge";
-import { App } from "./app";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { startApp } from "./app.test-util";
 
-let fake: FakeBridge | null = null;
-afterEach(() => {
-  fake?.dispose();
-  fake = null;
-});
-
-async function start() {
-  fake = createFakeBridge({ latencyMs: 0, stepMs: 0, chatterMs: 0 });
-  const f = fake;
-  render(<App bridge={f} storage={null} />);
-  await screen.findByText("Spine Leaf");
-  return f;
-}
+const start = () => startApp();
 
 const TOPOLOGY = "name: ring\ntopology:\n  nodes:\n    r1:\n      kind: nokia_srlinux\n    r2:\n      kind: nokia_srlinux\n  links:\n    - endpoints: [r1:e1-1, r2:e1-1]\n";
 
@@ -112,10 +99,7 @@ describe("import a topology", () => {
   });
 
   it("shows progress, and keeps the dialog open with the server's message when the import fails", async () => {
-    fake = createFakeBridge({ latencyMs: 5, stepMs: 0, chatterMs: 0 });
-    const f = fake;
-    render(<App bridge={f} storage={null} />);
-    await screen.findByText("Spine Leaf");
+    await startApp({ latencyMs: 5 });
     chooseFile(new File(["hello: world\n"], "odd.clab.yml"));
     await screen.findByTestId("import-dialog");
     expect(screen.getByTestId("import-lab-name").textContent).toBe("odd");

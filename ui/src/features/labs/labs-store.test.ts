@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InstanceState, type LabOut } from "../../bindings";
-import { BridgeError, createFakeBridge, type Bridge, type FakeBridge } from "../../lib/bridge";
+import { BridgeError, type Bridge } from "../../lib/bridge";
 import { createLabs } from "./labs-store";
+import { testBridge } from "../../lib/bridge/fake.test-util";
 import { lab } from "./fixtures.test-util";
 
-let fake: FakeBridge | null = null;
-afterEach(() => {
-  fake?.dispose();
-  fake = null;
-});
-
-function newFake(): FakeBridge {
-  fake = createFakeBridge({ latencyMs: 0, stepMs: 0, chatterMs: 0 });
-  return fake;
-}
+const newFake = () => testBridge();
 
 /** A bridge whose `labs` and `lab` calls wait until released. */
 function gatedBridge(labs: LabOut[]) {

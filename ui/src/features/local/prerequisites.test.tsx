@@ -1,18 +1,10 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
-import { BridgeContext, BridgeError, createFakeBridge, missingContainerlab, readyPrerequisites, type Bridge, type FakeBridge } from "../../lib/bridge";
+import { describe, expect, it } from "vitest";
+import { BridgeContext, BridgeError, missingContainerlab, readyPrerequisites, type Bridge, type FakeBridge } from "../../lib/bridge";
 import { PrerequisitePanel, withCode } from "./prerequisites";
+import { testBridge } from "../../lib/bridge/fake.test-util";
 
-let fake: FakeBridge | null = null;
-afterEach(() => {
-  fake?.dispose();
-  fake = null;
-});
-
-function newFake(): FakeBridge {
-  fake = createFakeBridge({ latencyMs: 0, stepMs: 0, chatterMs: 0 });
-  return fake;
-}
+const newFake = () => testBridge();
 
 function show(bridge: Bridge) {
   render(
