@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use antimony_client::session::{ClientEvent, CommandError, ConnectionState};
-use antimony_protocol::{LabCommand, LabCommandData, StatusMessage};
+use antimony_protocol::{LabCommand, LabCommandData, StatusMessage, namespace};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
@@ -58,6 +58,33 @@ impl Connections {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
+}
+
+static NOTICES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A message from the app itself, shown like a server's status message.
+pub(crate) fn notice<R: Runtime>(
+    app: &AppHandle<R>,
+    server: &str,
+    severity: antimony_protocol::Severity,
+    content: &str,
+) {
+    let message = StatusMessage {
+        id: format!(
+            "desktop-{}",
+            NOTICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ),
+        source: "Antimony Desktop".into(),
+        content: content.to_owned(),
+        log_content: content.to_owned(),
+        timestamp: antimony_protocol::Timestamp::now_utc(),
+        severity,
+    };
+    let payload = StatusPayload {
+        server: server.to_owned(),
+        message,
+    };
+    emit(app, name::STATUS, &payload);
 }
 
 /// Sends the latest state of every connection again.
@@ -256,7 +283,9 @@ fn forward<R: Runtime>(
                 state,
                 message,
             };
-            if payload.state == "connected" {
+            // Labs may have changed while lab updates were not coming (log connections don't
+            // tell).
+            if payload.state == "connected" && payload.namespace == namespace::LAB_UPDATES {
                 crate::tray::labs_changed(app, &payload.server);
             }
             app.state::<Connections>().record(&payload);

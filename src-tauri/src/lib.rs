@@ -13,8 +13,7 @@ use std::path::PathBuf;
 
 use antimony_client::keychain::Keychain;
 use antimony_client::profile::Profiles;
-use antimony_protocol::{Severity, StatusMessage, Timestamp};
-use tauri::{Emitter, Manager};
+use tauri::Manager;
 
 use state::Desktop;
 
@@ -199,32 +198,6 @@ fn init_logging(dir: Option<PathBuf>) -> Option<()> {
         None => registry.try_init(),
     };
     result.ok()
-}
-
-static NOTICES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// A message from the app itself, shown like a server's status message.
-pub(crate) fn notice<R: tauri::Runtime>(
-    app: &tauri::AppHandle<R>,
-    server: &str,
-    severity: Severity,
-    content: &str,
-) {
-    let message = StatusMessage {
-        id: format!(
-            "desktop-{}",
-            NOTICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ),
-        source: "Antimony Desktop".into(),
-        content: content.to_owned(),
-        log_content: content.to_owned(),
-        timestamp: Timestamp::now_utc(),
-        severity,
-    };
-    let _ = app.emit(
-        "antimony://status",
-        serde_json::json!({ "server": server, "message": message }),
-    );
 }
 
 #[cfg(test)]

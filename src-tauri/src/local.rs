@@ -108,7 +108,7 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
     let desktop = app.state::<Desktop>();
     let (password, keychain_problem) = password(desktop.keychain());
     if let Some(problem) = keychain_problem {
-        crate::notice(
+        crate::events::notice(
             &app,
             NAME,
             Severity::Warning,
@@ -145,7 +145,7 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
         Ok(origin) => origin,
         Err(error) => {
             tracing::error!(%error, "the local server cannot start");
-            crate::notice(
+            crate::events::notice(
                 &app,
                 NAME,
                 Severity::Error,
@@ -180,7 +180,7 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
         }
         Err(error) => {
             tracing::error!(%error, "cannot log in to the local server");
-            crate::notice(
+            crate::events::notice(
                 &app,
                 NAME,
                 Severity::Error,

@@ -217,7 +217,7 @@ pub(crate) async fn login(
     if let Err(error) = kept {
         // Logged in for this run; say clearly that the login is not kept (no file fallback).
         tracing::warn!(%error, %server, "the login cannot be kept in the keychain");
-        crate::notice(
+        crate::events::notice(
             &app,
             &server,
             antimony_protocol::Severity::Warning,
