@@ -561,6 +561,12 @@ impl RestClient {
     }
 }
 
+/// Whether a file name is a containerlab topology's: `.clab.yml` or `.clab.yaml`, in any case.
+pub fn is_topology_file(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with(".clab.yml") || name.ends_with(".clab.yaml")
+}
+
 /// The collection imports go into unless told otherwise.
 pub const LOCAL_COLLECTION: &str = "local";
 
@@ -641,6 +647,18 @@ mod tests {
             None,
             "an expired cookie"
         );
+    }
+
+    #[test]
+    fn only_containerlab_files_are_topologies() {
+        assert!(is_topology_file("spine-leaf.clab.yml"));
+        assert!(is_topology_file("x.clab.yaml"));
+        assert!(
+            is_topology_file("Spine.CLAB.YAML"),
+            "any case, as the desktop UI"
+        );
+        assert!(!is_topology_file("x.yml"));
+        assert!(!is_topology_file("clab.yml"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The local lab host: its prerequisites, and importing containerlab topologies (into any
 //! server, the local one by default).
 
-use antimony_client::rest::ImportStart;
+use antimony_client::rest::{ImportStart, is_topology_file};
 use antimony_protocol::PrerequisiteReport as Prerequisites;
 use antimony_protocol::{LabCommand, LabCommandData};
 use serde::Serialize;
@@ -33,12 +33,6 @@ pub(crate) struct ImportedLab {
     lab_id: String,
     lab_name: String,
     collection: String,
-}
-
-/// Whether a file name is a containerlab topology's.
-pub(crate) fn is_topology_file(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name.ends_with(".clab.yml") || name.ends_with(".clab.yaml")
 }
 
 /// Creates a topology and a lab from a containerlab file's text, in the "local" collection
@@ -95,18 +89,4 @@ pub(crate) async fn import_topology(
         lab_name: imported.name,
         collection,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_containerlab_files_are_imported() {
-        assert!(is_topology_file("spine-leaf.clab.yml"));
-        assert!(is_topology_file("x.clab.yaml"));
-        assert!(is_topology_file("Spine.CLAB.YAML"), "as the UI: any case");
-        assert!(!is_topology_file("x.yml"));
-        assert!(!is_topology_file("clab.yml"));
-    }
 }

@@ -424,7 +424,7 @@ pub(crate) async fn node(global: &Global, command: NodeCommand) -> Result<(), Fa
 
 pub(crate) async fn import(global: &Global, args: ImportArgs) -> Result<(), Failure> {
     let name = args.file.display().to_string();
-    if !(name.ends_with(".clab.yml") || name.ends_with(".clab.yaml")) {
+    if !antimony_client::rest::is_topology_file(&name) {
         return Err(Failure::usage(format!(
             "{name} is not a containerlab file (.clab.yml or .clab.yaml)"
         )));
