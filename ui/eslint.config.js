@@ -63,7 +63,8 @@ export default tseslint.config(
     },
   })),
   {
-    files: ["**/*.js"],
+    // Plain JavaScript (this file, scripts/*.mjs) is outside the TypeScript project.
+    files: ["**/*.{js,mjs}"],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -1,4 +1,5 @@
-// Entry point: the real bridge inside Tauri, the fake one in a plain browser.
+// Entry point: the real bridge inside Tauri, the fake one in a plain browser (dev mode only; a
+// production build outside Tauri shows why it cannot run instead of the app).
 
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
@@ -16,9 +17,17 @@ function localStorageOrNull(): Storage | null {
 
 const root = document.getElementById("root");
 if (root !== null) {
-  createRoot(root).render(
-    <StrictMode>
-      <App bridge={createBridge()} storage={localStorageOrNull()} />
-    </StrictMode>,
+  createBridge().then(
+    (bridge) => {
+      createRoot(root).render(
+        <StrictMode>
+          <App bridge={bridge} storage={localStorageOrNull()} />
+        </StrictMode>,
+      );
+    },
+    (error: unknown) => {
+      root.textContent = error instanceof Error ? error.message : String(error);
+      console.error(error);
+    },
   );
 }

@@ -1,7 +1,7 @@
 // The whole app against a fake bridge, for the app-level tests.
 
 import { render, screen } from "@testing-library/react";
-import type { FakeBridge, FakeBridgeOptions } from "../lib/bridge";
+import type { FakeBridge, FakeBridgeOptions } from "../lib/bridge/fake";
 import { testBridge } from "../lib/bridge/fake.test-util";
 import { App } from "./app";
 

@@ -3,7 +3,8 @@
 
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import { BridgeContext, createFakeBridge, type FakeBridge } from "../../lib/bridge";
+import { BridgeContext } from "../../lib/bridge";
+import { createFakeBridge, type FakeBridge } from "../../lib/bridge/fake";
 import { LogViewer } from "./log-viewer";
 
 let fake: FakeBridge | null = null;

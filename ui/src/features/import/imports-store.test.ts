@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Severity } from "../../bindings";
-import { createFakeBridge, type FakeBridge, type ImportedLab } from "../../lib/bridge";
+import type { ImportedLab } from "../../lib/bridge";
+import { createFakeBridge, type FakeBridge } from "../../lib/bridge/fake";
 import type { ToastRequest } from "../../lib/notify";
 import { createImports } from "./imports-store";
 

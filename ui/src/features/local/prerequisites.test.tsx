@@ -1,6 +1,7 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { BridgeContext, BridgeError, missingContainerlab, readyPrerequisites, type Bridge, type FakeBridge } from "../../lib/bridge";
+import { BridgeContext, BridgeError, type Bridge } from "../../lib/bridge";
+import { missingContainerlab, readyPrerequisites, type FakeBridge } from "../../lib/bridge/fake";
 import { PrerequisitePanel, withCode } from "./prerequisites";
 import { testBridge } from "../../lib/bridge/fake.test-util";
 

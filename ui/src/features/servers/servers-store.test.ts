@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BridgeError, createFakeBridge, type FakeBridge } from "../../lib/bridge";
+import { BridgeError } from "../../lib/bridge";
+import { createFakeBridge, type FakeBridge } from "../../lib/bridge/fake";
 import { createServers, currentServer, healthOf } from "./servers-store";
 
 let fake: FakeBridge | null = null;

@@ -1,0 +1,103 @@
+// An in-memory stand-in for the Rust side, used when the page runs outside Tauri (`npm run dev`
+// in a plain browser) and by the tests. It keeps two servers with a handful of labs, plays
+// deploy/destroy/node commands through the same states, status messages, lab updates, log
+// lines and command results the real app emits, imports topologies into the collection
+// "local", answers the local server's prerequisites as told (`setPrerequisites`; containerlab
+// missing by default), and records every call for assertions.
+//
+// `../index.ts` loads it only in Vite's dev mode (a dynamic import), so a production build
+// never contains it; `scripts/check-bundle.mjs` checks that after every build.
+
+import type { StatusMessage } from "../../../bindings";
+import { BridgeError } from "../error";
+import type { Bridge, ConnectionState, LogsEvent, PrerequisiteReport } from "../types";
+import { importCommands } from "./import";
+import { labCommands } from "./labs";
+import { chatter, logCommands, seedDeployLogs, startFlood } from "./logs";
+import { missingContainerlab } from "./prerequisites";
+import { createRuntime, emit, listen } from "./runtime";
+import { localServer, remoteServer } from "./seed";
+import { serverCommands } from "./servers";
+
+export { missingContainerlab, readyPrerequisites } from "./prerequisites";
+
+export interface FakeBridgeOptions {
+  /** Delay of every call, in ms (0 in tests: answers on the next microtask). */
+  latencyMs?: number;
+  /** Time between two steps of a deploy or destroy, in ms. */
+  stepMs?: number;
+  /** A running node writes a line this often, in ms; 0 turns it off. */
+  chatterMs?: number;
+  /** Lines per second written to the first running node's log (to try the log viewer). */
+  flood?: number;
+  /** What `localPrerequisites` answers; `missingContainerlab()` unless given. */
+  prerequisites?: PrerequisiteReport;
+}
+
+export interface FakeBridge extends Bridge {
+  readonly kind: "fake";
+  /** Every command called, in order, with its arguments. */
+  readonly calls: { command: string; args: unknown }[];
+  /** Files written by `exportLog`, by path. */
+  readonly files: Map<string, string>;
+  /** Emits a connection state for the three session namespaces of a server. */
+  simulateConnection(server: string, state: ConnectionState): void;
+  /** Emits a status message as the server would. */
+  simulateStatus(server: string, message: StatusMessage): void;
+  /** Emits a log batch as the Rust side would. */
+  simulateLogs(event: LogsEvent): void;
+  /** What the next `localPrerequisites` calls answer. */
+  setPrerequisites(report: PrerequisiteReport): void;
+  /** Stops every timer. */
+  dispose(): void;
+}
+
+export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
+  const latencyMs = options.latencyMs ?? 120;
+  const chatterMs = options.chatterMs ?? 2500;
+  const rt = createRuntime([remoteServer(), localServer()], {
+    latencyMs,
+    stepMs: options.stepMs ?? 450,
+    prerequisites: options.prerequisites ?? missingContainerlab(),
+  });
+  const { handlers } = rt;
+
+  seedDeployLogs(rt.servers);
+  if (chatterMs > 0) rt.every(chatterMs, () => { chatter(rt); });
+  const flood = options.flood ?? 0;
+  if (flood > 0) startFlood(rt, flood);
+
+  // Sessions of servers that are logged in come up once the UI listens.
+  rt.later(latencyMs * 2, () => {
+    for (const s of rt.servers) if (s.view.loggedIn) rt.connectSession(s.view.name, "connected");
+  });
+
+  return {
+    kind: "fake",
+    calls: rt.calls,
+    files: rt.files,
+
+    ...serverCommands(rt),
+    ...labCommands(rt),
+    ...logCommands(rt),
+    ...importCommands(rt),
+
+    localPrerequisites: () =>
+      rt.answer("local_prerequisites", undefined, () => {
+        if (!rt.servers.some((s) => s.view.local)) throw new BridgeError("unreachable", -1, "the local server is not running");
+        return structuredClone(rt.prerequisites);
+      }),
+
+    onConnection: (h) => listen(handlers.connection, h),
+    onStatus: (h) => listen(handlers.status, h),
+    onLabUpdate: (h) => listen(handlers.labUpdate, h),
+    onLogs: (h) => listen(handlers.logs, h),
+    onCommandResult: (h) => listen(handlers.commandResult, h),
+
+    simulateConnection: rt.connectSession,
+    simulateStatus: (name, message) => { emit(handlers.status, { server: name, message }); },
+    simulateLogs: (event) => { emit(handlers.logs, event); },
+    setPrerequisites: (report) => { rt.prerequisites = structuredClone(report); },
+    dispose: rt.dispose,
+  };
+}
