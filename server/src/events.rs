@@ -1,11 +1,12 @@
-//! Events from REST handlers and the lab lifecycle to the real-time side (Socket.IO), over a
-//! broadcast channel so that producers never wait for consumers.
+//! Domain events from REST handlers and the lab domain to whoever listens (the Socket.IO
+//! layer forwards them to clients), over a broadcast channel so that producers never wait
+//! for consumers.
 
 use tokio::sync::broadcast;
 
 /// Something listeners should hear about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerEvent {
+pub enum LabEvent {
     /// A lab changed (`Some(id)`), or every lab may have (`None`): clients refetch.
     LabUpdated(Option<String>),
     /// A status message for `/status-messages`.
@@ -18,7 +19,7 @@ const CAPACITY: usize = 1024;
 /// The sending side; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct EventBus {
-    sender: broadcast::Sender<ServerEvent>,
+    sender: broadcast::Sender<LabEvent>,
 }
 
 impl Default for EventBus {
@@ -31,12 +32,12 @@ impl Default for EventBus {
 
 impl EventBus {
     /// Sends an event to every current listener (none is fine).
-    pub fn send(&self, event: ServerEvent) {
+    pub fn send(&self, event: LabEvent) {
         let _ = self.sender.send(event);
     }
 
     /// A new listener.
-    pub fn subscribe(&self) -> broadcast::Receiver<ServerEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<LabEvent> {
         self.sender.subscribe()
     }
 }

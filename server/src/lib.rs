@@ -15,23 +15,27 @@ pub mod events;
 pub mod files;
 mod http;
 pub mod kinds;
-pub mod lifecycle;
+pub mod lab;
 pub mod logs;
 pub mod permissions;
-pub mod runtime;
 mod socket;
 mod state;
-pub mod status;
 pub mod store;
 pub mod topology;
 
 use std::future::Future;
+use std::time::Duration;
 
 pub use config::Config;
 pub use error::{Error, Result};
 pub use http::router;
+use socketioxide::SocketIo;
+use socketioxide::layer::SocketIoLayer;
 pub use state::{AppState, SECRET_FILE, Shared};
 use tokio::net::TcpListener;
+
+/// How long shutdown waits for background work (log followers, scheduled commands) to end.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Opens the server's state from `config` and serves it on `listener` until `shutdown`
 /// completes; then stops accepting and waits for requests in flight.
@@ -44,52 +48,112 @@ pub async fn run(
     serve(state, listener, shutdown).await
 }
 
-/// Serves an opened state on `listener` until `shutdown` completes.
-///
-/// Before it answers anything it checks the tools (containerlab, Docker) and recovers the labs
-/// that are still deployed, so no request sees a half-known lab. Then it runs the event
-/// forwarder, the scheduler and the container-event watcher. On shutdown it closes Socket.IO,
-/// stops background work and waits for HTTP requests in flight.
+/// Serves an opened state on `listener` until `shutdown` completes (see [`Server::serve`]).
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let address = listener
-        .local_addr()
-        .map_err(|e| Error::io("reading the listen address", e))?;
-    for check in state.driver.prerequisites().await.checks {
-        match &check.guidance {
-            None => tracing::info!(check = %check.id, detail = %check.detail, "prerequisite found"),
-            Some(guidance) => tracing::error!(
-                check = %check.id,
-                detail = %check.detail,
-                %guidance,
-                "prerequisite missing: labs cannot be deployed until it is fixed"
-            ),
-        }
+    Server::new(state).serve(listener, shutdown).await
+}
+
+/// A server ready to serve: its state, and the Socket.IO side built around it.
+pub struct Server {
+    state: AppState,
+    io: SocketIo,
+    layer: SocketIoLayer,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").finish_non_exhaustive()
     }
-    lifecycle::recover(&state).await;
-    let background = state.shutdown.clone();
-    tokio::spawn(socket::forward_events(state.clone(), background.clone()));
-    tokio::spawn(lifecycle::run_scheduler(state.clone(), background.clone()));
-    tokio::spawn(lifecycle::watch_container_events(
-        state.clone(),
-        background.clone(),
-    ));
-    tracing::info!(%address, "antimony-server listening");
-    let io = state.io.get().cloned();
-    let stopping = async move {
-        shutdown.await;
-        background.cancel();
-        if let Some(io) = io {
-            io.close().await;
+}
+
+impl Server {
+    /// Builds the Socket.IO layer (every namespace) around the state.
+    pub fn new(state: AppState) -> Self {
+        let (layer, io) = socket::layer(state.clone());
+        Server { state, io, layer }
+    }
+
+    /// The Socket.IO server (to see which namespaces and sockets exist).
+    pub fn io(&self) -> &SocketIo {
+        &self.io
+    }
+
+    /// The whole app: REST (see [`router`]) inside the Socket.IO layer, which takes
+    /// `/socket.io/` requests.
+    pub fn app(&self) -> axum::Router {
+        router(self.state.clone()).layer(self.layer.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    ///
+    /// Before it answers anything it checks the tools (containerlab, Docker) and recovers the
+    /// labs that are still deployed, so no request sees a half-known lab. Then it runs the
+    /// event forwarder, the scheduler and the container-event watcher. On shutdown it closes
+    /// Socket.IO, stops background work, waits for HTTP requests in flight and (a little) for
+    /// background tasks to end.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let address = listener
+            .local_addr()
+            .map_err(|e| Error::io("reading the listen address", e))?;
+        let state = self.state.clone();
+        for check in state.driver.prerequisites().await.checks {
+            match &check.guidance {
+                None => {
+                    tracing::info!(check = %check.id, detail = %check.detail, "prerequisite found")
+                }
+                Some(guidance) => tracing::error!(
+                    check = %check.id,
+                    detail = %check.detail,
+                    %guidance,
+                    "prerequisite missing: labs cannot be deployed until it is fixed"
+                ),
+            }
         }
-    };
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(stopping)
-        .await
-        .map_err(|e| Error::io("serving HTTP", e))?;
-    tracing::info!("antimony-server stopped");
-    Ok(())
+        lab::recover(&state).await;
+        let background = state.shutdown.clone();
+        state.tasks.spawn(socket::forward_events(
+            state.clone(),
+            self.io.clone(),
+            background.clone(),
+        ));
+        state
+            .tasks
+            .spawn(lab::run_scheduler(state.clone(), background.clone()));
+        state.tasks.spawn(lab::watch_container_events(
+            state.clone(),
+            background.clone(),
+        ));
+        tracing::info!(%address, "antimony-server listening");
+        let io = self.io.clone();
+        let stopping = async move {
+            shutdown.await;
+            tracing::info!("antimony-server stopping");
+            background.cancel();
+            io.close().await;
+        };
+        axum::serve(listener, self.app())
+            .with_graceful_shutdown(stopping)
+            .await
+            .map_err(|e| Error::io("serving HTTP", e))?;
+        state.tasks.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, state.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = state.tasks.len(),
+                "background tasks still running at shutdown (a deploy or destroy in progress)"
+            );
+        }
+        tracing::info!("antimony-server stopped");
+        Ok(())
+    }
 }

@@ -4,6 +4,9 @@
 //! each subscriber reads from its own cursor at its own pace (see `socket::logs`), so a slow
 //! client never slows the writer or other clients. A subscriber whose cursor falls behind the
 //! oldest kept line has lost lines and is disconnected (it gets the backlog again on reconnect).
+//!
+//! A stream removed from the [`LogHub`] is closed: its subscribers get what it holds, then
+//! see it end (the socket layer disconnects them), and new subscribers are refused.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +26,8 @@ pub struct LogStream {
     /// False while the writer is still reading history (a node log being re-read from Docker
     /// after a server restart): a backlog sent now would be a partial one.
     caught_up: watch::Sender<bool>,
+    /// Set once the stream ended (its lab was destroyed or redeployed).
+    closed: watch::Sender<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -49,7 +54,23 @@ impl LogStream {
             backlog: Mutex::new(Backlog::default()),
             next: watch::channel(0).0,
             caught_up: watch::channel(true).0,
+            closed: watch::channel(false).0,
         }
+    }
+
+    /// Ends the stream: subscribers read what it holds, then stop.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Whether the stream ended.
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
+    }
+
+    /// Wakes when the stream ends.
+    pub fn watch_closed(&self) -> watch::Receiver<bool> {
+        self.closed.subscribe()
     }
 
     /// Marks the stream as still reading its history (see [`LogStream::caught_up`]).
@@ -182,12 +203,17 @@ impl LogHub {
         self.lock().get(namespace).cloned()
     }
 
-    /// Removes a stream; its subscribers see it end.
+    /// Removes and closes a stream; its subscribers see it end.
     pub fn remove(&self, namespace: &str) -> Option<Arc<LogStream>> {
-        self.lock().remove(namespace)
+        let removed = self.lock().remove(namespace);
+        if let Some(stream) = &removed {
+            stream.close();
+        }
+        removed
     }
 
-    /// Removes every stream whose namespace starts with `prefix`; returns their namespaces.
+    /// Removes and closes every stream whose namespace starts with `prefix`; returns their
+    /// namespaces.
     pub fn remove_prefixed(&self, prefix: &str) -> Vec<String> {
         let mut streams = self.lock();
         let names: Vec<String> = streams
@@ -196,7 +222,9 @@ impl LogHub {
             .cloned()
             .collect();
         for name in &names {
-            streams.remove(name);
+            if let Some(stream) = streams.remove(name) {
+                stream.close();
+            }
         }
         names
     }
@@ -260,11 +288,15 @@ mod tests {
             1,
             "open returns the existing stream"
         );
-        hub.open("/logs/l1/c1", 5);
         hub.open("/logs/l2", 5);
+        let node = hub.open("/logs/l1/c1", 5);
         let mut removed = hub.remove_prefixed("/logs/l1/");
         removed.sort();
         assert_eq!(removed, ["/logs/l1/c1"]);
+        assert!(node.is_closed(), "removed streams are closed");
         assert!(hub.get("/logs/l1").is_some() && hub.get("/logs/l2").is_some());
+        assert!(!lab.is_closed());
+        hub.remove("/logs/l1");
+        assert!(lab.is_closed());
     }
 }

@@ -1,4 +1,6 @@
-//! The shared state of one server: configuration, store, token signer, files and runtime.
+//! The shared state of one server: configuration, store, token signer, files, and the lab
+//! domain's state. It knows nothing of the transports: the Socket.IO layer is built around
+//! it by `serve` (see `lib.rs`).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -6,19 +8,16 @@ use std::sync::Arc;
 use antimony_protocol::Timestamp;
 use antimony_protocol::rest::DeviceConfig;
 
-use std::sync::OnceLock;
-
-use socketioxide::SocketIo;
-use socketioxide::layer::SocketIoLayer;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::auth::{TokenSigner, load_or_create_secret};
 use crate::driver::{ContainerlabDriver, LabDriver};
 use crate::events::EventBus;
 use crate::files::TopologyFiles;
 use crate::kinds::Kinds;
-use crate::lifecycle::LabLocks;
+use crate::lab::{Instances, LabLocks};
 use crate::logs::LogHub;
-use crate::runtime::LabRuntime;
 use crate::store::{LabFilter, Store, User};
 use crate::topology::TopologyValidator;
 use crate::{Config, Error, Result};
@@ -49,7 +48,7 @@ pub struct Shared {
     /// `GET /devices`.
     pub devices: Vec<DeviceConfig>,
     /// Instances and the deployment queue.
-    pub runtime: LabRuntime,
+    pub instances: Instances,
     /// Lab updates and other events for the real-time side.
     pub events: EventBus,
     /// Lab and node log streams.
@@ -60,20 +59,11 @@ pub struct Shared {
     pub locks: LabLocks,
     /// `canRestart` and SSH settings per kind.
     pub kinds: Kinds,
-    /// The Socket.IO server, set once the layer is built.
-    pub io: OnceLock<SocketIo>,
     /// Cancelled when the server shuts down: ends background work (log followers, …).
-    pub shutdown: tokio_util::sync::CancellationToken,
-    socket_layer: OnceLock<SocketLayer>,
-}
-
-/// The Socket.IO layer (which has no `Debug` of its own).
-struct SocketLayer(SocketIoLayer);
-
-impl std::fmt::Debug for SocketLayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SocketIoLayer")
-    }
+    pub shutdown: CancellationToken,
+    /// Background work (log followers, the scheduler and what it starts, watchers): awaited
+    /// on shutdown.
+    pub tasks: TaskTracker,
 }
 
 impl Deref for AppState {
@@ -108,8 +98,8 @@ impl AppState {
         store.upsert_user(User::native_admin()).await?;
         let secret = load_or_create_secret(&config.data_dir.join(SECRET_FILE))?;
         let devices = load_devices(&config)?;
-        let runtime = LabRuntime::default();
-        runtime.queue_pending(
+        let instances = Instances::default();
+        instances.queue_pending(
             &store.labs(LabFilter::default()).await?,
             Timestamp::now_utc(),
         );
@@ -118,27 +108,18 @@ impl AppState {
             tokens: TokenSigner::new(&secret),
             validator: TopologyValidator::bundled()?,
             devices,
-            runtime,
+            instances,
             events: EventBus::default(),
             logs: LogHub::default(),
             driver,
             locks: LabLocks::default(),
             kinds: Kinds::load(&config.kinds_config)?,
-            io: OnceLock::new(),
-            shutdown: tokio_util::sync::CancellationToken::new(),
-            socket_layer: OnceLock::new(),
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
             store,
             config,
         }));
-        let (layer, io) = crate::socket::layer(state.clone());
-        let _ = state.io.set(io);
-        let _ = state.socket_layer.set(SocketLayer(layer));
         Ok(state)
-    }
-
-    /// The Socket.IO layer to put around the HTTP router.
-    pub(crate) fn socket_layer(&self) -> Option<SocketIoLayer> {
-        self.socket_layer.get().map(|l| l.0.clone())
     }
 }
 

@@ -28,18 +28,22 @@ pub async fn server() -> Server {
 }
 
 /// Starts antimony-server with `config` (native login admin/s3cret) on a free port.
-pub async fn serve(mut config: Config) -> (AppState, String) {
+pub async fn serve(config: Config) -> (AppState, String) {
+    let (state, origin, _) = serve_with_io(config).await;
+    (state, origin)
+}
+
+/// [`serve`], also giving the Socket.IO server (to see its namespaces).
+pub async fn serve_with_io(mut config: Config) -> (AppState, String, socketioxide::SocketIo) {
     config.auth.native_username = "admin".into();
     config.auth.native_password = "s3cret".into();
     let state = AppState::open(config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(antimony_server::serve(
-        state.clone(),
-        listener,
-        std::future::pending(),
-    ));
-    (state, origin)
+    let server = antimony_server::Server::new(state.clone());
+    let io = server.io().clone();
+    tokio::spawn(server.serve(listener, std::future::pending()));
+    (state, origin, io)
 }
 
 async fn logged_in(server: &Server) -> RestClient {

@@ -18,6 +18,7 @@ const TOPOLOGY: &str =
 
 struct Stack {
     state: AppState,
+    io: socketioxide::SocketIo,
     origin: String,
     _docker: FakeDocker,
     _dir: tempfile::TempDir,
@@ -32,9 +33,10 @@ async fn stack() -> Stack {
     let mut config = Config::with_data_dir(&data);
     config.containerlab_binary = workspace_binary("fake-containerlab");
     config.docker_host = Some(docker.host.clone());
-    let (state, origin) = crate::rest::serve(config).await;
+    let (state, origin, io) = crate::rest::serve_with_io(config).await;
     Stack {
         state,
+        io,
         origin,
         _docker: docker,
         _dir: dir,
@@ -169,7 +171,7 @@ async fn log_lines_arrive_exactly_once_across_reconnects() {
 
     let path = namespace.path();
     let stream = stack.state.logs.get(&path).unwrap();
-    let io = stack.state.io.get().unwrap().clone();
+    let io = stack.io.clone();
     let mut seen: Vec<String> = Vec::new();
     let collect = |event: ClientEvent, seen: &mut Vec<String>| {
         if let ClientEvent::LogLines {

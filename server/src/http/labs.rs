@@ -10,7 +10,7 @@ use axum::response::Response;
 use super::extract::{ApiJson, AuthUser, Id};
 use super::{ApiError, ok};
 use crate::AppState;
-use crate::events::ServerEvent;
+use crate::events::LabEvent;
 use crate::permissions::{can_control_lab, can_create_lab, can_see_lab};
 use crate::store::{LabFilter, LabRecord, LabUpdate, NewLab};
 
@@ -29,10 +29,10 @@ fn check_time(time: &antimony_protocol::Timestamp, field: &str) -> Result<(), Ap
 /// Why a lab with an instance cannot be changed.
 const RUNNING_LAB: &str = "modifications to a running lab are not allowed";
 
-/// The REST shape of a lab, with its instance from the runtime.
+/// The REST shape of a lab, with its instance.
 pub(crate) fn lab_out(state: &AppState, lab: &LabRecord) -> LabOut {
     LabOut {
-        instance: state.runtime.instance(&lab.id),
+        instance: state.instances.instance(&lab.id),
         id: lab.id.clone(),
         name: lab.name.clone(),
         start_time: lab.start_time,
@@ -69,7 +69,7 @@ pub(super) async fn list(
         .filter(|lab| can_see_lab(&user, lab))
         .filter(|lab| {
             query.state_filter.is_empty()
-                || query.state_filter.contains(&state.runtime.state(&lab.id))
+                || query.state_filter.contains(&state.instances.state(&lab.id))
         })
         .collect();
     let total = labs.len();
@@ -146,8 +146,8 @@ pub(super) async fn create(
             topology_definition: definition,
         })
         .await?;
-    state.runtime.enqueue(&id);
-    state.events.send(ServerEvent::LabUpdated(Some(id.clone())));
+    state.instances.enqueue(&id);
+    state.events.send(LabEvent::LabUpdated(Some(id.clone())));
     Ok(ok(id))
 }
 
@@ -168,7 +168,7 @@ async fn changeable_lab(
     if state.locks.is_busy(&lab.id) {
         return Err(ApiError::refused(RUNNING_LAB));
     }
-    match state.runtime.instance(&lab.id).map(|i| i.state) {
+    match state.instances.instance(&lab.id).map(|i| i.state) {
         None => Ok(lab),
         Some(InstanceState::Failed) if allow_failed => Ok(lab),
         Some(_) => Err(ApiError::refused(RUNNING_LAB)),
@@ -210,7 +210,7 @@ pub(super) async fn update(
         )
         .await?;
     if requeue {
-        state.runtime.enqueue(&lab.id);
+        state.instances.enqueue(&lab.id);
     }
     Ok(ok(()))
 }
@@ -224,14 +224,14 @@ pub(super) async fn delete(
 ) -> Result<Response, ApiError> {
     let lab = changeable_lab(&state, &user, &id, true).await?;
     state.store.delete_lab(&lab.id).await?;
-    crate::lifecycle::forget_lab(&state, &lab.id).await;
+    crate::lab::forget_lab(&state, &lab.id);
     let run_dir = state.config.run_dir.join(&lab.id);
     match tokio::fs::remove_dir_all(&run_dir).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => {
             tracing::warn!(lab = %lab.id, %error, "failed to remove the run directory");
-            let messages = crate::status::LabMessages {
+            let messages = crate::lab::LabMessages {
                 lab_id: lab.id.clone(),
                 lab: lab.name.clone(),
                 topology: lab.topology_name.clone(),

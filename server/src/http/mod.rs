@@ -74,11 +74,10 @@ fn api() -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }
 
-/// The REST router with its state, body limit, panic guard and request tracing, inside the
-/// Socket.IO layer (which takes `/socket.io/` requests).
+/// The REST router with its state, body limit, panic guard and request tracing. The
+/// Socket.IO layer goes around it in [`crate::Server::app`].
 pub fn router(state: AppState) -> Router {
-    let socket_layer = state.socket_layer();
-    let router = Router::new()
+    Router::new()
         .merge(api())
         .nest("/api", api())
         .fallback(|| async { ApiError::no_route() })
@@ -90,11 +89,7 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state);
-    match socket_layer {
-        Some(layer) => router.layer(layer),
-        None => router,
-    }
+        .with_state(state)
 }
 
 /// `GET /devices`: interface naming per containerlab kind.

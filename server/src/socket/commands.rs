@@ -1,25 +1,26 @@
 //! `/lab-commands`: JSON-string (or object) commands with acks (PROTOCOL.md §5.5).
 //!
 //! socketioxide runs event handlers concurrently, so commands are queued while they are
-//! *extracted*, which happens in arrival order; one worker per socket then starts them in
-//! that order. A command holds its place until it has its turn on its lab (see `lifecycle`);
-//! deploys and destroys then finish in the background and ack when containerlab is done.
+//! *extracted*, which happens in arrival order; one worker per socket then admits them in
+//! that order: the next command is admitted once the previous one has its place in its lab's
+//! order (see `lab::admit`). Admitted commands run in the background and ack when done
+//! (deploys and destroys when containerlab is).
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use antimony_protocol::{ErrorBody, ErrorCode, LabCommandData};
+use antimony_protocol::{ErrorBody, ErrorCode, LabCommandData, event};
 use serde_json::Value;
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromMessageParts, Value as PacketValue};
 use socketioxide::socket::Socket;
 use socketioxide::{SendError, SocketError};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::AppState;
-use crate::lifecycle::{self, CommandResult};
+use crate::lab::{self, LabError, Origin, Outcome};
 use crate::store::User;
 
 /// One received command: its argument (if it had one) and where to ack (if the client asked).
@@ -98,7 +99,7 @@ pub(super) async fn setup(
     ))?;
     let (tx, rx) = mpsc::channel(QUEUE_LIMIT);
     s.extensions.insert(CommandQueue(tx));
-    s.on("data", async |_: Enqueue| {});
+    s.on(event::DATA, async |_: Enqueue| {});
     s.on_fallback(super::reject_input);
     tokio::spawn(worker(state, user, rx));
     Ok(())
@@ -109,7 +110,26 @@ pub(super) async fn on_connect(s: SocketRef) {
     tracing::debug!(socket = %s.id, "lab-commands connected");
 }
 
-/// Starts the socket's commands one after the other, each once the previous has its place.
+/// An ack's body: `{payload}`, or `{code, message}`.
+type Reply = Result<serde_json::Value, ErrorBody>;
+
+/// The ack body of a domain error; a server fault is logged and answered generically.
+fn error_body(error: &LabError) -> ErrorBody {
+    if error.is_internal() {
+        tracing::error!(%error, "lab command failed");
+        return ErrorBody::from_code(ErrorCode::ServerError);
+    }
+    ErrorBody::new(error.code(), error.to_string())
+}
+
+/// The ack payload of an outcome.
+fn payload(outcome: Outcome) -> serde_json::Value {
+    match outcome {
+        Outcome::Done => serde_json::Value::Null,
+    }
+}
+
+/// Admits the socket's commands one after the other, each once the previous has its place.
 async fn worker(state: AppState, user: User, mut queue: mpsc::Receiver<Queued>) {
     while let Some(Queued { argument, ack }) = queue.recv().await {
         let command = match argument {
@@ -134,19 +154,22 @@ async fn worker(state: AppState, user: User, mut queue: mpsc::Receiver<Queued>) 
                 continue;
             }
         };
-        let (accepted, placed) = oneshot::channel();
-        let (state, user) = (state.clone(), user.clone());
-        tokio::spawn(async move {
-            let result =
-                lifecycle::execute(&state, &user, command, lifecycle::Origin::User, accepted).await;
-            reply(ack, result).await;
-        });
-        let _ = placed.await;
+        match lab::admit(&state, &user, command, Origin::User).await {
+            Ok(admitted) => {
+                tokio::spawn(async move {
+                    let result = admitted.run().await;
+                    reply(ack, result.map(payload).map_err(|e| error_body(&e))).await;
+                });
+            }
+            Err(error) => {
+                tokio::spawn(reply(ack, Err(error_body(&error))));
+            }
+        }
     }
 }
 
 /// Acks with `{payload}` or `{code, message}`; a command sent without an ack gets none.
-async fn reply(ack: Option<AckTarget>, result: CommandResult) {
+async fn reply(ack: Option<AckTarget>, result: Reply) {
     let Some(ack) = ack else { return };
     let body = match result {
         Ok(payload) => serde_json::json!({ "payload": payload }),

@@ -4,15 +4,17 @@
 //! belongs to the running instance), to users who may see the lab. On connect a subscriber
 //! gets the backlog as one array, then every later line in order. When its queue is full it
 //! waits; when it falls behind the backlog it is disconnected, with a logged reason, and gets
-//! the backlog again when it reconnects. No line is dropped silently.
+//! the backlog again when it reconnects. No line is dropped silently. When the stream ends
+//! (the lab was destroyed or redeployed), the subscriber gets every line it held, then is
+//! disconnected, and the namespace is removed once nobody is left in it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use antimony_protocol::rest::InstanceState;
-use antimony_protocol::{ConnectError, Namespace, is_well_formed_uuid};
+use antimony_protocol::{ConnectError, Namespace, event, is_well_formed_uuid};
 use socketioxide::extract::{SocketRef, State};
-use socketioxide::{SendError, SocketError};
+use socketioxide::{SendError, SocketError, SocketIo};
 
 use super::Refusal;
 use crate::AppState;
@@ -30,11 +32,12 @@ const STALL_LIMIT: Duration = Duration::from_secs(30);
 /// Connect middleware: decides whether this namespace exists for this user now.
 pub(super) async fn check_access(
     s: SocketRef,
+    io: SocketIo,
     State(state): State<AppState>,
 ) -> Result<(), Refusal> {
     let result = access(&s, &state).await;
     if result.is_err() {
-        super::remove_if_unused(&state, s.ns());
+        super::remove_if_unused(&io, &state, s.ns());
     }
     let stream = result?;
     s.extensions.insert(stream);
@@ -68,7 +71,7 @@ async fn access(s: &SocketRef, state: &AppState) -> Result<Arc<LogStream>, Refus
     if !can_see_lab(&user, &lab) {
         return Err(Refusal(ConnectError::NoAccess));
     }
-    let instance = state.runtime.instance(&lab_id).ok_or_else(invalid)?;
+    let instance = state.instances.instance(&lab_id).ok_or_else(invalid)?;
     if let Some(container_id) = &container_id {
         let belongs = instance.state == InstanceState::Running
             && instance
@@ -92,18 +95,24 @@ async fn access(s: &SocketRef, state: &AppState) -> Result<Arc<LogStream>, Refus
 }
 
 /// Connect handler: starts streaming to the subscriber.
-pub(super) async fn on_connect(s: SocketRef, State(state): State<AppState>) {
+pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<AppState>) {
     s.on_fallback(super::reject_input);
     let path = s.ns().to_owned();
     let cleanup_state = state.clone();
-    s.on_disconnect(async move |s: SocketRef| super::remove_if_unused(&cleanup_state, s.ns()));
+    s.on_disconnect(async move |s: SocketRef| {
+        super::remove_if_unused(&io, &cleanup_state, s.ns());
+    });
     let Some(stream) = s.extensions.get::<Arc<LogStream>>() else {
         let _ = s.disconnect();
         return;
     };
-    tokio::spawn(async move {
+    state.tasks.spawn(async move {
         match pump(&s, &stream).await {
             Ok(()) | Err(Stop::Closed) => {}
+            Err(Stop::Ended) => {
+                tracing::debug!(socket = %s.id, namespace = %path, "log stream ended");
+                let _ = s.disconnect();
+            }
             Err(Stop::Slow(reason)) => {
                 tracing::warn!(socket = %s.id, namespace = %path, %reason, "disconnecting a log subscriber that cannot keep up");
                 let _ = s.disconnect();
@@ -116,15 +125,18 @@ pub(super) async fn on_connect(s: SocketRef, State(state): State<AppState>) {
 enum Stop {
     /// The socket went away.
     Closed,
+    /// The stream ended and the subscriber has all of it.
+    Ended,
     /// It cannot keep up; the reason is logged.
     Slow(String),
 }
 
-/// Sends the backlog, then every new line, until the socket goes away.
+/// Sends the backlog, then every new line, until the socket goes away or the stream ends.
 async fn pump(s: &SocketRef, stream: &LogStream) -> Result<(), Stop> {
     let mut watch = stream.watch();
+    let mut closed = stream.watch_closed();
     let (backlog, mut cursor) = stream.backlog();
-    send(s, "backlog", &backlog).await?;
+    send(s, event::BACKLOG, &backlog).await?;
     drop(backlog);
     loop {
         let (lines, next) = stream.read(cursor, BATCH).map_err(|Lagged { missed }| {
@@ -134,12 +146,21 @@ async fn pump(s: &SocketRef, stream: &LogStream) -> Result<(), Stop> {
             if !s.connected() {
                 return Ok(());
             }
-            // Wake on new lines, and now and then to notice a closed socket.
-            let _ = tokio::time::timeout(Duration::from_secs(1), watch.changed()).await;
+            if stream.is_closed() {
+                return Err(Stop::Ended);
+            }
+            // Wake on new lines or the end, and now and then to notice a closed socket.
+            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                tokio::select! {
+                    _ = watch.changed() => {}
+                    _ = closed.changed() => {}
+                }
+            })
+            .await;
             continue;
         }
         for line in &lines {
-            send(s, "data", line.as_ref()).await?;
+            send(s, event::DATA, line.as_ref()).await?;
         }
         cursor = next;
     }

@@ -4,6 +4,10 @@
 //! `connect_error` texts of §3.5. Output namespaces answer any client event with a 5422 ack
 //! (the Go server crashes). `/lab-commands` queues each socket's commands in arrival order;
 //! log namespaces stream with per-subscriber backpressure (see `logs`).
+//!
+//! This is an adapter: it turns the lab domain's events into emits, its outcomes and
+//! [`LabError`](crate::lab::LabError)s into acks, and removes dynamic namespaces once their
+//! streams have ended and their sockets left.
 
 mod commands;
 mod logs;
@@ -11,7 +15,9 @@ mod logs;
 use std::fmt;
 use std::time::Duration;
 
-use antimony_protocol::{ConnectError, Envelope, ErrorBody, ErrorCode, LabUpdate, namespace};
+use antimony_protocol::{
+    ConnectError, Envelope, ErrorBody, ErrorCode, LabUpdate, event, namespace,
+};
 use serde_json::Value;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
@@ -20,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 use crate::auth::TokenKind;
-use crate::events::ServerEvent;
+use crate::events::LabEvent;
 
 /// Packets queued per connection before emits fail and log subscribers back off.
 const SOCKET_BUFFER: usize = 1024;
@@ -111,10 +117,7 @@ async fn reject_input(ack: AckSender) {
 }
 
 /// Forwards lab updates and status messages to their namespaces until `shutdown`.
-pub(crate) async fn forward_events(state: AppState, shutdown: CancellationToken) {
-    let Some(io) = state.io.get().cloned() else {
-        return;
-    };
+pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: CancellationToken) {
     let mut events = state.events.subscribe();
     loop {
         let event = tokio::select! {
@@ -122,11 +125,11 @@ pub(crate) async fn forward_events(state: AppState, shutdown: CancellationToken)
             event = events.recv() => event,
         };
         let (path, payload) = match event {
-            Ok(ServerEvent::LabUpdated(lab_id)) => (
+            Ok(LabEvent::LabUpdated(lab_id)) => (
                 namespace::LAB_UPDATES,
                 serde_json::to_value(Envelope::new(LabUpdate { lab_id })),
             ),
-            Ok(ServerEvent::Status(message)) => (
+            Ok(LabEvent::Status(message)) => (
                 namespace::STATUS_MESSAGES,
                 serde_json::to_value(Envelope::new(message)),
             ),
@@ -144,31 +147,17 @@ pub(crate) async fn forward_events(state: AppState, shutdown: CancellationToken)
         };
         let Ok(payload) = payload else { continue };
         if let Some(operators) = io.of(path)
-            && let Err(error) = operators.emit("data", &payload).await
+            && let Err(error) = operators.emit(event::DATA, &payload).await
         {
             tracing::warn!(%error, path, "some sockets missed an event (their queue was full)");
         }
     }
 }
 
-/// Disconnects every socket of these dynamic namespaces and removes them.
-pub(crate) async fn close_namespaces(state: &AppState, paths: &[String]) {
-    let Some(io) = state.io.get() else { return };
-    for path in paths {
-        if let Some(operators) = io.of(path) {
-            let _ = operators.disconnect().await;
-        }
-        io.delete_ns(path);
-    }
-}
-
 /// Removes a dynamic namespace once nobody is connected and its stream is gone, so refused
 /// or finished namespaces leave nothing behind.
-pub(crate) fn remove_if_unused(state: &AppState, path: &str) {
-    let Some(io) = state.io.get().cloned() else {
-        return;
-    };
-    let (state, path) = (state.clone(), path.to_owned());
+pub(crate) fn remove_if_unused(io: &SocketIo, state: &AppState, path: &str) {
+    let (io, state, path) = (io.clone(), state.clone(), path.to_owned());
     tokio::spawn(async move {
         // Let a disconnecting socket leave the namespace first.
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -2,7 +2,7 @@
 
 use antimony_protocol::Timestamp;
 use antimony_protocol::rest::{InstanceOut, InstanceState, LabOut};
-use antimony_server::events::ServerEvent;
+use antimony_server::events::LabEvent;
 use serde_json::json;
 
 use crate::harness::{MEMBER, TOPOLOGY, TestServer};
@@ -31,7 +31,7 @@ async fn create_get_and_list_a_lab() {
         .await;
     assert_eq!(
         events.try_recv().unwrap(),
-        ServerEvent::LabUpdated(Some(id.clone())),
+        LabEvent::LabUpdated(Some(id.clone())),
         "POST sends a lab update"
     );
 
@@ -129,11 +129,11 @@ async fn list_filters_pages_and_counts() {
         .payload();
     server
         .state
-        .runtime
+        .instances
         .set_instance(&b, instance(InstanceState::Running));
     server
         .state
-        .runtime
+        .instances
         .set_instance(&c, instance(InstanceState::Failed));
 
     let ids = |query: &str| {
@@ -409,7 +409,7 @@ async fn labs_with_an_instance_refuse_changes_without_hanging() {
         InstanceState::Running,
         InstanceState::Stopping,
     ] {
-        server.state.runtime.set_instance(&id, instance(state));
+        server.state.instances.set_instance(&id, instance(state));
         let message = server
             .patch(&path, &server.admin, json!({"name": "x"}))
             .await
@@ -425,7 +425,7 @@ async fn labs_with_an_instance_refuse_changes_without_hanging() {
     // A failed instance may be deleted, and its run directory goes with it.
     server
         .state
-        .runtime
+        .instances
         .set_instance(&id, instance(InstanceState::Failed));
     server
         .patch(&path, &server.admin, json!({"name": "x"}))
@@ -435,7 +435,7 @@ async fn labs_with_an_instance_refuse_changes_without_hanging() {
     std::fs::create_dir_all(run_dir.join("clab-x")).unwrap();
     server.delete(&path, &server.admin).await.payload();
     assert!(!run_dir.exists());
-    assert_eq!(server.state.runtime.instance(&id), None);
+    assert_eq!(server.state.instances.instance(&id), None);
 }
 
 #[tokio::test]

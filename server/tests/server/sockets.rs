@@ -19,6 +19,7 @@ use crate::harness::{OUTSIDER, TOPOLOGY};
 
 struct Stack {
     state: AppState,
+    io: socketioxide::SocketIo,
     base: String,
     admin: String,
     _docker: FakeDocker,
@@ -64,13 +65,11 @@ async fn start() -> Stack {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(antimony_server::serve(
-        state.clone(),
-        listener,
-        async move {
-            let _ = rx.await;
-        },
-    ));
+    let server = antimony_server::Server::new(state.clone());
+    let io = server.io().clone();
+    tokio::spawn(server.serve(listener, async move {
+        let _ = rx.await;
+    }));
     let now = Timestamp::now_utc().unix_timestamp();
     let admin = state.tokens.issue(
         TokenKind::Access,
@@ -80,6 +79,7 @@ async fn start() -> Stack {
     );
     Stack {
         state,
+        io,
         base,
         admin,
         _docker: docker,
@@ -308,7 +308,7 @@ async fn connect_errors_carry_the_exact_texts() {
 async fn refused_and_finished_log_namespaces_leave_nothing_behind() {
     let stack = start().await;
     let lab = create_lab(&stack).await;
-    let io = stack.state.io.get().unwrap().clone();
+    let io = stack.io.clone();
     let path = Namespace::lab_logs(&lab).path();
     assert!(
         connect(&stack.base, &path, Some(&stack.admin), None)
@@ -406,7 +406,7 @@ async fn a_subscriber_that_falls_behind_the_backlog_is_disconnected_and_resumes_
     command(&commands, LabCommandData::new(&lab, LabCommand::Deploy)).await;
     let path = Namespace::lab_logs(&lab).path();
     let stream = stack.state.logs.get(&path).unwrap();
-    let io = stack.state.io.get().unwrap().clone();
+    let io = stack.io.clone();
 
     let (crawler, mut events) = connect(
         &stack.base,

@@ -12,7 +12,7 @@ use crate::store::LabRecord;
 
 /// Instances and the deployment queue.
 #[derive(Debug, Default)]
-pub struct LabRuntime {
+pub struct Instances {
     inner: Mutex<Inner>,
 }
 
@@ -22,7 +22,7 @@ struct Inner {
     queued: HashSet<String>,
 }
 
-impl LabRuntime {
+impl Instances {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // The maps stay consistent under every operation, so a poisoned lock is usable.
         self.inner

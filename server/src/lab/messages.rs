@@ -3,7 +3,7 @@
 
 use antimony_protocol::{Severity, StatusMessage, Timestamp};
 
-use crate::events::{EventBus, ServerEvent};
+use crate::events::{EventBus, LabEvent};
 use crate::logs::LogStream;
 
 /// Builds and sends status messages about one lab.
@@ -52,7 +52,7 @@ impl LabMessages {
         if let Some(log) = log {
             log.push(message.log_content.clone());
         }
-        events.send(ServerEvent::Status(message));
+        events.send(LabEvent::Status(message));
     }
 
     /// Info `Deploying lab '<lab>' (<topo>)`.

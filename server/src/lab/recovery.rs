@@ -1,0 +1,69 @@
+//! Recovery after a restart (PROTOCOL.md §6.11): labs whose containers still run are
+//! attached again.
+
+use antimony_protocol::Timestamp;
+use antimony_protocol::rest::{InstanceOut, InstanceState};
+
+use super::{followers, lab_log, nodes};
+use crate::AppState;
+use crate::events::LabEvent;
+use crate::store::LabFilter;
+
+/// Re-attaches labs whose containers still run: state `running`, `recovered: true`, an empty
+/// lab log, and node logs followed from the start. Then every client refetches.
+#[tracing::instrument(skip_all)]
+pub async fn recover(state: &AppState) {
+    recover_instances(state).await;
+    // Clients connected before now refetch everything.
+    state.events.send(LabEvent::LabUpdated(None));
+}
+
+async fn recover_instances(state: &AppState) {
+    let deployed = match state.driver.inspect_all().await {
+        Ok(deployed) => deployed,
+        Err(error) => {
+            tracing::warn!(%error, "cannot list deployed labs; none are recovered");
+            return;
+        }
+    };
+    let labs = match state.store.labs(LabFilter::default()).await {
+        Ok(labs) => labs,
+        Err(error) => {
+            tracing::error!(%error, "cannot read labs for recovery");
+            return;
+        }
+    };
+    let mut recovered = 0;
+    for lab in labs {
+        let Some(containers) = lab
+            .instance_name
+            .as_ref()
+            .and_then(|name| deployed.get(name))
+        else {
+            continue;
+        };
+        let nodes = nodes::build(
+            state,
+            lab.instance_name.as_deref().unwrap_or_default(),
+            containers,
+        );
+        let now = Timestamp::now_utc();
+        lab_log(state, &lab.id);
+        let slot = state.locks.slot(&lab.id);
+        followers::start(state, &slot, &lab.id, &nodes);
+        state.instances.set_instance(
+            &lab.id,
+            InstanceOut {
+                name: String::new(),
+                deployed: now,
+                state: InstanceState::Running,
+                latest_state_change: now,
+                nodes: Some(nodes),
+                recovered: true,
+            },
+        );
+        recovered += 1;
+        tracing::info!(lab = %lab.id, "recovered a deployed lab");
+    }
+    tracing::info!(recovered, "recovered deployed labs");
+}

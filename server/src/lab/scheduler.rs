@@ -1,0 +1,68 @@
+//! The scheduler (PROTOCOL.md §6.10): deploys queued labs at their start time and destroys
+//! deployed labs at their end time.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use antimony_protocol::rest::InstanceState;
+use antimony_protocol::{LabCommand, LabCommandData, Timestamp};
+use tokio_util::sync::CancellationToken;
+
+use super::{Origin, execute};
+use crate::AppState;
+use crate::store::{LabFilter, User};
+
+/// Runs until `shutdown`; each deploy or destroy it starts is a tracked background task.
+pub async fn run_scheduler(state: AppState, shutdown: CancellationToken) {
+    let mut attempted_destroy: HashMap<String, Timestamp> = HashMap::new();
+    // The Go server polls its queues every 50 ms; the lab list is cached, so this is cheap.
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let labs = match state.store.labs(LabFilter::default()).await {
+            Ok(labs) => labs,
+            Err(error) => {
+                tracing::warn!(%error, "scheduler cannot read labs");
+                continue;
+            }
+        };
+        let now = Timestamp::now_utc();
+        for lab in labs {
+            if state.instances.state(&lab.id) == InstanceState::Scheduled && lab.start_time <= now {
+                state.instances.dequeue(&lab.id);
+                tracing::info!(lab = %lab.id, "scheduled deployment");
+                spawn(
+                    &state,
+                    LabCommandData::new(lab.id.clone(), LabCommand::Deploy),
+                );
+            }
+            let Some(end) = lab.end_time else { continue };
+            let has_instance = state.instances.instance(&lab.id).is_some();
+            if has_instance && end <= now && attempted_destroy.get(&lab.id) != Some(&end) {
+                attempted_destroy.insert(lab.id.clone(), end);
+                tracing::info!(lab = %lab.id, "scheduled destruction");
+                spawn(
+                    &state,
+                    LabCommandData::new(lab.id.clone(), LabCommand::Destroy),
+                );
+            }
+        }
+    }
+}
+
+/// Runs a command as the native admin in the background.
+fn spawn(state: &AppState, command: LabCommandData) {
+    let state_ = state.clone();
+    state.tasks.spawn(async move {
+        let (lab, verb) = (command.lab_id.clone(), command.command);
+        if let Err(error) =
+            execute(&state_, &User::native_admin(), command, Origin::Scheduler).await
+        {
+            tracing::warn!(%lab, command = ?verb, %error, "scheduled command failed");
+        }
+    });
+}
