@@ -46,6 +46,9 @@ pub enum Error {
     /// A profile or the profile file is unusable.
     #[error("profile: {0}")]
     Profile(String),
+    /// A file cannot be imported as a topology.
+    #[error(transparent)]
+    Topology(#[from] crate::import::FileProblem),
     /// A local file could not be read or written.
     #[error("{context}: {source}")]
     Io {

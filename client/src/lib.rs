@@ -5,8 +5,15 @@
 //! the OS [`keychain`]; [`rest`] is the REST client with native login and token refresh;
 //! [`session`] holds the Socket.IO connections of one server and turns them into one stream
 //! of events, with log lines delivered exactly once ([`logsync`]).
+//!
+//! Workflows that the CLI (`client/cli`, the `antimony` binary) and the desktop app share
+//! live here, so both are adapters: [`account`] (reaching a server and pinning its
+//! certificate, logging in with the keychain, restoring a login) and [`import`] (topology
+//! files into labs).
 
+pub mod account;
 mod error;
+pub mod import;
 pub mod keychain;
 pub mod logsync;
 pub mod profile;

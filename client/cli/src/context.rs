@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use antimony_client::account;
 use antimony_client::keychain::Keychain;
 use antimony_client::profile::{Profiles, ServerProfile};
 use antimony_client::rest::RestClient;
@@ -78,40 +79,25 @@ pub(crate) async fn rest(global: &Global) -> Result<Arc<RestClient>, Failure> {
         return Ok(rest);
     }
     let keychain = keychain(global);
-    let tokens = keychain
-        .tokens(&profile)
+    let restored = account::restore(&profile, &keychain)
         .map_err(|e| Failure::from(e).context("reading the login from the keychain"))?;
-    if tokens.auth.is_none() {
-        // Servers without native credentials log everybody in with empty ones (as the web UI
-        // does).
-        if let Ok(config) = rest.login_config().await
-            && config.native.enabled
-            && config.native.allow_empty
-        {
-            rest.login_native("", "").await?;
-            return Ok(rest);
-        }
-        return Err(Failure::login(format!(
-            "not logged in to {}: run `antimony login`, or pass --user and --password \
-             (ANTIMONY_USER, ANTIMONY_PASSWORD)",
-            profile.name
-        )));
+    if let Some(restored) = restored {
+        return Ok(restored);
     }
-    rest.set_tokens(tokens);
-    if let (Some(user), Some(password)) = (
-        profile.user.as_deref(),
-        keychain.password(&profile).ok().flatten(),
-    ) {
-        rest.remember_credentials(user, &password);
+    // Servers without native credentials log everybody in with empty ones (as the web UI
+    // does).
+    if let Ok(config) = rest.login_config().await
+        && config.native.enabled
+        && config.native.allow_empty
+    {
+        rest.login_native("", "").await?;
+        return Ok(rest);
     }
-    // Keep renewed tokens, so the next command need not renew them again.
-    let keep = profile.clone();
-    rest.on_tokens_changed(move |tokens| {
-        if let Err(error) = keychain.set_tokens(&keep, tokens) {
-            tracing::warn!(%error, "cannot keep the renewed login in the keychain");
-        }
-    });
-    Ok(rest)
+    Err(Failure::login(format!(
+        "not logged in to {}: run `antimony login`, or pass --user and --password \
+         (ANTIMONY_USER, ANTIMONY_PASSWORD)",
+        profile.name
+    )))
 }
 
 /// A failed login, worded for the user.

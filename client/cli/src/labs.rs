@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use antimony_client::rest::{ImportStart, RestClient};
+use antimony_client::import::{self, ImportEnd, ImportStart, TopologyFile};
+use antimony_client::rest::RestClient;
 use antimony_client::session::{ClientEvent, Session};
 use antimony_protocol::rest::{InstanceState, LabOut, LabsQuery};
 use antimony_protocol::{ErrorCode, LabCommand, LabCommandData, Namespace, is_well_formed_uuid};
@@ -424,40 +425,32 @@ pub(crate) async fn node(global: &Global, command: NodeCommand) -> Result<(), Fa
 
 pub(crate) async fn import(global: &Global, args: ImportArgs) -> Result<(), Failure> {
     let name = args.file.display().to_string();
-    if !antimony_client::rest::is_topology_file(&name) {
-        return Err(Failure::usage(format!(
-            "{name} is not a containerlab file (.clab.yml or .clab.yaml)"
-        )));
-    }
-    let definition = std::fs::read_to_string(&args.file)
-        .map_err(|e| Failure::local(format!("reading {name}: {e}")))?;
+    let file = TopologyFile::read(&args.file)?;
     let rest = context::rest(global).await?;
-    let collection = collection(&rest, args.collection.as_deref()).await?;
     let start = match args.start {
         Some(start) => ImportStart::At(start),
         None if args.deploy => ImportStart::DeployNow,
         None => ImportStart::Unscheduled,
-    }
-    .time();
-    let end: antimony_protocol::Timestamp =
-        (time::OffsetDateTime::from(start) + time::Duration::hours(i64::from(args.hours))).into();
-    let imported = rest
-        .import(&definition, &collection.0, start, end)
+    };
+    let end = ImportEnd::After { hours: args.hours };
+    let imported = import::import(&rest, &file, args.collection.as_deref(), start, end)
         .await
         .map_err(|e| Failure::from(e).context(&format!("importing {name}")))?;
+    let collection = imported.collection;
+    let imported = imported.imported;
     let lab = rest.lab(&imported.lab_id).await?;
     if global.json && !args.deploy {
         return print_json(&json!({
             "lab": imported.lab_id,
             "topology": imported.topology_id,
-            "collection": collection.1,
+            "collection": collection,
             "name": lab.name,
         }));
     }
     if !global.json {
         println!(
             "Imported {name} as lab {} ({}) in collection {}.",
-            lab.name, lab.id, collection.1
+            lab.name, lab.id, collection
         );
         if let Some(start) = &args.start {
             println!("The server deploys it at {}.", time(start));
@@ -474,11 +467,4 @@ pub(crate) async fn import(global: &Global, args: ImportArgs) -> Result<(), Fail
             .map_err(|f| f.context(&format!("deploying {}", lab.name)))?;
     }
     Ok(())
-}
-
-/// The collection to import into: `(id, name)`.
-async fn collection(rest: &RestClient, wanted: Option<&str>) -> Result<(String, String), Failure> {
-    rest.import_collection(wanted)
-        .await
-        .map_err(|error| Failure::from(error).context("choosing the collection (--collection)"))
 }

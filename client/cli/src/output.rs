@@ -116,6 +116,7 @@ impl From<Error> for Failure {
             Error::Unreachable { .. } | Error::Certificate { .. } => {
                 Failure::unreachable(error.to_string())
             }
+            Error::Topology(_) => Failure::usage(error.to_string()),
             Error::Protocol(_) | Error::Keychain(_) | Error::Profile(_) | Error::Io { .. } => {
                 Failure::local(error.to_string())
             }

@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use antimony_client::Error;
+use antimony_client::account::{self, Reach};
 use antimony_client::profile::{Profiles, ServerProfile};
 use antimony_client::rest::RestClient;
 use antimony_client::tls::{self, Trust};
@@ -164,13 +165,12 @@ async fn add(global: &Global, args: AddArgs) -> Result<ServerProfile, Failure> {
             })
         })
         .transpose()?;
-    match check(&profile).await {
-        Ok(()) => Ok(profile),
-        Err(Error::Certificate { .. }) if profile.tls.is_system() => {
-            let certificate = tls::probe(&profile.origin).await?;
+    match account::reach(&profile).await {
+        Ok(Reach::Trusted(_)) => Ok(profile),
+        Ok(Reach::Untrusted { certificate, .. }) => {
             let fingerprint = certificate.fingerprint.clone();
-            let trusted = match &wanted {
-                Some(wanted) if *wanted == fingerprint => true,
+            let confirmed = match &wanted {
+                Some(wanted) if *wanted == fingerprint => wanted.clone(),
                 Some(wanted) => {
                     return Err(Failure::unreachable(format!(
                         "{} presents a certificate with fingerprint\n  SHA256 {fingerprint}\n\
@@ -178,14 +178,12 @@ async fn add(global: &Global, args: AddArgs) -> Result<ServerProfile, Failure> {
                         profile.origin
                     )));
                 }
-                None => confirm(&profile.origin, &fingerprint)?,
+                None if confirm(&profile.origin, &fingerprint)? => fingerprint,
+                None => {
+                    return Err(Failure::local("the certificate was not trusted; not added"));
+                }
             };
-            if !trusted {
-                return Err(Failure::local("the certificate was not trusted; not added"));
-            }
-            let pinned = profile.with_trust(certificate.pin());
-            check(&pinned).await?;
-            Ok(pinned)
+            Ok(account::pin(&profile, &certificate, &confirmed).await?)
         }
         Err(error @ Error::Unreachable { .. }) => {
             eprintln!("warning: {error}; added anyway");
@@ -215,12 +213,6 @@ fn confirm(origin: &str, fingerprint: &str) -> Result<bool, Failure> {
         .read_line(&mut answer)
         .map_err(|e| Failure::local(e.to_string()))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
-}
-
-/// Checks that the server answers (and that its certificate is trusted).
-async fn check(profile: &ServerProfile) -> Result<(), Error> {
-    RestClient::new(profile.clone())?.login_config().await?;
-    Ok(())
 }
 
 pub(crate) async fn login(global: &Global, args: LoginArgs) -> Result<(), Failure> {
@@ -253,19 +245,19 @@ pub(crate) async fn login(global: &Global, args: LoginArgs) -> Result<(), Failur
         };
         (user, password)
     };
-    let identity = rest
-        .login_native(&user, &password)
-        .await
-        .map_err(|e| login_failure(e, &user))?;
-    let keychain = keychain(global);
-    let keep = || -> Result<(), Error> {
-        keychain.set_tokens(&profile, &rest.tokens())?;
-        if args.save_password {
-            keychain.set_password(&profile, &password)?;
-        }
-        Ok(())
-    };
-    keep().map_err(|e| Failure::from(e).context("logged in, but the login cannot be kept"))?;
+    let login = account::login(
+        &profile,
+        &keychain(global),
+        &user,
+        &password,
+        args.save_password,
+    )
+    .await
+    .map_err(|e| login_failure(e, &user))?;
+    if let Some(error) = login.not_kept {
+        return Err(Failure::from(error).context("logged in, but the login cannot be kept"));
+    }
+    let identity = login.identity;
     // The user name is not a secret: the profile remembers it.
     if !user.is_empty() && !profile.name.contains("://") {
         let path = profiles_path(global)?;
@@ -307,12 +299,8 @@ fn prompt(question: &str) -> Result<String, Failure> {
 
 pub(crate) async fn logout(global: &Global) -> Result<(), Failure> {
     let profile = profile(global)?;
-    // The server keeps no sessions (tokens are not revoked); the call only clears cookies,
-    // so its failure does not matter.
-    if let Ok(rest) = RestClient::new(profile.clone()) {
-        let _ = rest.logout().await;
-    }
-    keychain(global).forget(&profile)?;
+    let rest = RestClient::new(profile.clone()).ok();
+    account::logout(rest.as_ref(), &profile, &keychain(global)).await?;
     if global.json {
         print_json(&json!({ "loggedOut": profile.name }))?;
     } else {
