@@ -1,34 +1,26 @@
-//! Forwards the sessions' events to the webview as Tauri events.
+//! The event forwarder: everything the sessions and the app say goes to the webview as Tauri
+//! events (see `contract::event`), and what the rest of the app cares about goes out as
+//! [`Signal`]s.
 //!
 //! Log lines are batched per stream: one `antimony://logs` event per stream every
 //! [`FLUSH_EVERY`] (or as soon as a batch holds [`MAX_BATCH`] lines), in order. Nothing is
 //! dropped: a batch is flushed before a stream restarts or reports trimmed lines, so those
-//! markers land between the right lines. Everything else is sent at once.
+//! markers land between the right lines. Everything else is sent at once. The forwarder
+//! keeps every connection's latest state, to send again when a webview loads late.
 
 use std::time::Duration;
 
 use antimony_client::session::{ClientEvent, CommandError, ConnectionState};
-use antimony_protocol::{LabCommand, LabCommandData, StatusMessage, namespace};
+use antimony_protocol::{ErrorBody, LabCommand, StatusMessage, namespace};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tauri_plugin_notification::NotificationExt;
+use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::mpsc;
 
-use crate::state::{Desktop, ServerEvent};
-
-/// Event names (the UI's `lib/bridge` listens to these).
-pub(crate) mod name {
-    /// A namespace connection changed state.
-    pub(crate) const CONNECTION: &str = "antimony://connection";
-    /// A status message.
-    pub(crate) const STATUS: &str = "antimony://status";
-    /// A lab changed.
-    pub(crate) const LAB_UPDATE: &str = "antimony://lab-update";
-    /// A batch of log lines of one stream.
-    pub(crate) const LOGS: &str = "antimony://logs";
-    /// A lab command finished.
-    pub(crate) const COMMAND_RESULT: &str = "antimony://command-result";
-}
+use crate::contract::{
+    CommandResultEvent, ConnectionEvent, ConnectionStateName, LabUpdateEvent, LogsEvent,
+    StatusEvent, event,
+};
+use crate::state::{AppEvent, Signal};
 
 /// How often pending log lines are sent.
 pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(32);
@@ -37,135 +29,10 @@ pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(32);
 /// (`bench/desktop-logs`).
 pub(crate) const MAX_BATCH: usize = 1_000;
 
-/// The latest connection state of every namespace, so a webview that (re)loads after the
-/// sessions connected learns their state ([`replay_connections`]).
-#[derive(Debug, Default)]
-pub(crate) struct Connections(std::sync::Mutex<Vec<ConnectionPayload>>);
-
-impl Connections {
-    fn record(&self, payload: &ConnectionPayload) {
-        let mut all = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        all.retain(|p| !(p.server == payload.server && p.namespace == payload.namespace));
-        all.push(payload.clone());
-    }
-
-    fn all(&self) -> Vec<ConnectionPayload> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-}
-
-static NOTICES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// A message from the app itself, shown like a server's status message.
-pub(crate) fn notice<R: Runtime>(
-    app: &AppHandle<R>,
-    server: &str,
-    severity: antimony_protocol::Severity,
-    content: &str,
-) {
-    let message = StatusMessage {
-        id: format!(
-            "desktop-{}",
-            NOTICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ),
-        source: "Antimony Desktop".into(),
-        content: content.to_owned(),
-        log_content: content.to_owned(),
-        timestamp: antimony_protocol::Timestamp::now_utc(),
-        severity,
-    };
-    let payload = StatusPayload {
-        server: server.to_owned(),
-        message,
-    };
-    emit(app, name::STATUS, &payload);
-}
-
-/// Sends the latest state of every connection again.
-pub(crate) fn replay_connections<R: Runtime>(app: &AppHandle<R>) {
-    for payload in app.state::<Connections>().all() {
-        emit(app, name::CONNECTION, &payload);
-    }
-}
-
-/// `antimony://connection`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ConnectionPayload {
-    server: String,
-    namespace: String,
-    state: &'static str,
-    message: Option<String>,
-}
-
-/// `antimony://status`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct StatusPayload {
-    server: String,
-    message: StatusMessage,
-}
-
-/// `antimony://lab-update`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct LabUpdatePayload {
-    server: String,
-    lab_id: Option<String>,
-}
-
-/// `antimony://logs`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct LogsPayload {
-    /// The server.
-    pub(crate) server: String,
-    /// The stream (its namespace path).
-    pub(crate) stream: String,
-    /// New lines, in order.
-    pub(crate) lines: Vec<String>,
-    /// Lines trimmed on the server before they could be delivered (before `lines`).
-    pub(crate) missed: u64,
-    /// The stream started over; `lines` begin the new run.
-    pub(crate) restarted: bool,
-}
-
-/// `antimony://command-result`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct CommandResultPayload {
-    server: String,
-    lab_id: String,
-    command: &'static str,
-    node: Option<String>,
-    ok: bool,
-    error: Option<antimony_protocol::ErrorBody>,
-}
-
-/// The name the UI uses for a lab command.
-pub(crate) fn command_name(command: LabCommand) -> &'static str {
-    match command {
-        LabCommand::Deploy => "deploy",
-        LabCommand::Destroy => "destroy",
-        LabCommand::StartNode => "startNode",
-        LabCommand::StopNode => "stopNode",
-        LabCommand::RestartNode => "restartNode",
-        LabCommand::FetchShells => "fetchShells",
-        LabCommand::OpenShell => "openShell",
-        LabCommand::CloseShell => "closeShell",
-    }
-}
-
 /// Log batches waiting for the next flush, in the order their streams first got lines.
 #[derive(Debug, Default)]
 pub(crate) struct Batches {
-    pending: Vec<LogsPayload>,
+    pending: Vec<LogsEvent>,
 }
 
 impl Batches {
@@ -177,7 +44,7 @@ impl Batches {
         lines: Vec<String>,
         missed: u64,
         restarted: bool,
-    ) -> Vec<LogsPayload> {
+    ) -> Vec<LogsEvent> {
         let mut ready = Vec::new();
         let index = self
             .pending
@@ -195,7 +62,7 @@ impl Batches {
         let index = match index {
             Some(i) => i,
             None => {
-                self.pending.push(LogsPayload {
+                self.pending.push(LogsEvent {
                     server: server.to_owned(),
                     stream: stream.to_owned(),
                     lines: Vec::new(),
@@ -216,33 +83,46 @@ impl Batches {
     }
 
     /// Everything pending.
-    pub(crate) fn drain(&mut self) -> Vec<LogsPayload> {
+    pub(crate) fn drain(&mut self) -> Vec<LogsEvent> {
         std::mem::take(&mut self.pending)
     }
 }
 
-/// Runs the forwarder until every sender is gone.
-pub(crate) fn spawn_forwarder<R: Runtime>(
+/// The forwarder's own state: pending log batches and the latest connection states.
+struct Forwarder<R: Runtime> {
     app: AppHandle<R>,
-    mut events: mpsc::UnboundedReceiver<ServerEvent>,
+    /// Where signals go.
+    signal: Box<dyn Fn(Signal) + Send>,
+    batches: Batches,
+    connections: Vec<ConnectionEvent>,
+    notices: u64,
+}
+
+/// Runs the forwarder until every sender of `events` is gone; signals go to `signal`.
+pub(crate) fn spawn<R: Runtime>(
+    app: AppHandle<R>,
+    mut events: mpsc::UnboundedReceiver<AppEvent>,
+    signal: impl Fn(Signal) + Send + 'static,
 ) {
+    let mut forwarder = Forwarder {
+        app,
+        signal: Box::new(signal),
+        batches: Batches::default(),
+        connections: Vec::new(),
+        notices: 0,
+    };
     tauri::async_runtime::spawn(async move {
-        let mut batches = Batches::default();
         let mut tick = tokio::time::interval(FLUSH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 event = events.recv() => match event {
-                    Some(event) => {
-                        for batch in forward(&app, &mut batches, event) {
-                            emit(&app, name::LOGS, &batch);
-                        }
-                    }
+                    Some(event) => forwarder.forward(event),
                     None => break,
                 },
                 _ = tick.tick() => {
-                    for batch in batches.drain() {
-                        emit(&app, name::LOGS, &batch);
+                    for batch in forwarder.batches.drain() {
+                        forwarder.emit(event::LOGS, &batch);
                     }
                 }
             }
@@ -250,123 +130,128 @@ pub(crate) fn spawn_forwarder<R: Runtime>(
     });
 }
 
-fn emit<R: Runtime, T: Serialize>(app: &AppHandle<R>, event: &str, payload: &T) {
-    // By reference: a log batch is serialised once, never copied (the hot path).
-    if let Err(error) = app.emit(event, payload) {
-        tracing::warn!(%error, event, "cannot send an event to the webview");
+impl<R: Runtime> Forwarder<R> {
+    fn emit<T: Serialize>(&self, name: &str, payload: &T) {
+        // By reference: a log batch is serialised once, never copied (the hot path).
+        if let Err(error) = self.app.emit(name, payload) {
+            tracing::warn!(%error, event = name, "cannot send an event to the webview");
+        }
     }
-}
 
-/// Handles one event: sends it, or batches it; returns log batches due now.
-fn forward<R: Runtime>(
-    app: &AppHandle<R>,
-    batches: &mut Batches,
-    ServerEvent { server, event }: ServerEvent,
-) -> Vec<LogsPayload> {
-    match event {
-        ClientEvent::LogLines {
-            namespace,
-            lines,
-            missed,
-            restarted,
-        } => return batches.add(&server, &namespace, lines, missed, restarted),
-        ClientEvent::Connection { namespace, state } => {
-            let (state, message) = match state {
-                ConnectionState::Connected => ("connected", None),
-                ConnectionState::Refused(message) => ("refused", Some(message)),
-                ConnectionState::Trouble(message) => ("trouble", Some(message)),
-                ConnectionState::LoginNeeded(message) => ("loginNeeded", Some(message)),
-            };
-            let payload = ConnectionPayload {
+    /// Handles one event: sends it, or batches it.
+    fn forward(&mut self, app_event: AppEvent) {
+        match app_event {
+            AppEvent::Session { server, event } => self.session_event(server, event),
+            AppEvent::Notice {
                 server,
-                namespace,
-                state,
-                message,
-            };
-            // Labs may have changed while lab updates were not coming (log connections don't
-            // tell).
-            if payload.state == "connected" && payload.namespace == namespace::LAB_UPDATES {
-                crate::tray::labs_changed(app, &payload.server);
+                severity,
+                content,
+            } => {
+                self.notices += 1;
+                let message = StatusMessage {
+                    id: format!("desktop-{}", self.notices),
+                    source: "Antimony Desktop".into(),
+                    log_content: content.clone(),
+                    content,
+                    timestamp: antimony_protocol::Timestamp::now_utc(),
+                    severity,
+                };
+                self.emit(event::STATUS, &StatusEvent { server, message });
             }
-            app.state::<Connections>().record(&payload);
-            emit(app, name::CONNECTION, &payload);
-        }
-        ClientEvent::Status(message) => {
-            emit(app, name::STATUS, &StatusPayload { server, message });
-        }
-        ClientEvent::LabUpdate(update) => {
-            crate::tray::labs_changed(app, &server);
-            emit(
-                app,
-                name::LAB_UPDATE,
-                &LabUpdatePayload {
-                    server,
-                    lab_id: update.lab_id,
-                },
-            );
-        }
-        ClientEvent::CommandResult { command, result } => {
-            if command.command == LabCommand::Deploy {
-                notify_deploy(app, &server, &command, &result);
+            AppEvent::Replay => {
+                for payload in &self.connections {
+                    self.emit(event::CONNECTION, payload);
+                }
             }
-            let error = result.err().map(|e| match e {
-                CommandError::Refused(body) => body,
-                other => antimony_protocol::ErrorBody {
-                    code: other.code(),
-                    message: other.to_string(),
-                },
-            });
-            emit(
-                app,
-                name::COMMAND_RESULT,
-                &CommandResultPayload {
-                    server,
-                    lab_id: command.lab_id,
-                    command: command_name(command.command),
-                    node: command.node,
-                    ok: error.is_none(),
-                    error,
-                },
-            );
         }
     }
-    Vec::new()
-}
 
-/// An OS notification for a finished or failed deploy, when the window is not in front.
-fn notify_deploy<R: Runtime>(
-    app: &AppHandle<R>,
-    server: &str,
-    command: &LabCommandData,
-    result: &Result<serde_json::Value, CommandError>,
-) {
-    let focused = app
-        .get_webview_window("main")
-        .and_then(|w| w.is_focused().ok())
-        .unwrap_or(false);
-    if focused {
-        return;
-    }
-    let (app, server, lab_id) = (app.clone(), server.to_owned(), command.lab_id.clone());
-    let failure = result.as_ref().err().map(ToString::to_string);
-    tauri::async_runtime::spawn(async move {
-        let desktop = app.state::<Desktop>();
-        let name = match desktop.connected(&server) {
-            Ok(connected) => connected
-                .rest
-                .lab(&lab_id)
-                .await
-                .map_or_else(|_| lab_id.clone(), |lab| lab.name),
-            Err(_) => lab_id.clone(),
-        };
-        let (title, body) = match failure {
-            None => (format!("{name} is deployed"), format!("on {server}")),
-            Some(error) => (format!("Deploying {name} failed"), error),
-        };
-        if let Err(error) = app.notification().builder().title(title).body(body).show() {
-            tracing::warn!(%error, "cannot show a notification");
+    fn session_event(&mut self, server: String, client_event: ClientEvent) {
+        match client_event {
+            ClientEvent::LogLines {
+                namespace,
+                lines,
+                missed,
+                restarted,
+            } => {
+                for batch in self
+                    .batches
+                    .add(&server, &namespace, lines, missed, restarted)
+                {
+                    self.emit(event::LOGS, &batch);
+                }
+            }
+            ClientEvent::Connection { namespace, state } => {
+                let (state, message) = match state {
+                    ConnectionState::Connected => (ConnectionStateName::Connected, None),
+                    ConnectionState::Refused(m) => (ConnectionStateName::Refused, Some(m)),
+                    ConnectionState::Trouble(m) => (ConnectionStateName::Trouble, Some(m)),
+                    ConnectionState::LoginNeeded(m) => (ConnectionStateName::LoginNeeded, Some(m)),
+                };
+                let payload = ConnectionEvent {
+                    server,
+                    namespace,
+                    state,
+                    message,
+                };
+                // Labs may have changed while lab updates were not coming (log connections
+                // don't tell).
+                if payload.state == ConnectionStateName::Connected
+                    && payload.namespace == namespace::LAB_UPDATES
+                {
+                    (self.signal)(Signal::LabsChanged {
+                        server: payload.server.clone(),
+                    });
+                }
+                self.connections
+                    .retain(|p| !(p.server == payload.server && p.namespace == payload.namespace));
+                self.emit(event::CONNECTION, &payload);
+                self.connections.push(payload);
+            }
+            ClientEvent::Status(message) => {
+                self.emit(event::STATUS, &StatusEvent { server, message });
+            }
+            ClientEvent::LabUpdate(update) => {
+                (self.signal)(Signal::LabsChanged {
+                    server: server.clone(),
+                });
+                self.emit(
+                    event::LAB_UPDATE,
+                    &LabUpdateEvent {
+                        server,
+                        lab_id: update.lab_id,
+                    },
+                );
+            }
+            ClientEvent::CommandResult { command, result } => {
+                let error = result.err().map(|e| match e {
+                    CommandError::Refused(body) => body,
+                    other => ErrorBody {
+                        code: other.code(),
+                        message: other.to_string(),
+                    },
+                });
+                if command.command == LabCommand::Deploy {
+                    (self.signal)(Signal::DeployFinished {
+                        server: server.clone(),
+                        lab_id: command.lab_id.clone(),
+                        failure: error.as_ref().map(|e| e.message.clone()),
+                    });
+                }
+                self.emit(
+                    event::COMMAND_RESULT,
+                    &CommandResultEvent {
+                        server,
+                        lab_id: command.lab_id,
+                        command: command.command.into(),
+                        node: command.node,
+                        ok: error.is_none(),
+                        error,
+                    },
+                );
+            }
         }
-    });
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,20 @@
-//! Antimony Desktop: the Tauri shell. It holds `antimony-client` in managed state; its
-//! commands are thin adapters; the sessions' events reach the webview as Tauri events
-//! (`events.rs`, log lines batched per stream). Tokens stay on this side.
+//! Antimony Desktop: the Tauri shell. It holds `antimony-client` in managed state
+//! (`state.rs`); its commands are thin adapters (`commands/`); the sessions' events reach the
+//! webview as Tauri events (`forwarder.rs`, log lines batched per stream); the contract with
+//! the webview is typed once, in `contract/`, and generated for TypeScript. Tokens stay on
+//! this side.
+//!
+//! This file is the composition root: the tray, the local server, the OS notifications and
+//! the forwarder each depend on the state only, and are wired together here.
+
+// The command list, shared with build.rs: defines `for_each_command!`.
+include!("commands/list.rs");
 
 mod commands;
-mod error;
-mod events;
+mod contract;
+mod forwarder;
 mod local;
+mod notifications;
 mod state;
 mod tray;
 
@@ -25,10 +34,19 @@ const LOCAL_DATA_ENV: &str = "ANTIMONY_LOCAL_DATA";
 /// Environment: the keychain service (tests use their own).
 const KEYCHAIN_ENV: &str = "ANTIMONY_KEYCHAIN_SERVICE";
 
+/// How long quitting waits for the local server to stop.
+const LOCAL_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+macro_rules! handlers {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        tauri::generate_handler![$(commands::$module::$name),*]
+    };
+}
+
 /// Starts the app.
 pub fn run() {
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
-    let result = tauri::Builder::default()
+    let built = tauri::Builder::default()
         // First, so a second start only brings the running window forward.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_window(app);
@@ -59,8 +77,12 @@ pub fn run() {
             tracing::info!(profiles = %profiles.display(), "starting");
             software_rendering(app.handle());
             app.manage(Desktop::new(profiles, keychain, events_tx));
-            app.manage(events::Connections::default());
-            events::spawn_forwarder(app.handle().clone(), events_rx);
+            app.manage(local::LocalStop::default());
+            let signals = app.handle().clone();
+            forwarder::spawn(app.handle().clone(), events_rx, move |signal| {
+                signals.state::<Desktop>().signal(signal);
+            });
+            notifications::spawn(app.handle().clone());
             tray::build(app.handle());
             let handle = app.handle().clone();
             let local_data = match std::env::var_os(LOCAL_DATA_ENV) {
@@ -84,29 +106,23 @@ pub fn run() {
                 api.prevent_close();
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::servers::list_servers,
-            commands::servers::add_server,
-            commands::servers::remove_server,
-            commands::servers::use_server,
-            commands::servers::login_config,
-            commands::servers::login,
-            commands::servers::logout,
-            commands::labs::labs,
-            commands::labs::lab,
-            commands::labs::collections,
-            commands::labs::lab_command,
-            commands::logs::subscribe_logs,
-            commands::logs::unsubscribe_logs,
-            commands::logs::export_log,
-            commands::local::local_prerequisites,
-            commands::local::import_topology,
-        ])
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        tracing::error!(%error, "the app stopped");
-        std::process::exit(1);
-    }
+        .invoke_handler(for_each_command!(handlers))
+        .build(tauri::generate_context!());
+    let app = match built {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(%error, "the app cannot start");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Quitting stops the bundled server cleanly (its labs, being containers, keep
+            // running; the next start recovers them).
+            app.state::<local::LocalStop>()
+                .stop_and_wait(LOCAL_STOP_WAIT);
+        }
+    });
 }
 
 /// Runs its function when dropped.

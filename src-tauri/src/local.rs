@@ -7,15 +7,17 @@
 //! this run only, and the user is told.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use antimony_client::keychain::Keychain;
 use antimony_client::profile::ServerProfile;
 use antimony_client::rest::RestClient;
 use antimony_protocol::Severity;
 use tauri::{AppHandle, Manager, Runtime};
+use tokio_util::sync::CancellationToken;
 
-use crate::state::Desktop;
+use crate::state::{Desktop, LocalServer};
 
 /// The local server's name in the server list.
 pub(crate) const NAME: &str = "This computer";
@@ -103,16 +105,42 @@ fn write_default_kinds(path: &Path) {
     }
 }
 
+/// Stops the local server when the app quits (managed state).
+#[derive(Debug, Default)]
+pub(crate) struct LocalStop {
+    stop: CancellationToken,
+    served: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+impl LocalStop {
+    /// Stops the local server and waits (at most `limit`) until it has: sockets closed,
+    /// requests in flight answered, background work ended.
+    pub(crate) fn stop_and_wait(&self, limit: Duration) {
+        self.stop.cancel();
+        let served = self
+            .served
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(served) = served {
+            let stopped = tauri::async_runtime::block_on(tokio::time::timeout(limit, served));
+            match stopped {
+                Ok(_) => tracing::info!("the local server stopped"),
+                Err(_) => tracing::warn!("the local server did not stop in time"),
+            }
+        }
+    }
+}
+
 /// Starts the local server and logs in to it.
 pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
     let desktop = app.state::<Desktop>();
     let (password, keychain_problem) = password(desktop.keychain());
     if let Some(problem) = keychain_problem {
-        crate::events::notice(
-            &app,
+        desktop.notice(
             NAME,
             Severity::Warning,
-            &format!(
+            format!(
                 "The local server's login cannot be kept in the keychain ({problem}); it works for this run only."
             ),
         );
@@ -122,34 +150,38 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
     config.auth.native_password = password.clone();
     config.kinds_config = data_dir.join("kinds.conf.yml");
     write_default_kinds(&config.kinds_config);
+    let stop = app.state::<LocalStop>().stop.clone();
     let result = async {
         let state = antimony_server::AppState::open(config)
             .await
             .map_err(|e| e.to_string())?;
-        desktop.set_local_driver(std::sync::Arc::clone(&state.driver));
+        let driver = Arc::clone(&state.driver);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        tauri::async_runtime::spawn(async move {
+        let served = tauri::async_runtime::spawn(async move {
             if let Err(error) =
-                antimony_server::serve(state, listener, std::future::pending()).await
+                antimony_server::serve(state, listener, async move { stop.cancelled().await }).await
             {
                 tracing::error!(%error, "the local server stopped");
             }
         });
-        Ok::<_, String>(format!("http://{address}"))
+        *app.state::<LocalStop>()
+            .served
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(served);
+        Ok::<_, String>((format!("http://{address}"), driver))
     }
     .await;
-    let origin = match result {
-        Ok(origin) => origin,
+    let (origin, driver) = match result {
+        Ok(started) => started,
         Err(error) => {
             tracing::error!(%error, "the local server cannot start");
-            crate::events::notice(
-                &app,
+            desktop.notice(
                 NAME,
                 Severity::Error,
-                &format!("The local server cannot start: {error}"),
+                format!("The local server cannot start: {error}"),
             );
             return;
         }
@@ -165,7 +197,10 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
             return;
         }
     };
-    desktop.set_local(profile.clone());
+    desktop.set_local(LocalServer {
+        profile: profile.clone(),
+        driver,
+    });
     let rest = match RestClient::new(profile) {
         Ok(rest) => Arc::new(rest),
         Err(error) => {
@@ -173,18 +208,18 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
             return;
         }
     };
+    // It logs in by itself at every start: no tokens are kept.
     match rest.login_native(USER, &password).await {
         Ok(_) => {
             rest.remember_credentials(USER, &password);
-            desktop.connect_local(rest);
+            desktop.connect(NAME, rest);
         }
         Err(error) => {
             tracing::error!(%error, "cannot log in to the local server");
-            crate::events::notice(
-                &app,
+            desktop.notice(
                 NAME,
                 Severity::Error,
-                &format!("Cannot log in to the local server: {error}"),
+                format!("Cannot log in to the local server: {error}"),
             );
         }
     }

@@ -1,31 +1,73 @@
-//! The app's managed state: server profiles, and one logged-in connection per server.
+//! The app's managed state: server profiles, one logged-in connection per server, the local
+//! server, and the two channels the parts of the app talk through.
 //!
 //! Profiles are `antimony_client`'s `servers.toml` (shared with the `antimony` command line),
 //! secrets are in the OS keychain. Each logged-in server has a REST client and a Socket.IO
-//! session whose events go, tagged with the server's name, to the forwarder (`events.rs`).
+//! session whose events go, tagged with the server's name, to the forwarder as
+//! [`AppEvent`]s; the forwarder publishes [`Signal`]s (labs changed, a deploy finished) that
+//! the tray and the OS notifications subscribe to. None of those parts knows the others:
+//! they all depend on this module only, and `lib.rs` wires them.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use antimony_client::account;
 use antimony_client::keychain::Keychain;
 use antimony_client::profile::{Profiles, ServerProfile};
 use antimony_client::rest::RestClient;
 use antimony_client::session::{ClientEvent, EventSink, Session};
-use antimony_protocol::AccessClaims;
+use antimony_protocol::{AccessClaims, Severity};
 use antimony_server::driver::LabDriver;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::error::{BridgeError, Result};
+use crate::contract::{BridgeError, BridgeErrorKind, Result};
 
-/// An event of one server's session.
+/// What the forwarder sends on to the webview.
 #[derive(Debug)]
-pub(crate) struct ServerEvent {
-    /// The server's profile name.
-    pub(crate) server: String,
-    /// What happened.
-    pub(crate) event: ClientEvent,
+pub(crate) enum AppEvent {
+    /// An event of one server's session.
+    Session {
+        /// The server's profile name.
+        server: String,
+        /// What happened.
+        event: ClientEvent,
+    },
+    /// A message from the app itself, shown like a server's status message.
+    Notice {
+        /// The server it is about.
+        server: String,
+        /// How serious it is.
+        severity: Severity,
+        /// The text.
+        content: String,
+    },
+    /// Send every connection's latest state again (a webview that loaded late missed them).
+    Replay,
 }
+
+/// What the forwarder tells the rest of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Signal {
+    /// Labs of a server may have changed (a lab update, or lab updates connected again).
+    LabsChanged {
+        /// The server.
+        server: String,
+    },
+    /// A deploy finished.
+    DeployFinished {
+        /// The server.
+        server: String,
+        /// The lab.
+        lab_id: String,
+        /// Why it failed, if it did.
+        failure: Option<String>,
+    },
+}
+
+/// How many signals a slow subscriber may fall behind (it then misses some; each signal only
+/// asks for a recount or a notification).
+const SIGNALS: usize = 256;
 
 /// A logged-in server.
 pub(crate) struct Connected {
@@ -35,18 +77,26 @@ pub(crate) struct Connected {
     pub(crate) session: Arc<Session>,
 }
 
+/// The local server while it runs.
+#[derive(Debug, Clone)]
+pub(crate) struct LocalServer {
+    /// Its profile (a loopback origin on a free port).
+    pub(crate) profile: ServerProfile,
+    /// Its lab driver (for the prerequisites).
+    pub(crate) driver: Arc<dyn LabDriver>,
+}
+
 /// Everything the commands share.
 pub(crate) struct Desktop {
     profiles_path: PathBuf,
     keychain: Keychain,
     connected: Mutex<HashMap<String, Arc<Connected>>>,
-    events: mpsc::UnboundedSender<ServerEvent>,
+    events: mpsc::UnboundedSender<AppEvent>,
+    signals: broadcast::Sender<Signal>,
     /// The local server ("This computer"), once it runs.
-    local: Mutex<Option<ServerProfile>>,
-    /// The local server's lab driver (for its prerequisites).
-    local_driver: Mutex<Option<Arc<dyn LabDriver>>>,
+    local: Mutex<Option<LocalServer>>,
     /// Whether the local server's start is over (it runs, or it could not start).
-    local_settled: tokio::sync::watch::Sender<bool>,
+    local_settled: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Desktop {
@@ -57,33 +107,57 @@ impl std::fmt::Debug for Desktop {
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Desktop {
-    /// The state; session events go to `events`.
+    /// The state; events for the webview go to `events`.
     pub(crate) fn new(
         profiles_path: PathBuf,
         keychain: Keychain,
-        events: mpsc::UnboundedSender<ServerEvent>,
+        events: mpsc::UnboundedSender<AppEvent>,
     ) -> Self {
         Desktop {
             profiles_path,
             keychain,
             connected: Mutex::new(HashMap::new()),
             events,
+            signals: broadcast::channel(SIGNALS).0,
             local: Mutex::new(None),
-            local_driver: Mutex::new(None),
-            local_settled: tokio::sync::watch::Sender::new(false),
+            local_settled: watch::Sender::new(false),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<Connected>>> {
-        self.connected
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The keychain.
     pub(crate) fn keychain(&self) -> &Keychain {
         &self.keychain
+    }
+
+    /// Shows a message of the app's own in the webview, like a server's status message.
+    pub(crate) fn notice(&self, server: &str, severity: Severity, content: impl Into<String>) {
+        let _ = self.events.send(AppEvent::Notice {
+            server: server.to_owned(),
+            severity,
+            content: content.into(),
+        });
+    }
+
+    /// Asks the forwarder to send every connection's latest state again.
+    pub(crate) fn replay_connections(&self) {
+        let _ = self.events.send(AppEvent::Replay);
+    }
+
+    /// Publishes a signal to whoever listens (nobody is fine).
+    pub(crate) fn signal(&self, signal: Signal) {
+        let _ = self.signals.send(signal);
+    }
+
+    /// Listens to signals.
+    pub(crate) fn signals(&self) -> broadcast::Receiver<Signal> {
+        self.signals.subscribe()
     }
 
     /// The profiles, read fresh (the command line may have changed them).
@@ -102,20 +176,14 @@ impl Desktop {
         Ok(result)
     }
 
-    /// The local server's profile, once it runs.
-    pub(crate) fn local(&self) -> Option<ServerProfile> {
-        self.local
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+    /// The local server, once it runs.
+    pub(crate) fn local(&self) -> Option<LocalServer> {
+        lock(&self.local).clone()
     }
 
     /// Records the local server.
-    pub(crate) fn set_local(&self, profile: ServerProfile) {
-        *self
-            .local
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(profile);
+    pub(crate) fn set_local(&self, local: LocalServer) {
+        *lock(&self.local) = Some(local);
     }
 
     /// Records that the local server's start is over, however it went.
@@ -129,84 +197,63 @@ impl Desktop {
         let _ = tokio::time::timeout(limit, settled.wait_for(|s| *s)).await;
     }
 
-    /// The local server's lab driver, once it runs.
-    pub(crate) fn local_driver(&self) -> Option<Arc<dyn LabDriver>> {
-        self.local_driver
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Records the local server's lab driver.
-    pub(crate) fn set_local_driver(&self, driver: Arc<dyn LabDriver>) {
-        *self
-            .local_driver
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(driver);
-    }
-
     /// A profile by name (the local server's too).
     pub(crate) fn profile(&self, name: &str) -> Result<ServerProfile> {
         if name == crate::local::NAME {
-            return self
-                .local()
-                .ok_or_else(|| BridgeError::new("unreachable", "the local server is not running"));
+            return self.local().map(|l| l.profile).ok_or_else(|| {
+                BridgeError::new(
+                    BridgeErrorKind::Unreachable,
+                    "the local server is not running",
+                )
+            });
         }
-        self.profiles()?
-            .get(name)
-            .cloned()
-            .ok_or_else(|| BridgeError::new("profile", format!("no server named {name:?}")))
+        self.profiles()?.get(name).cloned().ok_or_else(|| {
+            BridgeError::new(
+                BridgeErrorKind::Profile,
+                format!("no server named {name:?}"),
+            )
+        })
     }
 
     /// The connection of a logged-in server.
     pub(crate) fn connected(&self, server: &str) -> Result<Arc<Connected>> {
-        self.lock().get(server).cloned().ok_or_else(|| BridgeError {
-            code: 401,
-            ..BridgeError::new("notLoggedIn", format!("not logged in to {server}"))
-        })
+        lock(&self.connected)
+            .get(server)
+            .cloned()
+            .ok_or_else(|| BridgeError {
+                code: 401,
+                ..BridgeError::new(
+                    BridgeErrorKind::NotLoggedIn,
+                    format!("not logged in to {server}"),
+                )
+            })
     }
 
     /// Whether a server is logged in, and as whom.
     pub(crate) fn identity(&self, server: &str) -> Option<AccessClaims> {
-        self.lock().get(server).and_then(|c| c.rest.identity())
+        lock(&self.connected)
+            .get(server)
+            .and_then(|c| c.rest.identity())
     }
 
-    /// Opens the session of a logged-in REST client and keeps both; renewed tokens go to
-    /// the keychain.
+    /// Opens the session of a logged-in REST client and keeps both, replacing an earlier
+    /// connection of the server.
     pub(crate) fn connect(&self, server: &str, rest: Arc<RestClient>) {
-        let keychain = self.keychain.clone();
-        let profile = rest.profile().clone();
-        rest.on_tokens_changed(move |tokens| {
-            if let Err(error) = keychain.set_tokens(&profile, tokens) {
-                tracing::warn!(%error, "cannot keep the renewed login in the keychain");
-            }
-        });
-        self.open_session(server, rest);
-    }
-
-    /// Opens the local server's session (it logs in by itself at every start: no tokens
-    /// are kept).
-    pub(crate) fn connect_local(&self, rest: Arc<RestClient>) {
-        self.open_session(crate::local::NAME, rest);
-    }
-
-    fn open_session(&self, server: &str, rest: Arc<RestClient>) {
         let events = self.events.clone();
         let name = server.to_owned();
         let sink: EventSink = Arc::new(move |event| {
-            let _ = events.send(ServerEvent {
+            let _ = events.send(AppEvent::Session {
                 server: name.clone(),
                 event,
             });
         });
         let session = Arc::new(Session::open_with(Arc::clone(&rest), sink));
-        self.lock()
-            .insert(server.to_owned(), Arc::new(Connected { rest, session }));
+        lock(&self.connected).insert(server.to_owned(), Arc::new(Connected { rest, session }));
     }
 
     /// Closes a server's session (its connections stop when the last handle goes).
     pub(crate) fn disconnect(&self, server: &str) -> Option<Arc<Connected>> {
-        self.lock().remove(server)
+        lock(&self.connected).remove(server)
     }
 
     /// Logs in again with the tokens in the keychain, for every server that has them (at
@@ -216,29 +263,16 @@ impl Desktop {
             return;
         };
         for profile in profiles.servers {
-            let tokens = match self.keychain.tokens(&profile) {
-                Ok(tokens) if tokens.auth.is_some() => tokens,
-                Ok(_) => continue,
-                Err(error) => {
-                    tracing::warn!(server = %profile.name, %error, "cannot read the login from the keychain");
-                    continue;
+            match account::restore(&profile, &self.keychain) {
+                Ok(Some(rest)) => {
+                    tracing::info!(server = %profile.name, "restoring the login");
+                    self.connect(&profile.name, rest);
                 }
-            };
-            let rest = match RestClient::new(profile.clone()) {
-                Ok(rest) => Arc::new(rest),
+                Ok(None) => {}
                 Err(error) => {
-                    tracing::warn!(server = %profile.name, %error, "cannot use the server");
-                    continue;
+                    tracing::warn!(server = %profile.name, %error, "cannot restore the login");
                 }
-            };
-            rest.set_tokens(tokens);
-            if let (Some(user), Ok(Some(password))) =
-                (profile.user.as_deref(), self.keychain.password(&profile))
-            {
-                rest.remember_credentials(user, &password);
             }
-            tracing::info!(server = %profile.name, "restoring the login");
-            self.connect(&profile.name, rest);
         }
     }
 }

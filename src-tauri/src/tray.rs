@@ -13,9 +13,9 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
-use tokio::sync::Notify;
+use tokio::sync::broadcast::error::RecvError;
 
-use crate::state::Desktop;
+use crate::state::{Desktop, Signal};
 
 /// Lab changes closer together than this are counted once.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -25,12 +25,6 @@ pub(crate) struct Tray<R: Runtime> {
     icon: TrayIcon<R>,
     running: MenuItem<R>,
     told_hidden: AtomicBool,
-}
-
-/// Asks the counter of running labs for a new count.
-#[derive(Default)]
-pub(crate) struct RunningLabs {
-    recount: Notify,
 }
 
 /// The window's title: the app, and how many labs run on this computer (task bars and
@@ -79,7 +73,6 @@ pub(crate) fn build<R: Runtime>(app: &AppHandle<R>) -> Option<()> {
             told_hidden: AtomicBool::new(false),
         })
     })();
-    app.manage(RunningLabs::default());
     tauri::async_runtime::spawn(count_running(app.clone()));
     match built {
         Ok(tray) => {
@@ -90,16 +83,6 @@ pub(crate) fn build<R: Runtime>(app: &AppHandle<R>) -> Option<()> {
             tracing::warn!(%error, "no tray icon: closing the window quits the app");
             None
         }
-    }
-}
-
-/// Asks for a new count (a lab of the local server changed, or it connected).
-pub(crate) fn labs_changed<R: Runtime>(app: &AppHandle<R>, server: &str) {
-    if server != crate::local::NAME {
-        return;
-    }
-    if let Some(running) = app.try_state::<RunningLabs>() {
-        running.recount.notify_one();
     }
 }
 
@@ -178,14 +161,28 @@ pub(crate) fn show_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// Waits until labs of the local server may have changed; false once the app ends.
+async fn local_labs_changed(signals: &mut tokio::sync::broadcast::Receiver<Signal>) -> bool {
+    loop {
+        match signals.recv().await {
+            Ok(Signal::LabsChanged { server }) if server == crate::local::NAME => return true,
+            // Missed signals may have been about the local server: count again.
+            Err(RecvError::Lagged(_)) => return true,
+            Ok(_) => {}
+            Err(RecvError::Closed) => return false,
+        }
+    }
+}
+
 /// Keeps the count of the local server's running labs in the window title and the tray.
 async fn count_running<R: Runtime>(app: AppHandle<R>) {
-    loop {
-        let Some(running) = app.try_state::<RunningLabs>() else {
-            return;
-        };
-        running.recount.notified().await;
+    let mut signals = app.state::<Desktop>().signals();
+    while local_labs_changed(&mut signals).await {
         tokio::time::sleep(SETTLE).await;
+        // Changes during the pause are in this count.
+        while !signals.is_empty() {
+            let _ = signals.try_recv();
+        }
         let connected = app.state::<Desktop>().connected(crate::local::NAME);
         let Ok(connected) = connected else {
             continue;

@@ -1,10 +1,10 @@
 //! Labs, collections and lab commands.
 
+use antimony_protocol::LabCommandData;
 use antimony_protocol::rest::{CollectionOut, LabOut, LabsQuery};
-use antimony_protocol::{LabCommand, LabCommandData};
 use tauri::State;
 
-use crate::error::{BridgeError, Result};
+use crate::contract::{LabCommandName, Result};
 use crate::state::Desktop;
 
 /// The server's labs.
@@ -41,25 +41,12 @@ pub(crate) async fn lab_command(
     desktop: State<'_, Desktop>,
     server: String,
     lab_id: String,
-    command: String,
+    command: LabCommandName,
     node: Option<String>,
 ) -> Result<()> {
-    let command = match command.as_str() {
-        "deploy" => LabCommand::Deploy,
-        "destroy" => LabCommand::Destroy,
-        "startNode" => LabCommand::StartNode,
-        "stopNode" => LabCommand::StopNode,
-        "restartNode" => LabCommand::RestartNode,
-        other => {
-            return Err(BridgeError::new(
-                "protocol",
-                format!("unknown lab command {other:?}"),
-            ));
-        }
-    };
     let data = match node {
-        Some(node) => LabCommandData::for_node(&lab_id, command, &node),
-        None => LabCommandData::new(&lab_id, command),
+        Some(node) => LabCommandData::for_node(&lab_id, command.into(), &node),
+        None => LabCommandData::new(&lab_id, command.into()),
     };
     let connected = desktop.connected(&server)?;
     connected.session.command(&data).await?;

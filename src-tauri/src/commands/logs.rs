@@ -1,19 +1,11 @@
 //! Log subscriptions and export.
 
 use antimony_protocol::Namespace;
-use serde::Serialize;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
-use crate::error::{BridgeError, Result};
+use crate::contract::{BridgeError, BridgeErrorKind, Result, Subscription};
 use crate::state::Desktop;
-
-/// A subscribed log stream.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Subscription {
-    stream: String,
-}
 
 /// Subscribes to a lab log, or a node log (by container id). Subscriptions are counted;
 /// lines arrive as `antimony://logs` events, each once. (Async: the session spawns its
@@ -46,7 +38,7 @@ pub(crate) async fn unsubscribe_logs(
     stream: String,
 ) -> Result<()> {
     let namespace = Namespace::parse(&stream)
-        .map_err(|e| BridgeError::new("protocol", format!("{stream:?}: {e}")))?;
+        .map_err(|e| BridgeError::new(BridgeErrorKind::Protocol, format!("{stream:?}: {e}")))?;
     if let Ok(connected) = desktop.connected(&server) {
         connected.session.unsubscribe_logs(&namespace);
     }
@@ -74,9 +66,12 @@ pub(crate) async fn export_log(
     };
     let path = path
         .into_path()
-        .map_err(|e| BridgeError::new("io", format!("not a local file: {e}")))?;
-    tokio::fs::write(&path, contents)
-        .await
-        .map_err(|e| BridgeError::new("io", format!("writing {}: {e}", path.display())))?;
+        .map_err(|e| BridgeError::new(BridgeErrorKind::Io, format!("not a local file: {e}")))?;
+    tokio::fs::write(&path, contents).await.map_err(|e| {
+        BridgeError::new(
+            BridgeErrorKind::Io,
+            format!("writing {}: {e}", path.display()),
+        )
+    })?;
     Ok(Some(path.display().to_string()))
 }

@@ -1,30 +1,13 @@
-//! The one error the webview sees: a `kind` to branch on, the protocol's `code`, and a
-//! message for people. Tokens never appear in it.
+//! Turning the engine's errors into the [`BridgeError`] the webview sees.
 
 use antimony_client::Error as ClientError;
 use antimony_client::session::CommandError;
-use serde::Serialize;
 
-/// A failed command, as the UI receives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(rename_all = "camelCase")]
-#[error("{message}")]
-pub(crate) struct BridgeError {
-    /// What went wrong: `api`, `notLoggedIn`, `unreachable`, `certificate`, `keychain`,
-    /// `profile`, `protocol`, `io`, `command`.
-    pub(crate) kind: &'static str,
-    /// The protocol's error code (-1 when there is none).
-    pub(crate) code: i32,
-    /// What to tell the user.
-    pub(crate) message: String,
-    /// The SHA-256 fingerprint of a certificate the user may choose to trust.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) fingerprint: Option<String>,
-}
+use super::{BridgeError, BridgeErrorKind};
 
 impl BridgeError {
     /// An error of `kind` with no protocol code.
-    pub(crate) fn new(kind: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: BridgeErrorKind, message: impl Into<String>) -> Self {
         BridgeError {
             kind,
             code: -1,
@@ -38,14 +21,14 @@ impl From<ClientError> for BridgeError {
     fn from(error: ClientError) -> Self {
         let code = error.code();
         let kind = match &error {
-            ClientError::Api { .. } => "api",
-            ClientError::NotLoggedIn { .. } => "notLoggedIn",
-            ClientError::Unreachable { .. } => "unreachable",
-            ClientError::Certificate { .. } => "certificate",
-            ClientError::Protocol(_) => "protocol",
-            ClientError::Keychain(_) => "keychain",
-            ClientError::Profile(_) => "profile",
-            ClientError::Io { .. } => "io",
+            ClientError::Api { .. } => BridgeErrorKind::Api,
+            ClientError::NotLoggedIn { .. } => BridgeErrorKind::NotLoggedIn,
+            ClientError::Unreachable { .. } => BridgeErrorKind::Unreachable,
+            ClientError::Certificate { .. } => BridgeErrorKind::Certificate,
+            ClientError::Protocol(_) => BridgeErrorKind::Protocol,
+            ClientError::Keychain(_) => BridgeErrorKind::Keychain,
+            ClientError::Profile(_) => BridgeErrorKind::Profile,
+            ClientError::Io { .. } | ClientError::Topology(_) => BridgeErrorKind::Io,
         };
         let message = match &error {
             ClientError::Api { body, .. } => body.message.clone(),
@@ -60,6 +43,12 @@ impl From<ClientError> for BridgeError {
     }
 }
 
+impl From<antimony_client::import::FileProblem> for BridgeError {
+    fn from(problem: antimony_client::import::FileProblem) -> Self {
+        ClientError::from(problem).into()
+    }
+}
+
 impl From<CommandError> for BridgeError {
     fn from(error: CommandError) -> Self {
         let message = match &error {
@@ -67,7 +56,7 @@ impl From<CommandError> for BridgeError {
             other => other.to_string(),
         };
         BridgeError {
-            kind: "command",
+            kind: BridgeErrorKind::Command,
             code: error.code(),
             message,
             fingerprint: None,
@@ -77,3 +66,29 @@ impl From<CommandError> for BridgeError {
 
 /// `Result` with [`BridgeError`].
 pub(crate) type Result<T, E = BridgeError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_webview_gets_a_kind_a_code_and_the_servers_message() {
+        let refused = BridgeError::from(ClientError::Api {
+            status: 400,
+            body: antimony_protocol::ErrorBody::new(
+                antimony_protocol::ErrorCode::TopologyInvalid,
+                "bad yaml",
+            ),
+        });
+        let json = serde_json::to_value(&refused).expect("serialisable");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "api", "code": 3003, "message": "bad yaml"})
+        );
+        let not_topology = BridgeError::from(antimony_client::import::FileProblem::NotATopology(
+            "x.yml".into(),
+        ));
+        assert_eq!(not_topology.kind, BridgeErrorKind::Io);
+        assert!(not_topology.message.contains("x.yml"));
+    }
+}

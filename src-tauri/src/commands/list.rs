@@ -1,0 +1,29 @@
+// The one list of the app's commands, as `module::function` under `commands/`. `lib.rs`
+// registers exactly these with Tauri, `build.rs` declares them (so the capability file can
+// allow them one by one; a test checks that it allows exactly these), and `contract` writes
+// their names for the webview (`ui/src/bindings/desktop/names.ts`).
+//
+// Included by build.rs as well as by the crate: a macro only, no `use`.
+macro_rules! for_each_command {
+    ($m:ident) => {
+        $m! {
+            servers::list_servers,
+            servers::add_server,
+            servers::remove_server,
+            servers::use_server,
+            servers::login_config,
+            servers::login,
+            servers::logout,
+            labs::labs,
+            labs::lab,
+            labs::collections,
+            labs::lab_command,
+            logs::subscribe_logs,
+            logs::unsubscribe_logs,
+            logs::export_log,
+            local::local_prerequisites,
+            local::check_topology,
+            local::import_topology,
+        }
+    };
+}
