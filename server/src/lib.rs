@@ -104,7 +104,7 @@ impl Server {
             .local_addr()
             .map_err(|e| Error::io("reading the listen address", e))?;
         let state = self.state.clone();
-        for check in state.driver.prerequisites().await.checks {
+        for check in state.labs.driver.prerequisites().await.checks {
             match &check.guidance {
                 None => {
                     tracing::info!(check = %check.id, detail = %check.detail, "prerequisite found")
@@ -117,7 +117,7 @@ impl Server {
                 ),
             }
         }
-        lab::recover(&state).await;
+        lab::recover(&state.labs).await;
         let background = state.shutdown.clone();
         state.tasks.spawn(socket::forward_events(
             state.clone(),
@@ -126,9 +126,9 @@ impl Server {
         ));
         state
             .tasks
-            .spawn(lab::run_scheduler(state.clone(), background.clone()));
+            .spawn(lab::run_scheduler(state.labs.clone(), background.clone()));
         state.tasks.spawn(lab::watch_container_events(
-            state.clone(),
+            state.labs.clone(),
             background.clone(),
         ));
         tracing::info!(%address, "antimony-server listening");

@@ -16,7 +16,7 @@ use crate::driver::{ContainerlabDriver, LabDriver};
 use crate::events::EventBus;
 use crate::files::TopologyFiles;
 use crate::kinds::Kinds;
-use crate::lab::{Instances, LabLocks};
+use crate::lab::{Domain, Instances, LabLocks, LabSettings, Labs};
 use crate::logs::LogHub;
 use crate::store::{LabFilter, Store, User};
 use crate::topology::TopologyValidator;
@@ -47,18 +47,12 @@ pub struct Shared {
     pub validator: TopologyValidator,
     /// `GET /devices`.
     pub devices: Vec<DeviceConfig>,
-    /// Instances and the deployment queue.
-    pub instances: Instances,
     /// Lab updates and other events for the real-time side.
     pub events: EventBus,
     /// Lab and node log streams.
-    pub logs: LogHub,
-    /// Deploys labs and controls nodes.
-    pub driver: Arc<dyn LabDriver>,
-    /// Per-lab operation order.
-    pub locks: LabLocks,
-    /// `canRestart` and SSH settings per kind.
-    pub kinds: Kinds,
+    pub logs: Arc<LogHub>,
+    /// The lab domain (it shares the store, files, events, logs and background work).
+    pub labs: Labs,
     /// Cancelled when the server shuts down: ends background work (log followers, …).
     pub shutdown: CancellationToken,
     /// Background work (log followers, the scheduler and what it starts, watchers): awaited
@@ -103,19 +97,36 @@ impl AppState {
             &store.labs(LabFilter::default()).await?,
             Timestamp::now_utc(),
         );
+        let files = TopologyFiles::new(&config.storage_dir);
+        let (events, logs) = (EventBus::default(), Arc::new(LogHub::default()));
+        let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
+        let labs = Labs::new(Domain {
+            store: store.clone(),
+            files: files.clone(),
+            driver,
+            kinds: Kinds::load(&config.kinds_config)?,
+            events: events.clone(),
+            logs: Arc::clone(&logs),
+            instances,
+            locks: LabLocks::default(),
+            tasks: tasks.clone(),
+            shutdown: shutdown.clone(),
+            settings: LabSettings {
+                run_dir: config.run_dir.clone(),
+                lab_log_backlog: config.lab_log_backlog,
+                node_log_backlog: config.node_log_backlog,
+            },
+        });
         let state = AppState(Arc::new(Shared {
-            files: TopologyFiles::new(&config.storage_dir),
+            files,
             tokens: TokenSigner::new(&secret),
             validator: TopologyValidator::bundled()?,
             devices,
-            instances,
-            events: EventBus::default(),
-            logs: LogHub::default(),
-            driver,
-            locks: LabLocks::default(),
-            kinds: Kinds::load(&config.kinds_config)?,
-            shutdown: CancellationToken::new(),
-            tasks: TaskTracker::new(),
+            events,
+            logs,
+            labs,
+            shutdown,
+            tasks,
             store,
             config,
         }));

@@ -17,10 +17,8 @@ use antimony_protocol::Severity;
 use tauri::{AppHandle, Manager, Runtime};
 use tokio_util::sync::CancellationToken;
 
-use crate::state::{Desktop, LocalServer};
+use crate::state::{Desktop, LOCAL_SERVER as NAME, LocalServer};
 
-/// The local server's name in the server list.
-pub(crate) const NAME: &str = "This computer";
 /// The native user of the local server.
 const USER: &str = "admin";
 
@@ -155,7 +153,7 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
         let state = antimony_server::AppState::open(config)
             .await
             .map_err(|e| e.to_string())?;
-        let driver = Arc::clone(&state.driver);
+        let driver = Arc::clone(&state.labs.driver);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;

@@ -65,6 +65,9 @@ pub(crate) enum Signal {
     },
 }
 
+/// The local server's name in the server list ("This computer": the bundled server).
+pub(crate) const LOCAL_SERVER: &str = "This computer";
+
 /// How many signals a slow subscriber may fall behind (it then misses some; each signal only
 /// asks for a recount or a notification).
 const SIGNALS: usize = 256;
@@ -199,7 +202,7 @@ impl Desktop {
 
     /// A profile by name (the local server's too).
     pub(crate) fn profile(&self, name: &str) -> Result<ServerProfile> {
-        if name == crate::local::NAME {
+        if name == LOCAL_SERVER {
             return self.local().map(|l| l.profile).ok_or_else(|| {
                 BridgeError::new(
                     BridgeErrorKind::Unreachable,

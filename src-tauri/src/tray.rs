@@ -165,7 +165,9 @@ pub(crate) fn show_window<R: Runtime>(app: &AppHandle<R>) {
 async fn local_labs_changed(signals: &mut tokio::sync::broadcast::Receiver<Signal>) -> bool {
     loop {
         match signals.recv().await {
-            Ok(Signal::LabsChanged { server }) if server == crate::local::NAME => return true,
+            Ok(Signal::LabsChanged { server }) if server == crate::state::LOCAL_SERVER => {
+                return true;
+            }
             // Missed signals may have been about the local server: count again.
             Err(RecvError::Lagged(_)) => return true,
             Ok(_) => {}
@@ -183,7 +185,7 @@ async fn count_running<R: Runtime>(app: AppHandle<R>) {
         while !signals.is_empty() {
             let _ = signals.try_recv();
         }
-        let connected = app.state::<Desktop>().connected(crate::local::NAME);
+        let connected = app.state::<Desktop>().connected(crate::state::LOCAL_SERVER);
         let Ok(connected) = connected else {
             continue;
         };

@@ -32,7 +32,7 @@ const RUNNING_LAB: &str = "modifications to a running lab are not allowed";
 /// The REST shape of a lab, with its instance.
 pub(crate) fn lab_out(state: &AppState, lab: &LabRecord) -> LabOut {
     LabOut {
-        instance: state.instances.instance(&lab.id),
+        instance: state.labs.instances.instance(&lab.id),
         id: lab.id.clone(),
         name: lab.name.clone(),
         start_time: lab.start_time,
@@ -69,7 +69,9 @@ pub(super) async fn list(
         .filter(|lab| can_see_lab(&user, lab))
         .filter(|lab| {
             query.state_filter.is_empty()
-                || query.state_filter.contains(&state.instances.state(&lab.id))
+                || query
+                    .state_filter
+                    .contains(&state.labs.instances.state(&lab.id))
         })
         .collect();
     let total = labs.len();
@@ -146,7 +148,7 @@ pub(super) async fn create(
             topology_definition: definition,
         })
         .await?;
-    state.instances.enqueue(&id);
+    state.labs.instances.enqueue(&id);
     state.events.send(LabEvent::LabUpdated(Some(id.clone())));
     Ok(ok(id))
 }
@@ -165,10 +167,10 @@ async fn changeable_lab(
         ));
     }
     // A deploy waiting for its turn, or any command running, counts as running too.
-    if state.locks.is_busy(&lab.id) {
+    if state.labs.locks.is_busy(&lab.id) {
         return Err(ApiError::refused(RUNNING_LAB));
     }
-    match state.instances.instance(&lab.id).map(|i| i.state) {
+    match state.labs.instances.instance(&lab.id).map(|i| i.state) {
         None => Ok(lab),
         Some(InstanceState::Failed) if allow_failed => Ok(lab),
         Some(_) => Err(ApiError::refused(RUNNING_LAB)),
@@ -210,7 +212,7 @@ pub(super) async fn update(
         )
         .await?;
     if requeue {
-        state.instances.enqueue(&lab.id);
+        state.labs.instances.enqueue(&lab.id);
     }
     Ok(ok(()))
 }
@@ -224,7 +226,7 @@ pub(super) async fn delete(
 ) -> Result<Response, ApiError> {
     let lab = changeable_lab(&state, &user, &id, true).await?;
     state.store.delete_lab(&lab.id).await?;
-    crate::lab::forget_lab(&state, &lab.id);
+    crate::lab::forget_lab(&state.labs, &lab.id);
     let run_dir = state.config.run_dir.join(&lab.id);
     match tokio::fs::remove_dir_all(&run_dir).await {
         Ok(()) => {}

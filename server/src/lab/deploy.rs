@@ -7,12 +7,12 @@ use antimony_protocol::Timestamp;
 use antimony_protocol::rest::{InstanceOut, InstanceState};
 use tokio::sync::OwnedMutexGuard;
 
+use super::Labs;
 use super::locks::{DeployClaim, LabSlot};
 use super::{
     LabError, LabMessages, Origin, Outcome, followers, lab_log, lab_updated, messages, nodes,
     run_dir, set_state, update_instance,
 };
-use crate::AppState;
 use crate::driver::DriverError;
 use crate::logs::LogStream;
 use crate::store::{LabRecord, LabUpdate};
@@ -30,17 +30,13 @@ pub(super) struct Ticket {
 }
 
 /// Claims the lab for a deploy (5002 if a deploy has it) and waits for the lab's turn.
-pub(super) async fn admit(
-    state: &AppState,
-    lab: LabRecord,
-    origin: Origin,
-) -> Result<Ticket, LabError> {
-    let slot = state.locks.slot(&lab.id);
-    let messages = messages(state, &lab).await;
+pub(super) async fn admit(labs: &Labs, lab: LabRecord, origin: Origin) -> Result<Ticket, LabError> {
+    let slot = labs.locks.slot(&lab.id);
+    let messages = messages(labs, &lab).await;
     let Some(claim) = DeployClaim::take(&slot) else {
-        let redeploy = state.instances.instance(&lab.id).is_some();
-        messages.send(&state.events, None, messages.already_deploying(redeploy));
-        lab_updated(state, &lab.id);
+        let redeploy = labs.instances.instance(&lab.id).is_some();
+        messages.send(&labs.events, None, messages.already_deploying(redeploy));
+        lab_updated(labs, &lab.id);
         return Err(LabError::Deploying);
     };
     let turn = Arc::clone(&slot.op).lock_owned().await;
@@ -56,26 +52,26 @@ pub(super) async fn admit(
 
 /// Deploys, or redeploys when the lab has an instance.
 #[tracing::instrument(skip_all, fields(lab = %ticket.lab.id, redeploy))]
-pub(super) async fn run(state: &AppState, ticket: Ticket) -> Result<Outcome, LabError> {
+pub(super) async fn run(labs: &Labs, ticket: Ticket) -> Result<Outcome, LabError> {
     let cancel = ticket.claim.cancel.clone();
     if cancel.is_cancelled() {
         return Err(LabError::Cancelled);
     }
     // The lab may have been deleted while this deploy waited for its turn.
-    let lab = state
+    let lab = labs
         .store
         .lab(&ticket.lab.id)
         .await?
         .ok_or(LabError::NotFound)?;
-    let has_run_file = run_dir::run_file(state, &lab.id).exists();
+    let has_run_file = run_dir::run_file(labs, &lab.id).exists();
     // A failed first deploy may have no run environment to redeploy: start afresh.
-    let redeploy = state.instances.instance(&lab.id).is_some() && has_run_file;
+    let redeploy = labs.instances.instance(&lab.id).is_some() && has_run_file;
     tracing::Span::current().record("redeploy", redeploy);
     if redeploy {
-        redeploy_lab(state, &lab, &ticket.messages, &ticket.slot, cancel).await
+        redeploy_lab(labs, &lab, &ticket.messages, &ticket.slot, cancel).await
     } else {
         deploy_lab(
-            state,
+            labs,
             &lab,
             &ticket.messages,
             &ticket.slot,
@@ -100,7 +96,7 @@ pub(super) fn instance_name(topology: &str) -> String {
 }
 
 async fn deploy_lab(
-    state: &AppState,
+    labs: &Labs,
     lab: &LabRecord,
     messages: &LabMessages,
     slot: &LabSlot,
@@ -110,8 +106,7 @@ async fn deploy_lab(
     let now = Timestamp::now_utc();
     if origin == Origin::User && lab.end_time.is_some_and(|end| end <= now) {
         // A deploy after the end time makes the lab indefinite rather than destroying it at once.
-        state
-            .store
+        labs.store
             .update_lab(
                 &lab.id,
                 LabUpdate {
@@ -122,8 +117,8 @@ async fn deploy_lab(
             .await?;
     }
     let instance_name = instance_name(&messages.topology);
-    let log = lab_log(state, &lab.id);
-    state.instances.set_instance(
+    let log = lab_log(labs, &lab.id);
+    labs.instances.set_instance(
         &lab.id,
         InstanceOut {
             name: String::new(),
@@ -135,90 +130,85 @@ async fn deploy_lab(
         },
     );
     let prepared = async {
-        state
-            .store
+        labs.store
             .set_instance_name(&lab.id, &instance_name)
             .await?;
-        run_dir::prepare(state, lab, &instance_name).await
+        run_dir::prepare(labs, lab, &instance_name).await
     }
     .await;
     let run_file = match prepared {
         Ok(run_file) => run_file,
         Err(e) => {
-            set_state(state, &lab.id, InstanceState::Failed);
+            set_state(labs, &lab.id, InstanceState::Failed);
             messages.send(
-                &state.events,
+                &labs.events,
                 Some(&log),
                 messages.environment_failed(&e.to_string()),
             );
             return Err(e.into());
         }
     };
-    lab_updated(state, &lab.id);
-    messages.send(
-        &state.events,
-        Some(&log),
-        messages.deploying(&instance_name),
-    );
-    match state
+    lab_updated(labs, &lab.id);
+    messages.send(&labs.events, Some(&log), messages.deploying(&instance_name));
+    match labs
         .driver
         .deploy(run_file.clone(), Arc::clone(&log), cancel)
         .await
     {
-        Ok(()) => finish(state, lab, messages, slot, &run_file, &log, false).await,
-        Err(e) => failed(state, lab, messages, &log, false, e).await,
+        Ok(()) => finish(labs, lab, messages, slot, &run_file, &log, false).await,
+        Err(e) => failed(labs, lab, messages, &log, false, e).await,
     }
 }
 
 async fn redeploy_lab(
-    state: &AppState,
+    labs: &Labs,
     lab: &LabRecord,
     messages: &LabMessages,
     slot: &LabSlot,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Result<Outcome, LabError> {
-    followers::stop(state, slot, &lab.id);
-    let log = lab_log(state, &lab.id);
-    update_instance(state, &lab.id, |i| {
+    followers::stop(labs, slot, &lab.id);
+    let log = lab_log(labs, &lab.id);
+    update_instance(labs, &lab.id, |i| {
         i.state = InstanceState::Deploying;
         i.nodes = None;
     });
     let instance_name = lab.instance_name.clone().unwrap_or_default();
     messages.send(
-        &state.events,
+        &labs.events,
         Some(&log),
         messages.redeploying(&instance_name),
     );
-    let run_file = run_dir::run_file(state, &lab.id);
-    match state
+    let run_file = run_dir::run_file(labs, &lab.id);
+    match labs
         .driver
         .redeploy(run_file.clone(), Arc::clone(&log), cancel)
         .await
     {
-        Ok(()) => finish(state, lab, messages, slot, &run_file, &log, true).await,
-        Err(e) => failed(state, lab, messages, &log, true, e).await,
+        Ok(()) => finish(labs, lab, messages, slot, &run_file, &log, true).await,
+        Err(e) => failed(labs, lab, messages, &log, true, e).await,
     }
 }
 
 async fn failed(
-    state: &AppState,
+    labs: &Labs,
     lab: &LabRecord,
     messages: &LabMessages,
     log: &LogStream,
     redeploy: bool,
     err: DriverError,
 ) -> Result<Outcome, LabError> {
-    set_state(state, &lab.id, InstanceState::Failed);
+    set_state(labs, &lab.id, InstanceState::Failed);
     if err == DriverError::Cancelled {
         log.push("[antimony] the deployment was cancelled");
         return Err(LabError::Cancelled);
     }
     messages.send(
-        &state.events,
+        &labs.events,
         Some(log),
         messages.deploy_failed(redeploy, &err.to_string()),
     );
-    if let Err(e) = state
+    if let Err(e) = labs
         .store
         .set_last_deploy_failed(&lab.topology_id, true)
         .await
@@ -229,7 +219,7 @@ async fn failed(
 }
 
 async fn finish(
-    state: &AppState,
+    labs: &Labs,
     lab: &LabRecord,
     messages: &LabMessages,
     slot: &LabSlot,
@@ -237,23 +227,23 @@ async fn finish(
     log: &Arc<LogStream>,
     redeploy: bool,
 ) -> Result<Outcome, LabError> {
-    let containers = match state
+    let containers = match labs
         .driver
         .inspect(run_file.to_path_buf(), Arc::clone(log))
         .await
     {
         Ok(containers) => containers,
         Err(e) => {
-            set_state(state, &lab.id, InstanceState::Failed);
+            set_state(labs, &lab.id, InstanceState::Failed);
             messages.send(
-                &state.events,
+                &labs.events,
                 Some(log),
                 messages.inspect_failed(&e.to_string()),
             );
             return Err(LabError::Containerlab(e));
         }
     };
-    let instance_name = state
+    let instance_name = labs
         .store
         .lab(&lab.id)
         .await
@@ -261,14 +251,14 @@ async fn finish(
         .flatten()
         .and_then(|l| l.instance_name)
         .unwrap_or_default();
-    let nodes = nodes::build(state, &instance_name, &containers);
-    followers::start(state, slot, &lab.id, &nodes);
-    update_instance(state, &lab.id, |i| {
+    let nodes = nodes::build(labs, &instance_name, &containers);
+    followers::start(labs, slot, &lab.id, &nodes);
+    update_instance(labs, &lab.id, |i| {
         i.state = InstanceState::Running;
         i.nodes = Some(nodes);
     });
-    messages.send(&state.events, Some(log), messages.deployed(redeploy));
-    if let Err(e) = state
+    messages.send(&labs.events, Some(log), messages.deployed(redeploy));
+    if let Err(e) = labs
         .store
         .set_last_deploy_failed(&lab.topology_id, false)
         .await

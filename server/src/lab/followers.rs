@@ -9,27 +9,27 @@ use antimony_protocol::{Namespace, Timestamp};
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
+use super::Labs;
 use super::locks::{LabSlot, lock};
-use crate::AppState;
 use crate::logs::LogStream;
 
 /// Follows every node's container log into its node log stream until the instance ends
 /// (or the server stops: the followers are tracked background tasks).
-pub(super) fn start(state: &AppState, slot: &LabSlot, lab_id: &str, nodes: &[InstanceNode]) {
-    let token = state.shutdown.child_token();
+pub(super) fn start(labs: &Labs, slot: &LabSlot, lab_id: &str, nodes: &[InstanceNode]) {
+    let token = labs.shutdown.child_token();
     if let Some(old) = lock(&slot.followers).replace(token.clone()) {
         old.cancel();
     }
     for node in nodes {
-        let stream = state.logs.open(
+        let stream = labs.logs.open(
             &Namespace::node_logs(lab_id, &node.container_id).path(),
-            state.config.node_log_backlog,
+            labs.settings.node_log_backlog,
         );
         if stream.is_empty() {
             stream.mark_catching_up();
         }
-        state.tasks.spawn(follow(
-            state.clone(),
+        labs.tasks.spawn(follow(
+            labs.clone(),
             token.clone(),
             node.container_id.clone(),
             stream,
@@ -39,12 +39,11 @@ pub(super) fn start(state: &AppState, slot: &LabSlot, lab_id: &str, nodes: &[Ins
 
 /// Stops the lab's followers and closes its node log streams: their subscribers see the
 /// streams end, and new ones are refused.
-pub(super) fn stop(state: &AppState, slot: &LabSlot, lab_id: &str) {
+pub(super) fn stop(labs: &Labs, slot: &LabSlot, lab_id: &str) {
     if let Some(token) = lock(&slot.followers).take() {
         token.cancel();
     }
-    state
-        .logs
+    labs.logs
         .remove_prefixed(&format!("{}/", Namespace::lab_logs(lab_id).path()));
 }
 
@@ -54,7 +53,7 @@ pub(super) fn stop(state: &AppState, slot: &LabSlot, lab_id: &str) {
 /// time, skipping lines already seen, so nothing printed in between is lost or repeated.
 #[tracing::instrument(skip_all, fields(container = %container_id))]
 async fn follow(
-    state: AppState,
+    labs: Labs,
     token: CancellationToken,
     container_id: String,
     stream: Arc<LogStream>,
@@ -63,9 +62,7 @@ async fn follow(
     let mut last: Option<Timestamp> = None;
     let mut caught_up = false;
     loop {
-        let mut lines = state
-            .driver
-            .node_logs(container_id.clone(), last, caught_up);
+        let mut lines = labs.driver.node_logs(container_id.clone(), last, caught_up);
         let mut failed = false;
         loop {
             tokio::select! {

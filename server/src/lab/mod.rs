@@ -3,7 +3,9 @@
 //! after a restart. Every change of an instance sends a lab update, and the status messages
 //! of §6.9 ([`LabMessages`]).
 //!
-//! The domain knows nothing of Socket.IO or HTTP: it takes a [`LabCommandData`] from a user
+//! The domain knows nothing of Socket.IO or HTTP, nor of the server's state around it: it
+//! holds what it works with in [`Labs`] (the store, topology files, the driver, the event bus,
+//! the log hub, its instances and locks). It takes a [`LabCommandData`] from a user
 //! and answers with an [`Outcome`] or a [`LabError`] that carries its protocol code; the
 //! adapters (`socket`, `http`) turn those into acks and bodies. "A stream ended" is a fact
 //! of the [`crate::logs::LogHub`] (streams are closed), which the socket layer reacts to.
@@ -28,6 +30,8 @@ mod run_dir;
 mod scheduler;
 mod watcher;
 
+use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,11 +47,73 @@ pub use recovery::recover;
 pub use scheduler::run_scheduler;
 pub use watcher::watch_container_events;
 
-use crate::AppState;
-use crate::events::LabEvent;
-use crate::logs::LogStream;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::driver::LabDriver;
+use crate::events::{EventBus, LabEvent};
+use crate::files::TopologyFiles;
+use crate::kinds::Kinds;
+use crate::logs::{LogHub, LogStream};
 use crate::permissions::can_control_lab;
-use crate::store::{LabRecord, User};
+use crate::store::{LabRecord, Store, User};
+
+/// The lab domain: what it works with, and its own state. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Labs(Arc<Domain>);
+
+/// The parts of [`Labs`].
+#[derive(Debug)]
+pub struct Domain {
+    /// The database.
+    pub store: Store,
+    /// Topology files.
+    pub files: TopologyFiles,
+    /// Deploys labs and controls nodes.
+    pub driver: Arc<dyn LabDriver>,
+    /// `canRestart` and SSH settings per kind.
+    pub kinds: Kinds,
+    /// Where lab updates and status messages go.
+    pub events: EventBus,
+    /// Lab and node log streams.
+    pub logs: Arc<LogHub>,
+    /// Instances and the deployment queue.
+    pub instances: Instances,
+    /// Per-lab operation order.
+    pub locks: LabLocks,
+    /// Background work (followers, scheduled commands); awaited on shutdown.
+    pub tasks: TaskTracker,
+    /// Cancelled when the server shuts down.
+    pub shutdown: CancellationToken,
+    /// Paths and sizes.
+    pub settings: LabSettings,
+}
+
+/// Where labs run and how much of their logs is kept.
+#[derive(Debug, Clone)]
+pub struct LabSettings {
+    /// Run directories of deployed labs: `<run>/<labId>/…`.
+    pub run_dir: PathBuf,
+    /// Lines kept in each lab log's backlog.
+    pub lab_log_backlog: usize,
+    /// Lines kept in each node log's backlog.
+    pub node_log_backlog: usize,
+}
+
+impl Labs {
+    /// The domain over these parts.
+    pub fn new(domain: Domain) -> Self {
+        Labs(Arc::new(domain))
+    }
+}
+
+impl Deref for Labs {
+    type Target = Domain;
+
+    fn deref(&self) -> &Domain {
+        &self.0
+    }
+}
 
 /// Docker's grace period before it kills a stopped or restarted container.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -71,7 +137,7 @@ pub enum Outcome {
 /// A command that has its place in its lab's order; [`Admitted::run`] runs it.
 #[derive(Debug)]
 pub struct Admitted {
-    state: AppState,
+    labs: Labs,
     ticket: Ticket,
 }
 
@@ -85,7 +151,7 @@ enum Ticket {
 /// Checks a command of `user` and waits for its place in its lab's order.
 #[tracing::instrument(skip_all, fields(lab = %command.lab_id, user = %user.id, command = ?command.command, ?origin))]
 pub async fn admit(
-    state: &AppState,
+    labs: &Labs,
     user: &User,
     command: LabCommandData,
     origin: Origin,
@@ -101,7 +167,7 @@ pub async fn admit(
     if !is_well_formed_uuid(&command.lab_id) {
         return Err(LabError::InvalidId);
     }
-    let lab = state
+    let lab = labs
         .store
         .lab(&command.lab_id)
         .await?
@@ -114,18 +180,18 @@ pub async fn admit(
     }
     tracing::info!("lab command admitted");
     let ticket = match command.command {
-        LabCommand::Deploy => Ticket::Deploy(deploy::admit(state, lab, origin).await?),
-        LabCommand::Destroy => Ticket::Destroy(destroy::admit(state, lab).await),
+        LabCommand::Deploy => Ticket::Deploy(deploy::admit(labs, lab, origin).await?),
+        LabCommand::Destroy => Ticket::Destroy(destroy::admit(labs, lab).await),
         node_command => {
             let node = command
                 .node
                 .filter(|n| !n.is_empty())
                 .ok_or(LabError::NodeNotFound)?;
-            Ticket::Node(nodes::admit(state, lab, node_command, node).await)
+            Ticket::Node(nodes::admit(labs, lab, node_command, node).await)
         }
     };
     Ok(Admitted {
-        state: state.clone(),
+        labs: labs.clone(),
         ticket,
     })
 }
@@ -133,28 +199,28 @@ pub async fn admit(
 impl Admitted {
     /// Runs the command. Deploys and destroys return when containerlab is done.
     pub async fn run(self) -> Result<Outcome, LabError> {
-        let Admitted { state, ticket } = self;
+        let Admitted { labs, ticket } = self;
         match ticket {
-            Ticket::Deploy(ticket) => deploy::run(&state, ticket).await,
-            Ticket::Destroy(ticket) => destroy::run(&state, ticket).await,
-            Ticket::Node(ticket) => nodes::run(&state, ticket).await,
+            Ticket::Deploy(ticket) => deploy::run(&labs, ticket).await,
+            Ticket::Destroy(ticket) => destroy::run(&labs, ticket).await,
+            Ticket::Node(ticket) => nodes::run(&labs, ticket).await,
         }
     }
 }
 
 /// Admits and runs one command.
 pub async fn execute(
-    state: &AppState,
+    labs: &Labs,
     user: &User,
     command: LabCommandData,
     origin: Origin,
 ) -> Result<Outcome, LabError> {
-    admit(state, user, command, origin).await?.run().await
+    admit(labs, user, command, origin).await?.run().await
 }
 
 /// The status messages about a lab, named by its current topology name.
-async fn messages(state: &AppState, lab: &LabRecord) -> LabMessages {
-    let topology = match state.store.topology(&lab.topology_id).await {
+async fn messages(labs: &Labs, lab: &LabRecord) -> LabMessages {
+    let topology = match labs.store.topology(&lab.topology_id).await {
         Ok(Some(topology)) => topology.name,
         _ => lab.topology_name.clone(),
     };
@@ -166,29 +232,28 @@ async fn messages(state: &AppState, lab: &LabRecord) -> LabMessages {
 }
 
 /// The lab's log stream, opened if needed.
-fn lab_log(state: &AppState, lab_id: &str) -> Arc<LogStream> {
-    state.logs.open(
+fn lab_log(labs: &Labs, lab_id: &str) -> Arc<LogStream> {
+    labs.logs.open(
         &Namespace::lab_logs(lab_id).path(),
-        state.config.lab_log_backlog,
+        labs.settings.lab_log_backlog,
     )
 }
 
 /// Tells clients to refetch the lab.
-fn lab_updated(state: &AppState, lab_id: &str) {
-    state
-        .events
+fn lab_updated(labs: &Labs, lab_id: &str) {
+    labs.events
         .send(LabEvent::LabUpdated(Some(lab_id.to_owned())));
 }
 
 /// Changes the lab's instance and sends a lab update.
-fn update_instance(state: &AppState, lab_id: &str, change: impl FnOnce(&mut InstanceOut)) {
-    state.instances.modify_instance(lab_id, |instance| {
+fn update_instance(labs: &Labs, lab_id: &str, change: impl FnOnce(&mut InstanceOut)) {
+    labs.instances.modify_instance(lab_id, |instance| {
         change(instance);
         instance.latest_state_change = Timestamp::now_utc();
     });
-    lab_updated(state, lab_id);
+    lab_updated(labs, lab_id);
 }
 
-fn set_state(state: &AppState, lab_id: &str, new: InstanceState) {
-    update_instance(state, lab_id, |i| i.state = new);
+fn set_state(labs: &Labs, lab_id: &str, new: InstanceState) {
+    update_instance(labs, lab_id, |i| i.state = new);
 }

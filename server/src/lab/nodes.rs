@@ -7,10 +7,10 @@ use antimony_protocol::LabCommand;
 use antimony_protocol::rest::{InstanceNode, NodeState};
 use tokio::sync::OwnedMutexGuard;
 
+use super::Labs;
 use super::{
     LabError, Outcome, STOP_TIMEOUT, lab_log, lab_updated, messages, run_dir, update_instance,
 };
-use crate::AppState;
 use crate::driver::ContainerInfo;
 use crate::store::LabRecord;
 
@@ -25,12 +25,12 @@ pub(super) struct Ticket {
 
 /// Waits for the lab's turn.
 pub(super) async fn admit(
-    state: &AppState,
+    labs: &Labs,
     lab: LabRecord,
     command: LabCommand,
     node: String,
 ) -> Ticket {
-    let slot = state.locks.slot(&lab.id);
+    let slot = labs.locks.slot(&lab.id);
     let turn = Arc::clone(&slot.op).lock_owned().await;
     Ticket {
         lab_id: lab.id,
@@ -43,7 +43,7 @@ pub(super) async fn admit(
 /// Starts, stops or restarts the node, then re-inspects the lab so the node's state is what
 /// Docker says now.
 #[tracing::instrument(skip_all, fields(lab = %ticket.lab_id, node = %ticket.node, command = ?ticket.command))]
-pub(super) async fn run(state: &AppState, ticket: Ticket) -> Result<Outcome, LabError> {
+pub(super) async fn run(labs: &Labs, ticket: Ticket) -> Result<Outcome, LabError> {
     let Ticket {
         lab_id,
         command,
@@ -52,8 +52,8 @@ pub(super) async fn run(state: &AppState, ticket: Ticket) -> Result<Outcome, Lab
     } = ticket;
     // What was true when the command arrived may have changed while it waited (a deploy
     // before it set the instance name, or the lab was deleted).
-    let lab = state.store.lab(&lab_id).await?.ok_or(LabError::NotFound)?;
-    let instance = state
+    let lab = labs.store.lab(&lab_id).await?.ok_or(LabError::NotFound)?;
+    let instance = labs
         .instances
         .instance(&lab.id)
         .ok_or(LabError::NotRunning)?;
@@ -87,39 +87,39 @@ pub(super) async fn run(state: &AppState, ticket: Ticket) -> Result<Outcome, Lab
     }
     let id = node.container_id.clone();
     let result = match command {
-        LabCommand::StartNode => state.driver.start_node(id).await,
-        LabCommand::StopNode => state.driver.stop_node(id, STOP_TIMEOUT).await,
-        _ => state.driver.restart_node(id, STOP_TIMEOUT).await,
+        LabCommand::StartNode => labs.driver.start_node(id).await,
+        LabCommand::StopNode => labs.driver.stop_node(id, STOP_TIMEOUT).await,
+        _ => labs.driver.restart_node(id, STOP_TIMEOUT).await,
     };
     if let Err(e) = result {
         // The node may have changed anyway: clients refetch.
-        lab_updated(state, &lab.id);
+        lab_updated(labs, &lab.id);
         return Err(LabError::Driver(e));
     }
-    let messages = messages(state, &lab).await;
-    let log = lab_log(state, &lab.id);
-    messages.send(&state.events, Some(&log), messages.node(&node_name, doing));
-    let containers = match state
+    let messages = messages(labs, &lab).await;
+    let log = lab_log(labs, &lab.id);
+    messages.send(&labs.events, Some(&log), messages.node(&node_name, doing));
+    let containers = match labs
         .driver
-        .inspect(run_dir::run_file(state, &lab.id), log)
+        .inspect(run_dir::run_file(labs, &lab.id), log)
         .await
     {
         Ok(containers) => containers,
         Err(e) => {
-            lab_updated(state, &lab.id);
+            lab_updated(labs, &lab.id);
             return Err(LabError::Driver(e));
         }
     };
     let instance_name = lab.instance_name.clone().unwrap_or_default();
-    let nodes = build(state, &instance_name, &containers);
-    update_instance(state, &lab.id, |i| i.nodes = Some(nodes));
+    let nodes = build(labs, &instance_name, &containers);
+    update_instance(labs, &lab.id, |i| i.nodes = Some(nodes));
     Ok(Outcome::Done)
 }
 
 /// Instance nodes from inspect output. Node names strip `clab-<instance>-` from the container
 /// name (the Go server keeps what follows the last `-`, which breaks `leaf-1`).
 pub(super) fn build(
-    state: &AppState,
+    labs: &Labs,
     instance_name: &str,
     containers: &[ContainerInfo],
 ) -> Vec<InstanceNode> {
@@ -135,7 +135,7 @@ pub(super) fn build(
             container_id: c.container_id.clone(),
             container_name: c.name.clone(),
             interface_captures: None,
-            can_restart: state.kinds.get(&c.kind).can_restart,
+            can_restart: labs.kinds.get(&c.kind).can_restart,
         })
         .collect();
     nodes.sort_by(|a, b| a.name.cmp(&b.name));

@@ -4,37 +4,37 @@
 use antimony_protocol::Timestamp;
 use antimony_protocol::rest::{InstanceOut, InstanceState};
 
+use super::Labs;
 use super::{followers, lab_log, nodes};
-use crate::AppState;
 use crate::events::LabEvent;
 use crate::store::LabFilter;
 
 /// Re-attaches labs whose containers still run: state `running`, `recovered: true`, an empty
 /// lab log, and node logs followed from the start. Then every client refetches.
 #[tracing::instrument(skip_all)]
-pub async fn recover(state: &AppState) {
-    recover_instances(state).await;
+pub async fn recover(labs: &Labs) {
+    recover_instances(labs).await;
     // Clients connected before now refetch everything.
-    state.events.send(LabEvent::LabUpdated(None));
+    labs.events.send(LabEvent::LabUpdated(None));
 }
 
-async fn recover_instances(state: &AppState) {
-    let deployed = match state.driver.inspect_all().await {
+async fn recover_instances(labs: &Labs) {
+    let deployed = match labs.driver.inspect_all().await {
         Ok(deployed) => deployed,
         Err(error) => {
             tracing::warn!(%error, "cannot list deployed labs; none are recovered");
             return;
         }
     };
-    let labs = match state.store.labs(LabFilter::default()).await {
-        Ok(labs) => labs,
+    let records = match labs.store.labs(LabFilter::default()).await {
+        Ok(records) => records,
         Err(error) => {
             tracing::error!(%error, "cannot read labs for recovery");
             return;
         }
     };
     let mut recovered = 0;
-    for lab in labs {
+    for lab in records {
         let Some(containers) = lab
             .instance_name
             .as_ref()
@@ -43,15 +43,15 @@ async fn recover_instances(state: &AppState) {
             continue;
         };
         let nodes = nodes::build(
-            state,
+            labs,
             lab.instance_name.as_deref().unwrap_or_default(),
             containers,
         );
         let now = Timestamp::now_utc();
-        lab_log(state, &lab.id);
-        let slot = state.locks.slot(&lab.id);
-        followers::start(state, &slot, &lab.id, &nodes);
-        state.instances.set_instance(
+        lab_log(labs, &lab.id);
+        let slot = labs.locks.slot(&lab.id);
+        followers::start(labs, &slot, &lab.id, &nodes);
+        labs.instances.set_instance(
             &lab.id,
             InstanceOut {
                 name: String::new(),

@@ -3,25 +3,25 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::AppState;
+use super::Labs;
 use crate::files::DEFINITION_FILE;
 use crate::store::LabRecord;
 
 /// The topology file containerlab runs: `<run>/<labId>/topology.clab.yaml`.
-pub(super) fn run_file(state: &AppState, lab_id: &str) -> PathBuf {
-    state.config.run_dir.join(lab_id).join(DEFINITION_FILE)
+pub(super) fn run_file(labs: &Labs, lab_id: &str) -> PathBuf {
+    labs.settings.run_dir.join(lab_id).join(DEFINITION_FILE)
 }
 
 /// Copies the topology's directory to `<run>/<labId>/` and writes the current definition
 /// there with `name:` set to the instance name. Returns the run file.
 pub(super) async fn prepare(
-    state: &AppState,
+    labs: &Labs,
     lab: &LabRecord,
     instance_name: &str,
 ) -> crate::Result<PathBuf> {
-    let source = state.files.dir(&lab.topology_id);
-    let target = state.config.run_dir.join(&lab.id);
-    let definition = state.files.read_definition(&lab.topology_id).await?;
+    let source = labs.files.dir(&lab.topology_id);
+    let target = labs.settings.run_dir.join(&lab.id);
+    let definition = labs.files.read_definition(&lab.topology_id).await?;
     let instance_name = instance_name.to_owned();
     tokio::task::spawn_blocking(move || {
         copy_dir(&source, &target)?;

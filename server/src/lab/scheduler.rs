@@ -8,12 +8,12 @@ use antimony_protocol::rest::InstanceState;
 use antimony_protocol::{LabCommand, LabCommandData, Timestamp};
 use tokio_util::sync::CancellationToken;
 
+use super::Labs;
 use super::{Origin, execute};
-use crate::AppState;
 use crate::store::{LabFilter, User};
 
 /// Runs until `shutdown`; each deploy or destroy it starts is a tracked background task.
-pub async fn run_scheduler(state: AppState, shutdown: CancellationToken) {
+pub async fn run_scheduler(labs: Labs, shutdown: CancellationToken) {
     let mut attempted_destroy: HashMap<String, Timestamp> = HashMap::new();
     // The Go server polls its queues every 50 ms; the lab list is cached, so this is cheap.
     let mut tick = tokio::time::interval(Duration::from_millis(50));
@@ -23,30 +23,30 @@ pub async fn run_scheduler(state: AppState, shutdown: CancellationToken) {
             () = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let labs = match state.store.labs(LabFilter::default()).await {
-            Ok(labs) => labs,
+        let records = match labs.store.labs(LabFilter::default()).await {
+            Ok(records) => records,
             Err(error) => {
                 tracing::warn!(%error, "scheduler cannot read labs");
                 continue;
             }
         };
         let now = Timestamp::now_utc();
-        for lab in labs {
-            if state.instances.state(&lab.id) == InstanceState::Scheduled && lab.start_time <= now {
-                state.instances.dequeue(&lab.id);
+        for lab in records {
+            if labs.instances.state(&lab.id) == InstanceState::Scheduled && lab.start_time <= now {
+                labs.instances.dequeue(&lab.id);
                 tracing::info!(lab = %lab.id, "scheduled deployment");
                 spawn(
-                    &state,
+                    &labs,
                     LabCommandData::new(lab.id.clone(), LabCommand::Deploy),
                 );
             }
             let Some(end) = lab.end_time else { continue };
-            let has_instance = state.instances.instance(&lab.id).is_some();
+            let has_instance = labs.instances.instance(&lab.id).is_some();
             if has_instance && end <= now && attempted_destroy.get(&lab.id) != Some(&end) {
                 attempted_destroy.insert(lab.id.clone(), end);
                 tracing::info!(lab = %lab.id, "scheduled destruction");
                 spawn(
-                    &state,
+                    &labs,
                     LabCommandData::new(lab.id.clone(), LabCommand::Destroy),
                 );
             }
@@ -55,12 +55,11 @@ pub async fn run_scheduler(state: AppState, shutdown: CancellationToken) {
 }
 
 /// Runs a command as the native admin in the background.
-fn spawn(state: &AppState, command: LabCommandData) {
-    let state_ = state.clone();
-    state.tasks.spawn(async move {
+fn spawn(labs: &Labs, command: LabCommandData) {
+    let labs_ = labs.clone();
+    labs.tasks.spawn(async move {
         let (lab, verb) = (command.lab_id.clone(), command.command);
-        if let Err(error) =
-            execute(&state_, &User::native_admin(), command, Origin::Scheduler).await
+        if let Err(error) = execute(&labs_, &User::native_admin(), command, Origin::Scheduler).await
         {
             tracing::warn!(%lab, command = ?verb, %error, "scheduled command failed");
         }

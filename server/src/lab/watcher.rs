@@ -7,15 +7,15 @@ use antimony_protocol::rest::NodeState;
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
+use super::Labs;
 use super::lab_updated;
-use crate::AppState;
 
 /// Turns container events into node state changes and lab updates until `shutdown`;
 /// reconnects with back-off when the engine's event stream ends.
-pub async fn watch_container_events(state: AppState, shutdown: CancellationToken) {
+pub async fn watch_container_events(labs: Labs, shutdown: CancellationToken) {
     let mut delay = Duration::from_secs(1);
     loop {
-        let mut events = state.driver.events();
+        let mut events = labs.driver.events();
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -27,11 +27,11 @@ pub async fn watch_container_events(state: AppState, shutdown: CancellationToken
                             "die" | "stop" => Some(NodeState::Exited),
                             _ => None,
                         };
-                        if let Some(lab_id) = state.instances.lab_of_container(&event.container_id) {
+                        if let Some(lab_id) = labs.instances.lab_of_container(&event.container_id) {
                             if let Some(new_state) = new_state {
-                                state.instances.set_node_state(&lab_id, &event.container_id, new_state);
+                                labs.instances.set_node_state(&lab_id, &event.container_id, new_state);
                             }
-                            lab_updated(&state, &lab_id);
+                            lab_updated(&labs, &lab_id);
                         }
                     }
                     Some(Err(error)) => {

@@ -154,7 +154,7 @@ async fn worker(state: AppState, user: User, mut queue: mpsc::Receiver<Queued>) 
                 continue;
             }
         };
-        match lab::admit(&state, &user, command, Origin::User).await {
+        match lab::admit(&state.labs, &user, command, Origin::User).await {
             Ok(admitted) => {
                 tokio::spawn(async move {
                     let result = admitted.run().await;

@@ -71,7 +71,7 @@ async fn access(s: &SocketRef, state: &AppState) -> Result<Arc<LogStream>, Refus
     if !can_see_lab(&user, &lab) {
         return Err(Refusal(ConnectError::NoAccess));
     }
-    let instance = state.instances.instance(&lab_id).ok_or_else(invalid)?;
+    let instance = state.labs.instances.instance(&lab_id).ok_or_else(invalid)?;
     if let Some(container_id) = &container_id {
         let belongs = instance.state == InstanceState::Running
             && instance

@@ -156,7 +156,7 @@ async fn concurrent_refusals_and_reads_all_complete() {
             "2099-01-01T00:00:00Z",
         )
         .await;
-    server.state.instances.set_instance(
+    server.state.labs.instances.set_instance(
         &lab,
         antimony_protocol::rest::InstanceOut {
             name: String::new(),

@@ -129,10 +129,12 @@ async fn list_filters_pages_and_counts() {
         .payload();
     server
         .state
+        .labs
         .instances
         .set_instance(&b, instance(InstanceState::Running));
     server
         .state
+        .labs
         .instances
         .set_instance(&c, instance(InstanceState::Failed));
 
@@ -409,7 +411,11 @@ async fn labs_with_an_instance_refuse_changes_without_hanging() {
         InstanceState::Running,
         InstanceState::Stopping,
     ] {
-        server.state.instances.set_instance(&id, instance(state));
+        server
+            .state
+            .labs
+            .instances
+            .set_instance(&id, instance(state));
         let message = server
             .patch(&path, &server.admin, json!({"name": "x"}))
             .await
@@ -425,6 +431,7 @@ async fn labs_with_an_instance_refuse_changes_without_hanging() {
     // A failed instance may be deleted, and its run directory goes with it.
     server
         .state
+        .labs
         .instances
         .set_instance(&id, instance(InstanceState::Failed));
     server
@@ -435,7 +442,7 @@ async fn labs_with_an_instance_refuse_changes_without_hanging() {
     std::fs::create_dir_all(run_dir.join("clab-x")).unwrap();
     server.delete(&path, &server.admin).await.payload();
     assert!(!run_dir.exists());
-    assert_eq!(server.state.instances.instance(&id), None);
+    assert_eq!(server.state.labs.instances.instance(&id), None);
 }
 
 #[tokio::test]

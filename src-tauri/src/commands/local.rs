@@ -52,7 +52,7 @@ pub(crate) async fn import_topology(
     } else {
         ImportStart::Unscheduled
     };
-    let end = if server == crate::local::NAME {
+    let end = if server == crate::state::LOCAL_SERVER {
         // One's own machine: a lab runs until the user destroys it.
         ImportEnd::Never
     } else {

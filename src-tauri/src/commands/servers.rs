@@ -34,7 +34,7 @@ fn view(desktop: &Desktop, profile: &ServerProfile, current: bool, local: bool) 
 }
 
 fn not_for_local(name: &str, what: &str) -> Result<()> {
-    if name == crate::local::NAME {
+    if name == crate::state::LOCAL_SERVER {
         return Err(BridgeError::new(
             BridgeErrorKind::Profile,
             format!("{what} is not possible for the local server"),
@@ -138,7 +138,7 @@ pub(crate) async fn remove_server(desktop: State<'_, Desktop>, name: String) -> 
 /// Makes a server the current one.
 #[tauri::command]
 pub(crate) fn use_server(desktop: State<'_, Desktop>, name: String) -> Result<()> {
-    if name == crate::local::NAME {
+    if name == crate::state::LOCAL_SERVER {
         return desktop.update_profiles(|profiles| {
             profiles.current = None;
             Ok(())
