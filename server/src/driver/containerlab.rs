@@ -53,6 +53,7 @@ impl ContainerlabDriver {
 
     /// Runs `containerlab <args>` in `dir`. stderr goes to `log` line by line as it comes;
     /// stdout is returned (and, unless `quiet`, also written to `log` after the process ends).
+    #[tracing::instrument(name = "containerlab", skip(self, dir, log, cancel), fields(?args), err(Display, level = "warn"))]
     async fn run(
         &self,
         command: &'static str,
@@ -161,6 +162,7 @@ impl ContainerlabDriver {
         if let Some(log) = log {
             log.push_lines(stdout.lines().map(str::to_owned));
         }
+        tracing::info!(%status, "containerlab exited");
         if status.success() {
             Ok(stdout)
         } else {

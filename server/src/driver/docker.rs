@@ -76,6 +76,12 @@ impl DockerNodes {
     }
 
     /// Starts a container.
+    #[tracing::instrument(
+        name = "docker",
+        skip(self),
+        fields(action = "start"),
+        err(Display, level = "warn")
+    )]
     pub async fn start(&self, id: &str) -> Result<(), DriverError> {
         self.client()?
             .start_container(id, None)
@@ -84,6 +90,12 @@ impl DockerNodes {
     }
 
     /// Stops a container, killing it after `timeout`.
+    #[tracing::instrument(
+        name = "docker",
+        skip(self),
+        fields(action = "stop"),
+        err(Display, level = "warn")
+    )]
     pub async fn stop(&self, id: &str, timeout: Duration) -> Result<(), DriverError> {
         let options = StopContainerOptions {
             signal: None,
@@ -96,6 +108,12 @@ impl DockerNodes {
     }
 
     /// Restarts a container, killing it after `timeout`.
+    #[tracing::instrument(
+        name = "docker",
+        skip(self),
+        fields(action = "restart"),
+        err(Display, level = "warn")
+    )]
     pub async fn restart(&self, id: &str, timeout: Duration) -> Result<(), DriverError> {
         let options = RestartContainerOptions {
             signal: None,

@@ -28,6 +28,7 @@ pub(super) async fn list(
 }
 
 /// `POST /collections` (admins only).
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "collections::create", user = %user.id))]
 pub(super) async fn create(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -65,6 +66,7 @@ async fn editable(state: &AppState, user: &User, id: &str) -> Result<CollectionR
 }
 
 /// `PATCH /collections/:collectionId`
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "collections::update", user = %user.id, collection = %id))]
 pub(super) async fn update(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -84,6 +86,7 @@ pub(super) async fn update(
 }
 
 /// `DELETE /collections/:collectionId` (soft).
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "collections::delete", user = %user.id, collection = %id))]
 pub(super) async fn delete(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,

@@ -117,6 +117,7 @@ pub(super) async fn get(
 }
 
 /// `POST /labs`: creates the lab and queues it for deployment at its start time.
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "labs::create", user = %user.id))]
 pub(super) async fn create(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -179,6 +180,7 @@ async fn changeable_lab(
 
 /// `PATCH /labs/:labId`: only labs without an instance. `indefinite: true` clears the end
 /// time; a new start time queues the lab again.
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "labs::update", user = %user.id, lab = %id))]
 pub(super) async fn update(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -219,6 +221,7 @@ pub(super) async fn update(
 
 /// `DELETE /labs/:labId`: labs without an instance, or with a failed one. Removes the run
 /// directory and forgets the lab in the queues.
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "labs::delete", user = %user.id, lab = %id))]
 pub(super) async fn delete(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,

@@ -111,6 +111,7 @@ async fn writable_collection(state: &AppState, user: &User, id: &str) -> Result<
 }
 
 /// `POST /topologies`
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "topologies::create", user = %user.id))]
 pub(super) async fn create(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -150,6 +151,7 @@ async fn existing_topology(state: &AppState, id: &str) -> Result<TopologyRecord,
 }
 
 /// `PATCH /topologies/:topologyId`
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "topologies::update", user = %user.id, topology = %id))]
 pub(super) async fn update(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -194,6 +196,7 @@ pub(super) async fn update(
 }
 
 /// `DELETE /topologies/:topologyId` (soft; files stay on disk).
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "topologies::delete", user = %user.id, topology = %id))]
 pub(super) async fn delete(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -233,6 +236,7 @@ async fn owned_topology(
 }
 
 /// `POST /topologies/:topologyId/files`
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "topologies::create_bind_file", user = %user.id, topology = %topology_id))]
 pub(super) async fn create_bind_file(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -263,6 +267,7 @@ pub(super) async fn create_bind_file(
 }
 
 /// `PATCH` or `PUT /topologies/:topologyId/files/:fileId` (the web UI sends PUT).
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "topologies::update_bind_file", user = %user.id, file = %file_id))]
 pub(super) async fn update_bind_file(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
@@ -310,6 +315,7 @@ pub(super) async fn update_bind_file(
 }
 
 /// `DELETE /topologies/:topologyId/files/:fileId`
+#[tracing::instrument(name = "rest", skip_all, fields(handler = "topologies::delete_bind_file", user = %user.id, file = %file_id))]
 pub(super) async fn delete_bind_file(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,

@@ -18,6 +18,7 @@ use socketioxide::handler::{FromMessageParts, Value as PacketValue};
 use socketioxide::socket::Socket;
 use socketioxide::{SendError, SocketError};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::AppState;
 use crate::lab::{self, LabError, Origin, Outcome};
@@ -130,6 +131,7 @@ fn payload(outcome: Outcome) -> serde_json::Value {
 }
 
 /// Admits the socket's commands one after the other, each once the previous has its place.
+#[tracing::instrument(name = "lab-commands", skip_all, fields(user = %user.id))]
 async fn worker(state: AppState, user: User, mut queue: mpsc::Receiver<Queued>) {
     while let Some(Queued { argument, ack }) = queue.recv().await {
         let command = match argument {
@@ -156,10 +158,13 @@ async fn worker(state: AppState, user: User, mut queue: mpsc::Receiver<Queued>) 
         };
         match lab::admit(&state.labs, &user, command, Origin::User).await {
             Ok(admitted) => {
-                tokio::spawn(async move {
-                    let result = admitted.run().await;
-                    reply(ack, result.map(payload).map_err(|e| error_body(&e))).await;
-                });
+                tokio::spawn(
+                    async move {
+                        let result = admitted.run().await;
+                        reply(ack, result.map(payload).map_err(|e| error_body(&e))).await;
+                    }
+                    .instrument(tracing::Span::current()),
+                );
             }
             Err(error) => {
                 tokio::spawn(reply(ack, Err(error_body(&error))));

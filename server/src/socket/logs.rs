@@ -30,6 +30,7 @@ const CATCH_UP_LIMIT: Duration = Duration::from_secs(15);
 const STALL_LIMIT: Duration = Duration::from_secs(30);
 
 /// Connect middleware: decides whether this namespace exists for this user now.
+#[tracing::instrument(name = "socket", skip_all, fields(ns = %s.ns(), socket = %s.id), err(Display, level = "debug"))]
 pub(super) async fn check_access(
     s: SocketRef,
     io: SocketIo,

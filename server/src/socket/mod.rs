@@ -76,6 +76,7 @@ pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
 }
 
 /// Connect middleware of every namespace: the token must be a string, valid, of a known user.
+#[tracing::instrument(name = "socket", skip_all, fields(ns = %s.ns(), socket = %s.id), err(Display, level = "debug"))]
 async fn authenticate(
     s: SocketRef,
     TryData(auth): TryData<Value>,
