@@ -2,7 +2,8 @@
 // and by dropping it on the window, the checks on the file, the dialog, and opening the lab.
 
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { BridgeError } from "../lib/bridge";
 import { startApp } from "./app.test-util";
 
 const start = () => startApp();
@@ -52,6 +53,37 @@ describe("import a topology", () => {
       expect(errorToasts()).toHaveLength(2);
     });
     expect(errorToasts()[1]).toContain("big.clab.yml is 1.0 MiB; a topology file can be at most 1 MiB.");
+    expect(screen.queryByTestId("import-dialog")).toBeNull();
+    expect(f.calls.some((c) => c.command === "import_topology")).toBe(false);
+    // The quick pre-check refused them before the bridge was asked.
+    expect(f.calls.some((c) => c.command === "check_topology")).toBe(false);
+  });
+
+  it("names the lab as the bridge's checkTopology does (the Rust rule)", async () => {
+    const f = await start();
+    const quoted = 'name: "my ring" # quoted\ntopology: {}\n';
+    chooseFile(new File([quoted], "ring.clab.yml"));
+    expect((await screen.findByTestId("import-lab-name")).textContent).toBe("my ring");
+    expect(f.calls.filter((c) => c.command === "check_topology").map((c) => c.args)).toEqual([
+      { fileName: "ring.clab.yml", definition: quoted },
+    ]);
+    fireEvent.click(screen.getByText("Cancel"));
+
+    // Whatever the bridge answers is the name shown.
+    const check = vi.spyOn(f, "checkTopology").mockResolvedValue({ labName: "Ring from Rust" });
+    chooseFile(new File([TOPOLOGY], "ring.clab.yml"));
+    const dialog = await screen.findByTestId("import-dialog");
+    expect(within(dialog).getByTestId("import-lab-name").textContent).toBe("Ring from Rust");
+    expect(check).toHaveBeenCalledWith({ fileName: "ring.clab.yml", definition: TOPOLOGY });
+  });
+
+  it("shows a rejected check as an error toast naming the file, and opens no dialog", async () => {
+    const f = await start();
+    vi.spyOn(f, "checkTopology").mockRejectedValue(new BridgeError("io", -1, "ring.clab.yml is bigger than 1 MiB"));
+    chooseFile(new File([TOPOLOGY], "ring.clab.yml"));
+    await waitFor(() => {
+      expect(errorToasts()).toEqual(["Cannot import ring.clab.ymlring.clab.yml is bigger than 1 MiB×"]);
+    });
     expect(screen.queryByTestId("import-dialog")).toBeNull();
     expect(f.calls.some((c) => c.command === "import_topology")).toBe(false);
   });

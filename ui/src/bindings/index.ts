@@ -40,3 +40,4 @@ export * from "./TopologyIn";
 export * from "./TopologyInPartial";
 export * from "./TopologyOut";
 export * from "./UserOut";
+export * from "./names";

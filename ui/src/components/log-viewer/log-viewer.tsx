@@ -5,8 +5,8 @@
 // never through style attributes, which the app's CSP blocks.
 
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
-import { Severity } from "../../bindings";
-import { describeError, logStreamId, useBridge, type Unlisten } from "../../lib/bridge";
+import { logsNamespace, Severity } from "../../bindings";
+import { describeError, useBridge, type Unlisten } from "../../lib/bridge";
 import { useNotify } from "../../lib/notify";
 import { isTyping } from "../../lib/keys";
 import { parseAnsi } from "./ansi";
@@ -72,7 +72,7 @@ function LogLine({ line, needle, current }: { line: string; needle: string; curr
 export function LogViewer({ server, labId, containerId, name, active, capacity }: LogViewerProps) {
   const bridge = useBridge();
   const notify = useNotify();
-  const stream = logStreamId(labId, containerId);
+  const stream = logsNamespace(labId, containerId);
   const [buffer] = useState(() => new LogBuffer(capacity));
   const [, setVersion] = useState(0);
   // Where the view is, as the sequence number (with fraction) of its top row: it stays on the

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Severity } from "../../bindings";
-import type { ImportedLab } from "../../lib/bridge";
+import { BridgeError, type ImportedLab } from "../../lib/bridge";
 import { createFakeBridge, type FakeBridge } from "../../lib/bridge/fake";
 import type { ToastRequest } from "../../lib/notify";
 import { createImports } from "./imports-store";
@@ -41,6 +41,18 @@ describe("imports", () => {
     ]);
     expect(imports.store.getState().draft).toBeNull();
     expect(toasts.at(-1)).toMatchObject({ severity: Severity.Success, title: "Imported pair into local", body: "lab.example.net" });
+  });
+
+  it("names the lab as checkTopology does, and refuses the file with an error toast when it rejects", async () => {
+    const { f, imports, toasts } = setup();
+    vi.spyOn(f, "checkTopology").mockResolvedValueOnce({ labName: "from the bridge" });
+    await imports.importFile(new File([TOPOLOGY], "pair.clab.yml"), "lab.example.net");
+    expect(imports.store.getState().draft?.labName).toBe("from the bridge");
+    imports.cancel();
+    vi.spyOn(f, "checkTopology").mockRejectedValueOnce(new BridgeError("io", -1, "pair.clab.yml is bigger than 1 MiB"));
+    await imports.importFile(new File([TOPOLOGY], "pair.clab.yml"), "lab.example.net");
+    expect(imports.store.getState().draft).toBeNull();
+    expect(toasts).toEqual([{ key: "import:pair.clab.yml", severity: Severity.Error, title: "Cannot import pair.clab.yml", body: "pair.clab.yml is bigger than 1 MiB" }]);
   });
 
   it("keeps the draft with the server's message when the import fails, and lets it be tried again", async () => {

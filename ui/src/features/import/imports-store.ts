@@ -1,4 +1,5 @@
-// Importing a containerlab topology file: the file is checked and read, a dialog asks to
+// Importing a containerlab topology file: a quick check of its name and size, then it is read
+// and `check_topology` (antimony-client's rules) accepts it and names its lab, a dialog asks to
 // confirm (and whether to deploy now), then `import_topology` makes the lab. The state is a
 // small reducer the tests drive directly; the dialog reads it.
 
@@ -6,7 +7,7 @@ import { Severity } from "../../bindings";
 import { BridgeError, describeError, type Bridge, type ImportedLab } from "../../lib/bridge";
 import type { Notify } from "../../lib/notify";
 import { createStore, type Store } from "../../lib/store";
-import { labNameOf, topologyFileProblem } from "./topology-file";
+import { topologyFileProblem } from "./topology-file";
 
 /** A file read and waiting for the user's confirmation. */
 export interface ImportDraft {
@@ -14,6 +15,7 @@ export interface ImportDraft {
   id: number;
   server: string;
   fileName: string;
+  /** The lab's name, as `checkTopology` gives it. */
   labName: string;
   definition: string;
 }
@@ -48,8 +50,9 @@ export function importReducer(state: ImportState, action: ImportAction): ImportS
 export interface Imports {
   store: Store<ImportState, ImportAction>;
   /**
-   * Checks a file (name ends in .clab.yml or .clab.yaml, at most 1 MiB), reads it and opens the
-   * dialog for `server`. A file that cannot be imported gets an error toast instead.
+   * Checks a file (name ends in .clab.yml or .clab.yaml, at most 1 MiB), reads it, has the
+   * bridge check it and name its lab (`checkTopology`), and opens the dialog for `server`. A
+   * file that cannot be imported (either check) gets an error toast instead.
    */
   importFile(file: File, server: string): Promise<void>;
   /** Imports the open draft. Resolves the lab made, or `null` when it failed (the dialog says why). */
@@ -85,8 +88,15 @@ export function createImports(bridge: Bridge, notify: Notify): Imports {
         cannot(file.name, `The file could not be read: ${e instanceof Error ? e.message : String(e)}`);
         return;
       }
+      let labName: string;
+      try {
+        labName = (await bridge.checkTopology({ fileName: file.name, definition })).labName;
+      } catch (e: unknown) {
+        cannot(file.name, describeError(e));
+        return;
+      }
       if (store.getState().busy) return;
-      const draft: ImportDraft = { id: nextId++, server, fileName: file.name, labName: labNameOf(definition, file.name), definition };
+      const draft: ImportDraft = { id: nextId++, server, fileName: file.name, labName, definition };
       store.dispatch({ type: "opened", draft });
     },
     async confirm(deploy) {

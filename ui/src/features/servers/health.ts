@@ -1,12 +1,13 @@
 // A server's health, derived from the per-namespace connection events of its session.
 
+import { namespace } from "../../bindings";
 import type { ConnectionState } from "../../lib/bridge";
 
 /** The `data-state` values of `server-health`. */
 export type ServerHealth = "connected" | "reconnecting" | "loginNeeded" | "offline";
 
 /** The namespaces whose connections make a session usable. */
-export const SESSION_NAMESPACES = ["/status-messages", "/lab-updates", "/lab-commands"] as const;
+export const SESSION_NAMESPACES = [namespace.STATUS_MESSAGES, namespace.LAB_UPDATES, namespace.LAB_COMMANDS] as const;
 
 /**
  * - `loginNeeded`: not logged in, or any namespace said a login is needed;

@@ -1,22 +1,28 @@
 // The one error every bridge call rejects with. The Rust side rejects `invoke` with a plain
-// `{kind, code, message, fingerprint?}` object; wrappers turn whatever arrives into a
-// `BridgeError` so callers can rely on `instanceof` and on the fields.
+// `{kind, code, message, fingerprint?}` object (the generated `BridgeError` shape); wrappers
+// turn whatever arrives into this class so callers can rely on `instanceof` and on the fields.
 
-import type { BridgeErrorKind } from "./types";
+import type { BridgeErrorKind, BridgeError as BridgeErrorShape } from "../../bindings/desktop";
 
-const kinds: readonly BridgeErrorKind[] = [
-  "api",
-  "notLoggedIn",
-  "unreachable",
-  "certificate",
-  "keychain",
-  "profile",
-  "protocol",
-  "io",
-  "command",
-];
+// Every `BridgeErrorKind` once: a kind added to (or removed from) the Rust enum breaks this
+// object until it is listed here.
+const kinds: Record<BridgeErrorKind, true> = {
+  api: true,
+  notLoggedIn: true,
+  unreachable: true,
+  certificate: true,
+  keychain: true,
+  profile: true,
+  protocol: true,
+  io: true,
+  command: true,
+};
 
-export class BridgeError extends Error {
+function isKind(value: unknown): value is BridgeErrorKind {
+  return typeof value === "string" && Object.hasOwn(kinds, value);
+}
+
+export class BridgeError extends Error implements BridgeErrorShape {
   readonly kind: BridgeErrorKind;
   readonly code: number;
   /** SHA-256 fingerprint (`AB:CD:…`) of an untrusted certificate, for `kind: "certificate"`. */
@@ -39,11 +45,10 @@ export class BridgeError extends Error {
     if (raw instanceof BridgeError) return raw;
     if (typeof raw === "object" && raw !== null) {
       const r = raw as Record<string, unknown>;
-      const kind = kinds.find((k) => k === r.kind);
-      if (kind !== undefined && typeof r.message === "string") {
+      if (isKind(r.kind) && typeof r.message === "string") {
         const code = typeof r.code === "number" ? r.code : -1;
         const fingerprint = typeof r.fingerprint === "string" ? r.fingerprint : undefined;
-        return new BridgeError(kind, code, r.message, fingerprint);
+        return new BridgeError(r.kind, code, r.message, fingerprint);
       }
       if (raw instanceof Error) return new BridgeError("protocol", -1, raw.message);
     }

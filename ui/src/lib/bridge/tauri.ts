@@ -1,12 +1,17 @@
 // The real bridge: Tauri commands through `invoke` (camelCase argument keys) and events through
-// `listen`. The only module of the UI that imports @tauri-apps/*.
+// `listen`, by the names generated from the Rust side (`commands`, `events`), so a renamed
+// command or event breaks the build rather than the app. The only module of the UI that
+// imports @tauri-apps/*.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import { commands, events, type CommandId } from "../../bindings/desktop";
 import { BridgeError } from "./error";
 import type { Bridge, Unlisten } from "./types";
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+type EventName = (typeof events)[keyof typeof events];
+
+async function call<T>(command: CommandId, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (raw: unknown) {
@@ -16,7 +21,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 // The caller names the payload's shape (the Bridge interface types each event).
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
-function on<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> {
+function on<T>(event: EventName, handler: (payload: T) => void): Promise<Unlisten> {
   return listen<T>(event, (e) => {
     handler(e.payload);
   });
@@ -30,26 +35,27 @@ function defined(args: Record<string, unknown>): Record<string, unknown> {
 export function createTauriBridge(): Bridge {
   return {
     kind: "tauri",
-    listServers: () => call("list_servers"),
-    addServer: (args) => call("add_server", defined({ ...args })),
-    removeServer: (args) => call("remove_server", { ...args }),
-    useServer: (args) => call("use_server", { ...args }),
-    loginConfig: (args) => call("login_config", { ...args }),
-    login: (args) => call("login", { ...args }),
-    logout: (args) => call("logout", { ...args }),
-    labs: (args) => call("labs", { ...args }),
-    lab: (args) => call("lab", { ...args }),
-    collections: (args) => call("collections", { ...args }),
-    labCommand: (args) => call("lab_command", defined({ ...args })),
-    subscribeLogs: (args) => call("subscribe_logs", defined({ ...args })),
-    unsubscribeLogs: (args) => call("unsubscribe_logs", { ...args }),
-    exportLog: (args) => call("export_log", { ...args }),
-    localPrerequisites: () => call("local_prerequisites"),
-    importTopology: (args) => call("import_topology", { ...args }),
-    onConnection: (handler) => on("antimony://connection", handler),
-    onStatus: (handler) => on("antimony://status", handler),
-    onLabUpdate: (handler) => on("antimony://lab-update", handler),
-    onLogs: (handler) => on("antimony://logs", handler),
-    onCommandResult: (handler) => on("antimony://command-result", handler),
+    listServers: () => call(commands.listServers),
+    addServer: (args) => call(commands.addServer, defined({ ...args })),
+    removeServer: (args) => call(commands.removeServer, { ...args }),
+    useServer: (args) => call(commands.useServer, { ...args }),
+    loginConfig: (args) => call(commands.loginConfig, { ...args }),
+    login: (args) => call(commands.login, { ...args }),
+    logout: (args) => call(commands.logout, { ...args }),
+    labs: (args) => call(commands.labs, { ...args }),
+    lab: (args) => call(commands.lab, { ...args }),
+    collections: (args) => call(commands.collections, { ...args }),
+    labCommand: (args) => call(commands.labCommand, defined({ ...args })),
+    subscribeLogs: (args) => call(commands.subscribeLogs, defined({ ...args })),
+    unsubscribeLogs: (args) => call(commands.unsubscribeLogs, { ...args }),
+    exportLog: (args) => call(commands.exportLog, { ...args }),
+    localPrerequisites: () => call(commands.localPrerequisites),
+    checkTopology: (args) => call(commands.checkTopology, { ...args }),
+    importTopology: (args) => call(commands.importTopology, { ...args }),
+    onConnection: (handler) => on(events.connection, handler),
+    onStatus: (handler) => on(events.status, handler),
+    onLabUpdate: (handler) => on(events.labUpdate, handler),
+    onLogs: (handler) => on(events.logs, handler),
+    onCommandResult: (handler) => on(events.commandResult, handler),
   };
 }

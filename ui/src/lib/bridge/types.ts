@@ -1,102 +1,47 @@
-// The contract between the webview and the Rust shell (src-tauri): command arguments and
-// results, event payloads, and the one error shape every command rejects with. Protocol
-// types (labs, status messages, …) come from the generated bindings and are not redefined.
+// The contract between the webview and the Rust shell (src-tauri). Its types are generated from
+// Rust (`src-tauri/src/contract/` → `bindings/desktop/`, protocol types → `bindings/`) and only
+// re-exported here; this file adds the `Bridge` interface that puts them together.
 
-import type { CollectionOut, LabOut, LoginConfig, PrerequisiteCheck, PrerequisiteReport, StatusMessage } from "../../bindings";
+import type { CollectionOut, LabOut, LoginConfig, PrerequisiteCheck, PrerequisiteReport } from "../../bindings";
+import type {
+  CommandName,
+  CommandResultEvent,
+  ConnectionEvent,
+  Identity,
+  ImportedLab,
+  LabCommandName,
+  LabUpdateEvent,
+  LogsEvent,
+  ServerView,
+  StatusEvent,
+  Subscription,
+  TopologyCheck,
+} from "../../bindings/desktop";
 
-/** What a failed command says went wrong; the UI branches on `kind` and `code`, never on text. */
-export type BridgeErrorKind =
-  | "api"
-  | "notLoggedIn"
-  | "unreachable"
-  | "certificate"
-  | "keychain"
-  | "profile"
-  | "protocol"
-  | "io"
-  | "command";
-
-/** Who is logged in to a server. */
-export interface Identity {
-  id: string;
-  isAdmin: boolean;
-}
-
-/** A server profile as `list_servers` shows it (no secrets). */
-export interface ServerView {
-  name: string;
-  origin: string;
-  restBase: string;
-  tls: "none" | "system" | "caFile" | "pinned";
-  fingerprint: string | null;
-  user: string | null;
-  current: boolean;
-  loggedIn: boolean;
-  identity: Identity | null;
-  /** The bundled "This computer" server. */
-  local: boolean;
-}
-
-/** Commands `lab_command` sends over `/lab-commands`. */
-export type LabCommandName = "deploy" | "destroy" | "startNode" | "stopNode" | "restartNode";
-
-/** Per-namespace connection state of a server session. */
-export type ConnectionState = "connected" | "refused" | "trouble" | "loginNeeded";
-
-/** `antimony://connection` */
-export interface ConnectionEvent {
-  server: string;
-  namespace: string;
-  state: ConnectionState;
-  message: string | null;
-}
-
-/** `antimony://status` */
-export interface StatusEvent {
-  server: string;
-  message: StatusMessage;
-}
-
-/** `antimony://lab-update`; `labId: null` means "refetch every lab". */
-export interface LabUpdateEvent {
-  server: string;
-  labId: string | null;
-}
-
-/** `antimony://logs`: a batch of lines of one stream, in order, each delivered exactly once. */
-export interface LogsEvent {
-  server: string;
-  stream: string;
-  lines: string[];
-  /** Lines the server trimmed before they could be delivered. */
-  missed: number;
-  /** The stream started over (redeploy, server restart); these lines are the new start. */
-  restarted: boolean;
-}
-
-/** `antimony://command-result`: the outcome of every lab command, wherever it was started. */
-export interface CommandResultEvent {
-  server: string;
-  labId: string;
-  /** One of `LabCommandName`, or a shell command (`fetchShells`, …) the UI does not run. */
-  command: LabCommandName | (string & {});
-  node: string | null;
-  ok: boolean;
-  error: { code: number; message: string } | null;
-}
-
-export type Unlisten = () => void;
+// `BridgeError` (the generated shape) is not re-exported: the class of that name in `error.ts`
+// is what callers use.
+export type {
+  BridgeErrorKind,
+  CommandName,
+  CommandResultEvent,
+  ConnectionEvent,
+  ConnectionState,
+  Identity,
+  ImportedLab,
+  LabCommandName,
+  LabUpdateEvent,
+  LogsEvent,
+  ServerView,
+  StatusEvent,
+  Subscription,
+  TlsMode,
+  TopologyCheck,
+} from "../../bindings/desktop";
 
 /** `local_prerequisites`: whether this computer can deploy labs, check by check (generated from antimony-protocol). */
 export type { PrerequisiteCheck, PrerequisiteReport };
 
-/** `import_topology`: the lab made from an imported topology file. */
-export interface ImportedLab {
-  labId: string;
-  labName: string;
-  /** The collection it went into ("local"). */
-  collection: string;
-}
+export type Unlisten = () => void;
 
 /** Everything the UI may ask of the Rust side. The Tauri and the fake bridge implement it. */
 export interface Bridge {
@@ -117,7 +62,8 @@ export interface Bridge {
   collections(args: { server: string }): Promise<CollectionOut[]>;
   labCommand(args: { server: string; labId: string; command: LabCommandName; node?: string }): Promise<null>;
 
-  subscribeLogs(args: { server: string; labId: string; containerId?: string }): Promise<{ stream: string }>;
+  /** Subscribes to a lab's log or a node's; the stream is `logsNamespace(labId, containerId)`. */
+  subscribeLogs(args: { server: string; labId: string; containerId?: string }): Promise<Subscription>;
   unsubscribeLogs(args: { server: string; stream: string }): Promise<null>;
 
   /**
@@ -126,10 +72,17 @@ export interface Bridge {
    */
   localPrerequisites(): Promise<PrerequisiteReport>;
   /**
+   * Whether a file can be imported as a topology (`.clab.yml` / `.clab.yaml`, at most 1 MiB)
+   * and the name its lab gets (the topology's top-level `name:`, else the file name without
+   * its extension), by antimony-client's rules. Rejects `io` for a file that cannot be imported.
+   */
+  checkTopology(args: { fileName: string; definition: string }): Promise<TopologyCheck>;
+  /**
    * Creates a topology from a containerlab YAML file and an unscheduled lab of it in the
    * collection "local" (created if missing); with `deploy` then sends the lab's Deploy command
    * once the lab exists, without waiting for it: its progress and outcome come as the usual
-   * events (command-result, status, logs). Rejects `api` for an invalid topology.
+   * events (command-result, status, logs). Rejects `api` for an invalid topology, `io` for a
+   * file `checkTopology` refuses.
    */
   importTopology(args: { server: string; fileName: string; definition: string; deploy: boolean }): Promise<ImportedLab>;
 
@@ -146,13 +99,17 @@ export interface Bridge {
   onCommandResult(handler: (event: CommandResultEvent) => void): Promise<Unlisten>;
 }
 
-const labCommands: readonly string[] = ["deploy", "destroy", "startNode", "stopNode", "restartNode"];
+// Every `LabCommandName` once: a command added to (or removed from) the Rust enum breaks this
+// object until it is listed here.
+const labCommandNames: Record<LabCommandName, true> = {
+  deploy: true,
+  destroy: true,
+  startNode: true,
+  stopNode: true,
+  restartNode: true,
+};
 
-export function isLabCommandName(command: string): command is LabCommandName {
-  return labCommands.includes(command);
-}
-
-/** The log stream id of a lab log or a node log, as `subscribe_logs` returns it. */
-export function logStreamId(labId: string, containerId?: string): string {
-  return containerId === undefined ? `/logs/${labId}` : `/logs/${labId}/${containerId}`;
+/** Whether a command result is of a command the webview sends (not a shell command). */
+export function isLabCommandName(command: CommandName): command is LabCommandName {
+  return Object.hasOwn(labCommandNames, command);
 }

@@ -1,14 +1,16 @@
 // An in-memory stand-in for the Rust side, used when the page runs outside Tauri (`npm run dev`
 // in a plain browser) and by the tests. It keeps two servers with a handful of labs, plays
 // deploy/destroy/node commands through the same states, status messages, lab updates, log
-// lines and command results the real app emits, imports topologies into the collection
-// "local", answers the local server's prerequisites as told (`setPrerequisites`; containerlab
-// missing by default), and records every call for assertions.
+// lines and command results the real app emits, checks and imports topologies into the
+// collection "local" (by antimony-client's rules, mirrored in `./topology`), answers the local
+// server's prerequisites as told (`setPrerequisites`; containerlab missing by default), and
+// records every call for assertions.
 //
 // `../index.ts` loads it only in Vite's dev mode (a dynamic import), so a production build
 // never contains it; `scripts/check-bundle.mjs` checks that after every build.
 
 import type { StatusMessage } from "../../../bindings";
+import { commands, type CommandId } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
 import type { Bridge, ConnectionState, LogsEvent, PrerequisiteReport } from "../types";
 import { importCommands } from "./import";
@@ -36,8 +38,8 @@ export interface FakeBridgeOptions {
 
 export interface FakeBridge extends Bridge {
   readonly kind: "fake";
-  /** Every command called, in order, with its arguments. */
-  readonly calls: { command: string; args: unknown }[];
+  /** Every command called (by its Tauri name), in order, with its arguments. */
+  readonly calls: { command: CommandId; args: unknown }[];
   /** Files written by `exportLog`, by path. */
   readonly files: Map<string, string>;
   /** Emits a connection state for the three session namespaces of a server. */
@@ -83,7 +85,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     ...importCommands(rt),
 
     localPrerequisites: () =>
-      rt.answer("local_prerequisites", undefined, () => {
+      rt.answer(commands.localPrerequisites, undefined, () => {
         if (!rt.servers.some((s) => s.view.local)) throw new BridgeError("unreachable", -1, "the local server is not running");
         return structuredClone(rt.prerequisites);
       }),

@@ -2,9 +2,10 @@
 // step by step with the states, status messages, lab updates, log lines and command results
 // the real app emits (a lab whose name contains "broken" fails to deploy).
 
-import { InstanceState, Severity, type LabOut, type StatusMessage } from "../../../bindings";
+import { InstanceState, logsNamespace, Severity, type LabOut, type StatusMessage } from "../../../bindings";
+import { commands } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
-import { logStreamId, type Bridge, type LabCommandName } from "../types";
+import type { Bridge, LabCommandName } from "../types";
 import { newId } from "./ids";
 import { clock, esc, grey, logLine, writeLog } from "./logs";
 import { emit, type FakeRuntime, type FakeServer } from "./runtime";
@@ -28,7 +29,7 @@ function status(rt: FakeRuntime, s: FakeServer, severity: Severity, content: str
     severity,
   };
   emit(rt.handlers.status, { server: s.view.name, message });
-  writeLog(rt, s, logStreamId(lab.id), [logContent]);
+  writeLog(rt, s, logsNamespace(lab.id), [logContent]);
 }
 
 /** Stores the lab (with a new instance state if given) and emits its lab update. */
@@ -90,7 +91,7 @@ async function deploy(rt: FakeRuntime, s: FakeServer, lab: LabOut): Promise<void
   };
   touch(rt, s, lab);
   status(rt, s, Severity.Info, `${redeploy ? "Redeploying" : "Deploying"} lab '${name}' (${topo})`, lab);
-  const logId = logStreamId(lab.id);
+  const logId = logsNamespace(lab.id);
   const log = (lines: string[]) => { writeLog(rt, s, logId, lines); };
   const nodes = nodesOf(lab);
   const fails = name.toLowerCase().includes("broken");
@@ -116,7 +117,7 @@ async function deploy(rt: FakeRuntime, s: FakeServer, lab: LabOut): Promise<void
   }
   const made = makeNodes(instanceName, nodes, "starting");
   for (const n of made) {
-    writeLog(rt, s, logStreamId(lab.id, n.containerId), [`${n.containerName} booting`, `${esc}[32m${n.containerName} ready${esc}[0m`]);
+    writeLog(rt, s, logsNamespace(lab.id, n.containerId), [`${n.containerName} booting`, `${esc}[32m${n.containerName} ready${esc}[0m`]);
   }
   lab.instance = { ...lab.instance, nodes: made };
   touch(rt, s, lab, InstanceState.Running);
@@ -135,7 +136,7 @@ async function destroy(rt: FakeRuntime, s: FakeServer, lab: LabOut): Promise<voi
   s.busy.add(lab.id);
   touch(rt, s, lab, InstanceState.Stopping);
   status(rt, s, Severity.Info, `Destroying lab ${lab.name} (${topoName(lab)})`, lab);
-  const logId = logStreamId(lab.id);
+  const logId = logsNamespace(lab.id);
   const log = (lines: string[]) => { writeLog(rt, s, logId, lines); };
   try {
     await play(rt, [
@@ -166,7 +167,7 @@ async function nodeCommand(rt: FakeRuntime, s: FakeServer, lab: LabOut, command:
   await play(rt, [() => undefined]);
   set(command === "stopNode" ? "exited" : "starting");
   status(rt, s, Severity.Success, `Node ${node.name} is ${verb}`, lab);
-  writeLog(rt, s, logStreamId(lab.id, node.containerId), [`${grey(clock(new Date()))} container ${verb}`]);
+  writeLog(rt, s, logsNamespace(lab.id, node.containerId), [`${grey(clock(new Date()))} container ${verb}`]);
   if (command !== "stopNode") rt.later(rt.stepMs * 2, () => { set("running"); });
 }
 
@@ -193,12 +194,12 @@ export async function runCommand(rt: FakeRuntime, s: FakeServer, labId: string, 
 /** `labs`, `lab`, `collections` (copies, so the UI never holds the fake's objects) and `lab_command`. */
 export function labCommands(rt: FakeRuntime): Pick<Bridge, "labs" | "lab" | "collections" | "labCommand"> {
   return {
-    labs: (args) => rt.answer("labs", args, () => structuredClone(rt.loggedIn(args.server).labs)),
-    lab: (args) => rt.answer("lab", args, () => structuredClone(rt.findLab(rt.loggedIn(args.server), args.labId))),
-    collections: (args) => rt.answer("collections", args, () => structuredClone(rt.loggedIn(args.server).collections)),
+    labs: (args) => rt.answer(commands.labs, args, () => structuredClone(rt.loggedIn(args.server).labs)),
+    lab: (args) => rt.answer(commands.lab, args, () => structuredClone(rt.findLab(rt.loggedIn(args.server), args.labId))),
+    collections: (args) => rt.answer(commands.collections, args, () => structuredClone(rt.loggedIn(args.server).collections)),
 
     labCommand: async (args) => {
-      rt.calls.push({ command: "lab_command", args });
+      rt.calls.push({ command: commands.labCommand, args });
       await runCommand(rt, rt.loggedIn(args.server), args.labId, args.command, args.node);
       return null;
     },

@@ -2,8 +2,9 @@
 // seed labs start with, a running node's periodic chatter, the `?flood=` firehose, and the log
 // commands (subscribe, unsubscribe, export).
 
-import { InstanceState } from "../../../bindings";
-import { logStreamId, type Bridge } from "../types";
+import { InstanceState, logsNamespace } from "../../../bindings";
+import { commands } from "../../../bindings/desktop";
+import type { Bridge } from "../types";
 import { emit, type FakeRuntime, type FakeServer, type LogStream } from "./runtime";
 import { topoName } from "./topology";
 
@@ -62,9 +63,9 @@ export function seedDeployLogs(servers: FakeServer[]): void {
       ];
       if (instance.state === InstanceState.Failed) lines.push(logLine("ERRO", `failed deploy stage for node "${nodes[0]?.name ?? ""}": ospfd: address already in use`));
       else if (instance.state === InstanceState.Running) lines.push(`${clock(new Date())} ANTIMONY Successfully deployed lab lab=${lab.id} topo=${topo} `);
-      stream(s, logStreamId(lab.id)).lines.push(...lines);
+      stream(s, logsNamespace(lab.id)).lines.push(...lines);
       for (const n of nodes) {
-        stream(s, logStreamId(lab.id, n.containerId)).lines.push(
+        stream(s, logsNamespace(lab.id, n.containerId)).lines.push(
           `${n.containerName} booting`,
           `${grey(clock(new Date()))} ${n.name}: ${esc}[1mlinux kernel${esc}[22m 6.1.0 starting`,
           `${grey(clock(new Date()))} ${n.name}: ${esc}[33mwaiting for management interface${esc}[0m`,
@@ -81,7 +82,7 @@ export function chatter(rt: FakeRuntime): void {
     for (const lab of s.labs) {
       for (const n of lab.instance?.nodes ?? []) {
         if (n.state !== "running") continue;
-        const id = logStreamId(lab.id, n.containerId);
+        const id = logsNamespace(lab.id, n.containerId);
         if ((s.streams.get(id)?.subscribers ?? 0) > 0) {
           writeLog(rt, s, id, [`${grey(clock(new Date()))} ${n.name}: ${esc}[32mkeepalive${esc}[0m sent to 172.20.20.1 seq=${String(Math.floor(Date.now() / 1000) % 100000)}`]);
         }
@@ -98,7 +99,7 @@ export function startFlood(rt: FakeRuntime, perSecond: number): void {
     const lab = s?.labs.find((l) => l.instance?.state === InstanceState.Running);
     const node = lab?.instance?.nodes?.[0];
     if (s === undefined || lab === undefined || node === undefined) return;
-    const id = logStreamId(lab.id, node.containerId);
+    const id = logsNamespace(lab.id, node.containerId);
     if ((s.streams.get(id)?.subscribers ?? 0) === 0) return;
     const n = Math.max(1, Math.round((perSecond * 32) / 1000));
     const lines: string[] = [];
@@ -114,9 +115,9 @@ export function startFlood(rt: FakeRuntime, perSecond: number): void {
 export function logCommands(rt: FakeRuntime): Pick<Bridge, "subscribeLogs" | "unsubscribeLogs" | "exportLog"> {
   return {
     subscribeLogs: (args) =>
-      rt.answer("subscribe_logs", args, () => {
+      rt.answer(commands.subscribeLogs, args, () => {
         const s = rt.loggedIn(args.server);
-        const id = logStreamId(args.labId, args.containerId);
+        const id = logsNamespace(args.labId, args.containerId);
         const st = stream(s, id);
         st.subscribers += 1;
         if (st.subscribers === 1 && st.lines.length > 0) {
@@ -129,14 +130,14 @@ export function logCommands(rt: FakeRuntime): Pick<Bridge, "subscribeLogs" | "un
       }),
 
     unsubscribeLogs: (args) =>
-      rt.answer("unsubscribe_logs", args, () => {
+      rt.answer(commands.unsubscribeLogs, args, () => {
         const st = rt.server(args.server).streams.get(args.stream);
         if (st !== undefined) st.subscribers = Math.max(0, st.subscribers - 1);
         return null;
       }),
 
     exportLog: (args) =>
-      rt.answer("export_log", args, () => {
+      rt.answer(commands.exportLog, args, () => {
         const path = `/home/user/${args.suggestedName}`;
         rt.files.set(path, args.contents);
         return path;

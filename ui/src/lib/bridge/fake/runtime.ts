@@ -2,7 +2,8 @@
 // the event handlers, the timers (all stopped by `dispose`) and the way a call answers
 // (after `latencyMs`, recorded in `calls`).
 
-import type { CollectionOut, LabOut, LoginConfig } from "../../../bindings";
+import { namespace, type CollectionOut, type LabOut, type LoginConfig } from "../../../bindings";
+import type { CommandId } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
 import type {
   CommandResultEvent,
@@ -25,7 +26,7 @@ export interface FakeServer {
   users: Map<string, [string, Identity]>;
   labs: LabOut[];
   collections: CollectionOut[];
-  /** Log streams by id (`/logs/<lab>[/<container>]`): the lines kept and how many listen. */
+  /** Log streams by id (`logsNamespace(lab, container?)`): the lines kept and how many listen. */
   streams: Map<string, LogStream>;
   /** Labs with a deploy or destroy under way. */
   busy: Set<string>;
@@ -36,7 +37,7 @@ export interface LogStream {
   subscribers: number;
 }
 
-export const SESSION_NAMESPACES = ["/status-messages", "/lab-updates", "/lab-commands"] as const;
+export const SESSION_NAMESPACES = [namespace.STATUS_MESSAGES, namespace.LAB_UPDATES, namespace.LAB_COMMANDS] as const;
 
 type Handlers<E> = Set<(e: E) => void>;
 
@@ -55,7 +56,7 @@ export function listen<E>(set: Handlers<E>, handler: (e: E) => void): Promise<Un
 
 export interface FakeRuntime {
   readonly servers: FakeServer[];
-  readonly calls: { command: string; args: unknown }[];
+  readonly calls: { command: CommandId; args: unknown }[];
   readonly files: Map<string, string>;
   readonly handlers: {
     readonly connection: Handlers<ConnectionEvent>;
@@ -73,7 +74,7 @@ export interface FakeRuntime {
   /** Runs `fn` every `ms` until disposed. */
   readonly every: (ms: number, fn: () => void) => void;
   /** Records the call, waits `latencyMs` (a microtask when 0), then answers `fn()`. */
-  readonly answer: <T>(command: string, args: unknown, fn: () => T) => Promise<T>;
+  readonly answer: <T>(command: CommandId, args: unknown, fn: () => T) => Promise<T>;
   /** The server of that name; rejects `profile` when there is none. */
   readonly server: (name: string) => FakeServer;
   /** The server of that name; rejects `notLoggedIn` unless logged in. */
@@ -100,7 +101,7 @@ export function createRuntime(
     logs: new Set<(e: LogsEvent) => void>(),
     commandResult: new Set<(e: CommandResultEvent) => void>(),
   };
-  const calls: { command: string; args: unknown }[] = [];
+  const calls: { command: CommandId; args: unknown }[] = [];
 
   function later(ms: number, fn: () => void): void {
     const t = setTimeout(() => {
@@ -146,8 +147,8 @@ export function createRuntime(
       return lab;
     },
     connectSession: (name, state) => {
-      for (const namespace of SESSION_NAMESPACES) {
-        emit(handlers.connection, { server: name, namespace, state, message: null });
+      for (const ns of SESSION_NAMESPACES) {
+        emit(handlers.connection, { server: name, namespace: ns, state, message: null });
       }
     },
     dispose: () => {

@@ -2,6 +2,7 @@
 // untrusted certificate until its fingerprint is trusted), remove, switch, and log in and out
 // (a login brings the server's session namespaces up).
 
+import { commands } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
 import type { Bridge } from "../types";
 import type { FakeRuntime } from "./runtime";
@@ -15,10 +16,10 @@ export function serverCommands(
 ): Pick<Bridge, "listServers" | "addServer" | "removeServer" | "useServer" | "loginConfig" | "login" | "logout"> {
   const { servers } = rt;
   return {
-    listServers: () => rt.answer("list_servers", undefined, () => servers.map((s) => ({ ...s.view }))),
+    listServers: () => rt.answer(commands.listServers, undefined, () => servers.map((s) => ({ ...s.view }))),
 
     addServer: (args) =>
-      rt.answer("add_server", args, () => {
+      rt.answer(commands.addServer, args, () => {
         let url: URL;
         try {
           url = new URL(args.url);
@@ -53,7 +54,7 @@ export function serverCommands(
       }),
 
     removeServer: (args) =>
-      rt.answer("remove_server", args, () => {
+      rt.answer(commands.removeServer, args, () => {
         const i = servers.findIndex((s) => s.view.name === args.name);
         if (i < 0) throw new BridgeError("profile", -1, `No server named "${args.name}"`);
         const [removed] = servers.splice(i, 1);
@@ -63,16 +64,16 @@ export function serverCommands(
       }),
 
     useServer: (args) =>
-      rt.answer("use_server", args, () => {
+      rt.answer(commands.useServer, args, () => {
         const target = rt.server(args.name);
         for (const s of servers) s.view.current = s === target;
         return null;
       }),
 
-    loginConfig: (args) => rt.answer("login_config", args, () => structuredClone(rt.server(args.server).loginConfig)),
+    loginConfig: (args) => rt.answer(commands.loginConfig, args, () => structuredClone(rt.server(args.server).loginConfig)),
 
     login: (args) =>
-      rt.answer("login", args, () => {
+      rt.answer(commands.login, args, () => {
         const s = rt.server(args.server);
         const user = s.users.get(args.username);
         if (user?.[0] !== args.password) throw new BridgeError("api", 1001, "Invalid username or password");
@@ -84,7 +85,7 @@ export function serverCommands(
       }),
 
     logout: (args) =>
-      rt.answer("logout", args, () => {
+      rt.answer(commands.logout, args, () => {
         const s = rt.server(args.server);
         s.view.loggedIn = false;
         s.view.identity = null;

@@ -1,5 +1,6 @@
-// Just enough of containerlab's topology files for the fake: writing the seed labs' definitions
-// and reading back a definition's name and nodes (imported ones included).
+// Just enough of containerlab's topology files for the fake: writing the seed labs' definitions,
+// reading back a definition's name and nodes (imported ones included), and which files can be
+// imported and what their lab is called.
 
 import type { LabOut } from "../../../bindings";
 
@@ -8,9 +9,56 @@ export function topology(name: string, nodes: [string, string][]): string {
   return `name: ${name}\ntopology:\n  nodes:\n${nodes.map(([n, k]) => `    ${n}:\n      kind: ${k}\n`).join("")}`;
 }
 
-/** The top-level `name:` of a containerlab topology. */
+// What follows mirrors antimony-client's `import` module (client/src/import.rs), which is the
+// source of truth: the app's `check_topology` and `import_topology` run that Rust code. This
+// copy only lets the fake (dev and tests) answer the same; keep it in step with the Rust.
+
+/** The largest topology file that is imported: 1 MiB (of UTF-8). */
+export const MAX_TOPOLOGY_BYTES = 1024 * 1024;
+
+const EXTENSIONS = [".clab.yml", ".clab.yaml"] as const;
+
+/** Lower-cases A–Z only, as Rust's `to_ascii_lowercase` (so lengths stay the same). */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** `is_topology_file`: `.clab.yml` or `.clab.yaml`, in any case. */
+export function isTopologyFile(fileName: string): boolean {
+  const lower = asciiLower(fileName);
+  return EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** `base_name`: the file's name without its directory and its `.clab.yml` / `.clab.yaml`. */
+export function baseName(fileName: string): string {
+  const name = fileName.split(/[/\\]/).pop() ?? fileName;
+  const lower = asciiLower(name);
+  const ext = EXTENSIONS.find((e) => lower.endsWith(e));
+  return ext === undefined ? name : name.slice(0, name.length - ext.length);
+}
+
+/**
+ * `topology_name`: the first top-level `name:` with a value, read line by line without a YAML
+ * parser. A quoted value is what is inside the quotes; a plain one ends at a ` #` (else a
+ * tab-`#`) comment.
+ */
 export function topologyName(definition: string): string | undefined {
-  return /^name:[ \t]*["']?([^\s"'#]+)/m.exec(definition)?.[1];
+  for (const raw of definition.split("\n")) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (!line.startsWith("name:")) continue;
+    let value = line.slice("name:".length).trim();
+    const quote = value[0];
+    if (quote === '"' || quote === "'") {
+      value = value.slice(1).split(quote)[0] ?? "";
+    } else {
+      let at = value.indexOf(" #");
+      if (at < 0) at = value.indexOf("\t#");
+      if (at >= 0) value = value.slice(0, at);
+      value = value.trim();
+    }
+    if (value !== "") return value;
+  }
+  return undefined;
 }
 
 /** The lab's topology name, else the lab's own name. */
