@@ -107,8 +107,9 @@ pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<A
         let _ = s.disconnect();
         return;
     };
+    let shutdown = state.shutdown.clone();
     state.tasks.spawn(async move {
-        match pump(&s, &stream).await {
+        match pump(&s, &stream, &shutdown).await {
             Ok(()) | Err(Stop::Closed) => {}
             Err(Stop::Ended) => {
                 tracing::debug!(socket = %s.id, namespace = %path, "log stream ended");
@@ -132,8 +133,13 @@ enum Stop {
     Slow(String),
 }
 
-/// Sends the backlog, then every new line, until the socket goes away or the stream ends.
-async fn pump(s: &SocketRef, stream: &LogStream) -> Result<(), Stop> {
+/// Sends the backlog, then every new line, until the socket goes away, the stream ends or the
+/// server shuts down (socketioxide's close does not always mark sockets disconnected).
+async fn pump(
+    s: &SocketRef,
+    stream: &LogStream,
+    shutdown: &tokio_util::sync::CancellationToken,
+) -> Result<(), Stop> {
     let mut watch = stream.watch();
     let mut closed = stream.watch_closed();
     let (backlog, mut cursor) = stream.backlog();
@@ -144,7 +150,7 @@ async fn pump(s: &SocketRef, stream: &LogStream) -> Result<(), Stop> {
             Stop::Slow(format!("it fell {missed} lines behind the backlog"))
         })?;
         if lines.is_empty() {
-            if !s.connected() {
+            if !s.connected() || shutdown.is_cancelled() {
                 return Ok(());
             }
             if stream.is_closed() {
@@ -155,6 +161,7 @@ async fn pump(s: &SocketRef, stream: &LogStream) -> Result<(), Stop> {
                 tokio::select! {
                     _ = watch.changed() => {}
                     _ = closed.changed() => {}
+                    () = shutdown.cancelled() => {}
                 }
             })
             .await;

@@ -24,6 +24,7 @@ struct Stack {
     admin: String,
     _docker: FakeDocker,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<antimony_server::Result<()>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -67,7 +68,7 @@ async fn start() -> Stack {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let server = antimony_server::Server::new(state.clone());
     let io = server.io().clone();
-    tokio::spawn(server.serve(listener, async move {
+    let served = tokio::spawn(server.serve(listener, async move {
         let _ = rx.await;
     }));
     let now = Timestamp::now_utc().unix_timestamp();
@@ -84,6 +85,7 @@ async fn start() -> Stack {
         admin,
         _docker: docker,
         shutdown: Some(tx),
+        served: Some(served),
         _dir: dir,
     }
 }
@@ -447,5 +449,47 @@ async fn a_subscriber_that_falls_behind_the_backlog_is_disconnected_and_resumes_
     assert_eq!(lines.last().unwrap(), &json!("flood 4999"));
     assert_eq!(lines.len(), 1001);
     let _ = again.disconnect().await;
+    let _ = commands.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_disconnects_clients_and_ends_every_background_task() {
+    let mut stack = start().await;
+    let lab = create_lab(&stack).await;
+    let (commands, _) = connect(&stack.base, "/lab-commands", Some(&stack.admin), None)
+        .await
+        .unwrap();
+    command(&commands, LabCommandData::new(&lab, LabCommand::Deploy)).await;
+    let (subscriber, mut events) = connect(
+        &stack.base,
+        &Namespace::lab_logs(&lab).path(),
+        Some(&stack.admin),
+        None,
+    )
+    .await
+    .unwrap();
+    next_event(&mut events, "backlog").await;
+    assert!(
+        !stack.state.tasks.is_empty(),
+        "node log followers, the scheduler and the subscriber run in the background"
+    );
+    stack.shutdown.take().unwrap().send(()).unwrap();
+    let served = tokio::time::timeout(Duration::from_secs(15), stack.served.take().unwrap())
+        .await
+        .expect("the server stops within 15 s")
+        .unwrap();
+    assert!(served.is_ok(), "{served:?}");
+    assert!(
+        stack.state.tasks.is_empty(),
+        "{} background tasks outlived the server",
+        stack.state.tasks.len()
+    );
+    assert!(
+        stack
+            .io
+            .of("/lab-commands")
+            .is_none_or(|ns| ns.sockets().is_empty())
+    );
+    let _ = subscriber.disconnect().await;
     let _ = commands.disconnect().await;
 }
