@@ -48,6 +48,9 @@ pub enum Error {
     /// A JWT that could not be decoded (not three segments, bad base64, bad claims).
     #[error("malformed token: {0}")]
     Token(String),
+    /// A value out of its range (a terminal size, …).
+    #[error("{0}")]
+    InvalidValue(String),
 }
 
 impl Error {

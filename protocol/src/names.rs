@@ -11,6 +11,13 @@ pub mod event {
     pub const DATA: &str = "data";
     /// All stored messages of a log or shell namespace, as one array argument, sent on connect.
     pub const BACKLOG: &str = "backlog";
+    /// antimony-server's extension on `/shells/<id>`: the client's terminal size
+    /// (`TerminalSize`). Other servers ignore it.
+    pub const RESIZE: &str = "resize";
+    /// antimony-server's extension on `/shells/<id>`: the shell ended, `{"reason": …}` (the
+    /// same reason as the `/shell-commands` Close notice). The socket stays connected (input
+    /// is then answered 5007, as on the Go server).
+    pub const CLOSED: &str = "closed";
 }
 
 /// The fixed namespace paths.

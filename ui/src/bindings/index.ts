@@ -3,6 +3,7 @@
 export * from "./AccessClaims";
 export * from "./Ack";
 export * from "./AuthClaims";
+export * from "./BacklogPosition";
 export * from "./BindFileIn";
 export * from "./BindFileInPartial";
 export * from "./BindFileOut";
@@ -35,6 +36,7 @@ export * from "./ShellCommand";
 export * from "./ShellCommandData";
 export * from "./ShellData";
 export * from "./StatusMessage";
+export * from "./TerminalSize";
 export * from "./Timestamp";
 export * from "./TopologyIn";
 export * from "./TopologyInPartial";

@@ -4,6 +4,8 @@
 export const event = {
   DATA: "data",
   BACKLOG: "backlog",
+  RESIZE: "resize",
+  CLOSED: "closed",
 } as const;
 
 /** Namespace paths, and the prefixes of the dynamic ones. */

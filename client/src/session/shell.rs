@@ -1,0 +1,125 @@
+//! A shell attached to a terminal: its output (each byte once, across reconnects), its
+//! input, its size, and why it ended.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use antimony_protocol::{TerminalSize, event};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::connection::{Connection, Kind};
+use super::{ClientEvent, CommandError, ConnectionState, EventSink, Request};
+use crate::rest::RestClient;
+
+/// How long a resize may wait for the server's ack. Servers without the `resize` extension
+/// (the Go server) never answer.
+const RESIZE_ACK: Duration = Duration::from_secs(3);
+
+/// What happens to an attached shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShellEvent {
+    /// Output, in order; after a reconnect only what was not shown yet.
+    Output(String),
+    /// Output written while the terminal was away and no longer kept by the server, in bytes.
+    Missed(u64),
+    /// The shell's connection changed state.
+    Connection(ConnectionState),
+    /// The shell ended; the reason (the server's, e.g. `User closed the shell`).
+    Closed(String),
+}
+
+/// Whether the server followed a resize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resized {
+    /// It did.
+    Yes,
+    /// The server has no `resize` (the Go server): the terminal keeps the server's size.
+    Unsupported,
+}
+
+/// An attached shell. Dropping it detaches (the shell keeps running on the server).
+#[derive(Debug)]
+pub struct ShellHandle {
+    id: String,
+    connection: Connection,
+    events: mpsc::UnboundedReceiver<ShellEvent>,
+    session: mpsc::WeakUnboundedSender<Request>,
+}
+
+impl ShellHandle {
+    /// Connects to `/shells/<id>`; events go to the handle.
+    pub(super) fn attach(
+        rest: Arc<RestClient>,
+        id: &str,
+        session: &mpsc::UnboundedSender<Request>,
+    ) -> Self {
+        let (tx, events) = mpsc::unbounded_channel();
+        let _ = session.send(Request::AttachShell(id.to_owned(), tx.clone()));
+        let sink: EventSink = Arc::new(move |event| {
+            let shell_event = match event {
+                ClientEvent::Shell { event, .. } => event,
+                ClientEvent::Connection { state, .. } => ShellEvent::Connection(state),
+                _ => return,
+            };
+            let _ = tx.send(shell_event);
+        });
+        let path = antimony_protocol::Namespace::shell(id).path();
+        ShellHandle {
+            id: id.to_owned(),
+            connection: Connection::spawn(rest, path, Kind::Shell, sink),
+            events,
+            session: session.downgrade(),
+        }
+    }
+
+    /// The shell's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The next event; `None` once the handle's connection is gone.
+    pub async fn next(&mut self) -> Option<ShellEvent> {
+        self.events.recv().await
+    }
+
+    /// An event that is already there, without waiting.
+    pub fn try_next(&mut self) -> Option<ShellEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// Sends input (keystrokes, pasted text) as it is. Fails while the shell is not
+    /// connected (input typed then is lost, as on a dropped SSH session).
+    pub async fn input(&self, text: impl Into<String>) -> Result<(), CommandError> {
+        self.connection
+            .emit(event::DATA, Value::String(text.into()))
+            .await
+    }
+
+    /// Tells the server the terminal's size.
+    pub async fn resize(&self, size: TerminalSize) -> Result<Resized, CommandError> {
+        let value = serde_json::to_value(size).unwrap_or_default();
+        match self
+            .connection
+            .emit_with_ack(event::RESIZE, value, RESIZE_ACK)
+            .await
+        {
+            Ok(_) => Ok(Resized::Yes),
+            Err(CommandError::Timeout(_)) => Ok(Resized::Unsupported),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Waits until the shell's namespace is connected (at most `within`).
+    pub async fn connected(&self, within: Duration) -> bool {
+        self.connection.wait_connected(within).await
+    }
+}
+
+impl Drop for ShellHandle {
+    fn drop(&mut self) {
+        if let Some(session) = self.session.upgrade() {
+            let _ = session.send(Request::DetachShell(self.id.clone()));
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! `/shells/<shellId>` (PROTOCOL.md §5.6): a shell's output to its owner's terminals (the
+//! backlog on connect so a terminal can repaint, then chunks as they come), their input (raw
+//! strings, written in the order they arrived, no ack on success), and antimony-server's
+//! extension `resize` (`{"rows", "cols"}`, 1 to 1000 each).
+//!
+//! Only the shell's owner and admins may connect (`No Access` for others); a shell that does
+//! not exist or is closed is `Invalid namespace`. Input that cannot be taken is acked with
+//! an error when an ack was asked for: 5007 once the shell is closed, 5000 while too much
+//! input waits, 5422 for anything that is not a string (or, for `resize`, not a size).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use antimony_protocol::{ConnectError, ErrorBody, ErrorCode, Namespace, TerminalSize, event};
+use serde_json::Value;
+use socketioxide::SocketIo;
+use socketioxide::adapter::LocalAdapter;
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::handler::{FromMessageParts, Value as PacketValue};
+use socketioxide::socket::Socket;
+
+use super::Refusal;
+use super::stream::{Backlog, stream_to};
+use crate::AppState;
+use crate::lab::{InputError, Shell};
+use crate::store::User;
+
+/// Connect middleware: the shell must be open, and the user its owner or an admin.
+#[tracing::instrument(name = "socket", skip_all, fields(ns = %s.ns(), socket = %s.id), err(Display, level = "debug"))]
+pub(super) async fn check_access(
+    s: SocketRef,
+    io: SocketIo,
+    State(state): State<AppState>,
+) -> Result<(), Refusal> {
+    let result = access(&s, &state);
+    if result.is_err() {
+        super::remove_if_unused(&io, &state, s.ns());
+    }
+    s.extensions.insert(result?);
+    Ok(())
+}
+
+fn access(s: &SocketRef, state: &AppState) -> Result<Arc<Shell>, Refusal> {
+    let invalid = || Refusal(ConnectError::InvalidNamespace);
+    let Ok(Namespace::Shell { shell_id }) = Namespace::parse(s.ns()) else {
+        return Err(invalid());
+    };
+    let user = s
+        .extensions
+        .get::<User>()
+        .ok_or(Refusal(ConnectError::Unauthorized))?;
+    let shell = state
+        .labs
+        .shells
+        .get(&shell_id)
+        .filter(|shell| !shell.is_closed())
+        .ok_or_else(invalid)?;
+    if !shell.may_use(&user) {
+        return Err(Refusal(ConnectError::NoAccess));
+    }
+    Ok(shell)
+}
+
+/// Connect handler: input and resize are taken as they arrive; output streams.
+pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<AppState>) {
+    s.on(event::DATA, async |_: Keystrokes| {});
+    s.on(event::RESIZE, async |_: Resize| {});
+    s.on_fallback(super::reject_input);
+    let cleanup_state = state.clone();
+    s.on_disconnect(async move |s: SocketRef| {
+        super::remove_if_unused(&io, &cleanup_state, s.ns());
+    });
+    let Some(shell) = s.extensions.get::<Arc<Shell>>() else {
+        let _ = s.disconnect();
+        return;
+    };
+    stream_to(&state, s, Arc::clone(&shell.output), Backlog::Chunks);
+}
+
+/// Acks `body` if the client asked for an ack.
+fn ack(s: &Arc<Socket<LocalAdapter>>, ack_id: &Option<i64>, body: &ErrorBody) {
+    if ack_id.is_none() {
+        return;
+    }
+    let mut unused = PacketValue::Bytes(bytes::Bytes::new());
+    let Ok(sender) = AckSender::from_message_parts(s, &mut unused, ack_id);
+    let _ = sender.send(body);
+}
+
+fn input_error(error: InputError) -> ErrorBody {
+    match error {
+        InputError::Closed => ErrorBody::from_code(ErrorCode::ShellNotFound),
+        InputError::Full => ErrorBody::new(
+            ErrorCode::ServerError,
+            format!(
+                "the shell's input is full ({} MiB wait to be written); try again",
+                crate::lab::MAX_PENDING_INPUT / (1024 * 1024)
+            ),
+        ),
+    }
+}
+
+/// The argument of an event, read while socketioxide extracts it: extraction happens in
+/// arrival order, handlers run concurrently, so keystrokes are taken here to keep their order.
+fn argument(
+    s: &Arc<Socket<LocalAdapter>>,
+    v: &mut PacketValue,
+    ack_id: &Option<i64>,
+) -> Option<Value> {
+    let Ok(TryData(argument)) = TryData::<Value>::from_message_parts(s, v, ack_id);
+    argument.ok()
+}
+
+/// `data`: input for the shell, written in arrival order.
+struct Keystrokes;
+
+impl FromMessageParts<LocalAdapter> for Keystrokes {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        s: &Arc<Socket<LocalAdapter>>,
+        v: &mut PacketValue,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let Some(shell) = s.extensions.get::<Arc<Shell>>() else {
+            return Ok(Keystrokes);
+        };
+        match argument(s, v, ack_id) {
+            Some(Value::String(text)) => {
+                if let Err(error) = shell.write(text) {
+                    ack(s, ack_id, &input_error(error));
+                }
+            }
+            _ => ack(
+                s,
+                ack_id,
+                &ErrorBody::new(
+                    ErrorCode::InvalidRequest,
+                    "the socket request was invalid: shell input is a string",
+                ),
+            ),
+        }
+        Ok(Keystrokes)
+    }
+}
+
+/// `resize`: the terminal's new size, in order with the input.
+struct Resize;
+
+impl FromMessageParts<LocalAdapter> for Resize {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        s: &Arc<Socket<LocalAdapter>>,
+        v: &mut PacketValue,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let Some(shell) = s.extensions.get::<Arc<Shell>>() else {
+            return Ok(Resize);
+        };
+        let size = argument(s, v, ack_id)
+            .ok_or_else(|| "no size".to_owned())
+            .and_then(|value| TerminalSize::from_wire(&value).map_err(|e| e.to_string()));
+        match size {
+            Ok(size) => match shell.resize(size) {
+                Ok(()) => {
+                    if ack_id.is_some() {
+                        let mut unused = PacketValue::Bytes(bytes::Bytes::new());
+                        let Ok(sender) = AckSender::from_message_parts(s, &mut unused, ack_id);
+                        let _ = sender.send(&serde_json::json!({ "payload": null }));
+                    }
+                }
+                Err(error) => ack(s, ack_id, &input_error(error)),
+            },
+            Err(reason) => ack(
+                s,
+                ack_id,
+                &ErrorBody::new(
+                    ErrorCode::InvalidRequest,
+                    format!("the socket request was invalid: {reason}"),
+                ),
+            ),
+        }
+        Ok(Resize)
+    }
+}

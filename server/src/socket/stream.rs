@@ -1,0 +1,140 @@
+//! Streaming a [`LogStream`] to one subscriber: the backlog on connect, then every new line
+//! (or shell output chunk) in order, with backpressure. When its queue is full the sender
+//! waits; when it falls behind the backlog, or stays unable to take anything for
+//! [`STALL_LIMIT`], it is disconnected with a logged reason (it gets the backlog again when
+//! it reconnects). When the stream ends, the subscriber gets what it held, then is
+//! disconnected. Nothing is dropped silently.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use antimony_protocol::event;
+use socketioxide::extract::SocketRef;
+use socketioxide::{SendError, SocketError};
+use tokio_util::sync::CancellationToken;
+
+use crate::AppState;
+use crate::logs::{Lagged, LogStream};
+
+/// Lines read from the backlog at a time.
+const BATCH: usize = 256;
+/// How long a subscriber may stay unable to take a line before it is disconnected.
+const STALL_LIMIT: Duration = Duration::from_secs(30);
+
+/// How the backlog is sent on connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Backlog {
+    /// A log's: one array, its first line a marker when lines were trimmed.
+    Lines,
+    /// A shell's: the chunks as they are, and (an extension, a second argument) where they
+    /// start in the shell's output.
+    Chunks,
+}
+
+/// Streams `stream` to the socket in a tracked background task.
+pub(super) fn stream_to(state: &AppState, s: SocketRef, stream: Arc<LogStream>, backlog: Backlog) {
+    let shutdown = state.shutdown.clone();
+    state.tasks.spawn(async move {
+        let path = s.ns().to_owned();
+        match pump(&s, &stream, backlog, &shutdown).await {
+            Ok(()) | Err(Stop::Closed) => {}
+            Err(Stop::Ended) => {
+                tracing::debug!(socket = %s.id, namespace = %path, "stream ended");
+                let _ = s.disconnect();
+            }
+            Err(Stop::Slow(reason)) => {
+                tracing::warn!(socket = %s.id, namespace = %path, %reason, "disconnecting a subscriber that cannot keep up");
+                let _ = s.disconnect();
+            }
+        }
+    });
+}
+
+/// Why a subscriber stopped.
+enum Stop {
+    /// The socket went away.
+    Closed,
+    /// The stream ended and the subscriber has all of it.
+    Ended,
+    /// It cannot keep up; the reason is logged.
+    Slow(String),
+}
+
+/// Sends the backlog, then every new line, until the socket goes away, the stream ends or the
+/// server shuts down (socketioxide's close does not always mark sockets disconnected).
+async fn pump(
+    s: &SocketRef,
+    stream: &LogStream,
+    form: Backlog,
+    shutdown: &CancellationToken,
+) -> Result<(), Stop> {
+    let mut watch = stream.watch();
+    let mut closed = stream.watch_closed();
+    let mut cursor = match form {
+        Backlog::Lines => {
+            let (backlog, cursor) = stream.backlog();
+            send(s, event::BACKLOG, &backlog).await?;
+            cursor
+        }
+        Backlog::Chunks => {
+            let (chunks, cursor, position) = stream.chunks();
+            // A tuple is sent as two arguments; clients that expect one ignore the second.
+            send(s, event::BACKLOG, &(chunks, position)).await?;
+            cursor
+        }
+    };
+    loop {
+        let (lines, next) = stream.read(cursor, BATCH).map_err(|Lagged { missed }| {
+            Stop::Slow(format!("it fell {missed} lines behind the backlog"))
+        })?;
+        if lines.is_empty() {
+            if !s.connected() || shutdown.is_cancelled() {
+                return Ok(());
+            }
+            if stream.is_closed() {
+                return Err(Stop::Ended);
+            }
+            // Wake on new lines or the end, and now and then to notice a closed socket.
+            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                tokio::select! {
+                    _ = watch.changed() => {}
+                    _ = closed.changed() => {}
+                    () = shutdown.cancelled() => {}
+                }
+            })
+            .await;
+            continue;
+        }
+        for line in &lines {
+            send(s, event::DATA, line.as_ref()).await?;
+        }
+        cursor = next;
+    }
+}
+
+/// Emits, waiting while the socket's queue is full (backpressure) up to [`STALL_LIMIT`].
+async fn send<T: serde::Serialize + ?Sized>(
+    s: &SocketRef,
+    event: &str,
+    data: &T,
+) -> Result<(), Stop> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match s.emit(event, data) {
+            Ok(()) => return Ok(()),
+            Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                if started.elapsed() > STALL_LIMIT {
+                    return Err(Stop::Slow(format!(
+                        "its queue stayed full for {} s",
+                        STALL_LIMIT.as_secs()
+                    )));
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(SendError::Socket(SocketError::Closed)) => return Err(Stop::Closed),
+            Err(error) => return Err(Stop::Slow(error.to_string())),
+        }
+    }
+}
