@@ -75,13 +75,16 @@ impl std::fmt::Debug for AuthConfig {
     }
 }
 
-/// Shell limits (used once shells land).
+/// Shell settings.
 #[derive(Debug, Clone)]
 pub struct ShellConfig {
     /// Open shells per user.
     pub user_limit: u32,
     /// A shell without input for this long is closed.
     pub timeout: Duration,
+    /// Private keys offered when a shell logs in to a node over SSH (`shell.sshKeys`,
+    /// default the server user's `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`).
+    pub ssh_keys: Vec<PathBuf>,
 }
 
 impl Config {
@@ -103,6 +106,7 @@ impl Config {
             shell: ShellConfig {
                 user_limit: 20,
                 timeout: Duration::from_secs(1800),
+                ssh_keys: crate::driver::ssh::default_keys(),
             },
             device_config: None,
             containerlab_binary: "containerlab".into(),
@@ -198,6 +202,7 @@ struct AuthSection {
 struct ShellSection {
     user_limit: Option<u32>,
     timeout: Option<u64>,
+    ssh_keys: Option<Vec<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -255,6 +260,9 @@ impl FileConfig {
         }
         if let Some(timeout) = self.shell.timeout {
             config.shell.timeout = Duration::from_secs(timeout);
+        }
+        if let Some(keys) = self.shell.ssh_keys {
+            config.shell.ssh_keys = keys;
         }
         if let Some(host) = self.database.host.filter(|h| !h.is_empty()) {
             tracing::warn!(

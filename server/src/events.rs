@@ -11,6 +11,13 @@ pub enum LabEvent {
     LabUpdated(Option<String>),
     /// A status message for `/status-messages`.
     Status(antimony_protocol::StatusMessage),
+    /// A shell closed or failed: for `/shell-commands`, to its owner.
+    Shell {
+        /// The shell's owner (the user id).
+        owner: String,
+        /// What happened.
+        notice: antimony_protocol::ShellCommandData,
+    },
 }
 
 /// How many events a slow listener may fall behind before it misses some.

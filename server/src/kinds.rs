@@ -7,15 +7,31 @@ use std::path::Path;
 use serde::Deserialize;
 
 /// Settings of one kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct KindConfig {
     /// The SSH user for shells.
     pub ssh_username: Option<String>,
     /// The SSH password for shells.
     pub ssh_password: Option<String>,
+    /// The SSH port of the node (an extension; default 22).
+    pub ssh_port: Option<u16>,
     /// Whether start, stop and restart are allowed.
     pub can_restart: bool,
+}
+
+impl std::fmt::Debug for KindConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KindConfig")
+            .field("ssh_username", &self.ssh_username)
+            .field(
+                "ssh_password",
+                &self.ssh_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("ssh_port", &self.ssh_port)
+            .field("can_restart", &self.can_restart)
+            .finish()
+    }
 }
 
 /// Settings of every configured kind; unknown kinds get the defaults (no restart).

@@ -16,10 +16,12 @@ use tokio::sync::watch;
 /// The default number of lines a backlog keeps.
 pub const DEFAULT_BACKLOG: usize = 10_000;
 
-/// One log stream.
+/// One log stream (or a shell's output, whose chunks are its "lines").
 #[derive(Debug)]
 pub struct LogStream {
     capacity: usize,
+    /// The most bytes the backlog keeps (it always keeps the newest line).
+    max_bytes: usize,
     backlog: Mutex<Backlog>,
     /// The sequence number the next line will get; changes wake subscribers.
     next: watch::Sender<u64>,
@@ -37,6 +39,10 @@ struct Backlog {
     first: u64,
     /// Lines dropped from the front since the stream began or was cleared.
     trimmed: u64,
+    /// Bytes of the lines kept.
+    bytes: usize,
+    /// Bytes of the lines dropped from the front.
+    trimmed_bytes: u64,
 }
 
 /// A subscriber asked for lines that are no longer kept.
@@ -49,8 +55,15 @@ pub struct Lagged {
 impl LogStream {
     /// A stream keeping at most `capacity` lines (at least 1).
     pub fn new(capacity: usize) -> Self {
+        LogStream::with_limits(capacity, usize::MAX)
+    }
+
+    /// A stream keeping at most `capacity` lines and `max_bytes` bytes (but always the newest
+    /// line).
+    pub fn with_limits(capacity: usize, max_bytes: usize) -> Self {
         LogStream {
             capacity: capacity.max(1),
+            max_bytes,
             backlog: Mutex::new(Backlog::default()),
             next: watch::channel(0).0,
             caught_up: watch::channel(true).0,
@@ -107,12 +120,21 @@ impl LogStream {
     {
         let mut backlog = self.lock();
         let before = backlog.first + backlog.lines.len() as u64;
-        backlog.lines.extend(lines.into_iter().map(Into::into));
-        let excess = backlog.lines.len().saturating_sub(self.capacity);
-        if excess > 0 {
-            backlog.lines.drain(..excess);
-            backlog.first += excess as u64;
-            backlog.trimmed += excess as u64;
+        for line in lines {
+            let line: Arc<str> = line.into();
+            backlog.bytes += line.len();
+            backlog.lines.push_back(line);
+        }
+        while backlog.lines.len() > self.capacity
+            || (backlog.bytes > self.max_bytes && backlog.lines.len() > 1)
+        {
+            let Some(dropped) = backlog.lines.pop_front() else {
+                break;
+            };
+            backlog.bytes -= dropped.len();
+            backlog.trimmed_bytes += dropped.len() as u64;
+            backlog.first += 1;
+            backlog.trimmed += 1;
         }
         let next = backlog.first + backlog.lines.len() as u64;
         drop(backlog);
@@ -136,6 +158,19 @@ impl LogStream {
         }
         lines.extend(backlog.lines.iter().cloned());
         (lines, backlog.first + backlog.lines.len() as u64)
+    }
+
+    /// The backlog without a marker (a shell's: its chunks go to a terminal as they are),
+    /// the sequence number to continue from, and where the backlog starts and ends in the
+    /// stream's bytes.
+    pub fn chunks(&self) -> (Vec<Arc<str>>, u64, antimony_protocol::BacklogPosition) {
+        let backlog = self.lock();
+        let lines: Vec<Arc<str>> = backlog.lines.iter().cloned().collect();
+        let position = antimony_protocol::BacklogPosition {
+            start: backlog.trimmed_bytes,
+            end: backlog.trimmed_bytes + backlog.bytes as u64,
+        };
+        (lines, backlog.first + backlog.lines.len() as u64, position)
     }
 
     /// Up to `max` lines from `from` on, and the sequence number after them.
@@ -264,6 +299,24 @@ mod tests {
         assert_eq!(backlog.len(), 3);
         assert!(backlog[0].contains("2 earlier lines"), "{}", backlog[0]);
         assert_eq!(texts(&backlog[1..]), ["three", "four"]);
+    }
+
+    #[test]
+    fn a_byte_limit_keeps_the_newest_bytes_and_says_where_they_start() {
+        let stream = LogStream::with_limits(1000, 10);
+        stream.push_lines(["abcd", "efgh", "ijkl"]);
+        let (chunks, next, position) = stream.chunks();
+        assert_eq!(texts(&chunks), ["efgh", "ijkl"]);
+        assert_eq!(next, 3);
+        assert_eq!((position.start, position.end), (4, 12));
+        stream.push("0123456789abc");
+        let (chunks, _, position) = stream.chunks();
+        assert_eq!(
+            texts(&chunks),
+            ["0123456789abc"],
+            "the newest chunk stays whole"
+        );
+        assert_eq!((position.start, position.end), (12, 25));
     }
 
     #[tokio::test]

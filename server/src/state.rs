@@ -16,7 +16,7 @@ use crate::driver::{ContainerlabDriver, LabDriver};
 use crate::events::EventBus;
 use crate::files::TopologyFiles;
 use crate::kinds::Kinds;
-use crate::lab::{Domain, Instances, LabLocks, LabSettings, Labs};
+use crate::lab::{Domain, Instances, LabLocks, LabSettings, Labs, Shells};
 use crate::logs::LogHub;
 use crate::store::{LabFilter, Store, User};
 use crate::topology::TopologyValidator;
@@ -109,12 +109,16 @@ impl AppState {
             logs: Arc::clone(&logs),
             instances,
             locks: LabLocks::default(),
+            shells: Shells::default(),
             tasks: tasks.clone(),
             shutdown: shutdown.clone(),
             settings: LabSettings {
                 run_dir: config.run_dir.clone(),
                 lab_log_backlog: config.lab_log_backlog,
                 node_log_backlog: config.node_log_backlog,
+                shell_timeout: config.shell.timeout,
+                shell_user_limit: config.shell.user_limit,
+                ssh_keys: config.shell.ssh_keys.clone(),
             },
         });
         let state = AppState(Arc::new(Shared {

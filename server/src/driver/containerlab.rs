@@ -371,6 +371,14 @@ impl LabDriver for ContainerlabDriver {
         .boxed()
     }
 
+    fn open_terminal(
+        &self,
+        container_id: String,
+        size: antimony_protocol::TerminalSize,
+    ) -> BoxFuture<'_, Result<super::Terminal, DriverError>> {
+        async move { self.docker.open_terminal(&container_id, size).await }.boxed()
+    }
+
     fn start_node(&self, container_id: String) -> BoxFuture<'_, Result<(), DriverError>> {
         async move { self.docker.start(&container_id).await }.boxed()
     }

@@ -13,6 +13,8 @@ use futures_util::stream::{BoxStream, StreamExt};
 
 use antimony_protocol::Timestamp;
 
+use super::exec::{self, Endpoint};
+use super::terminal::Terminal;
 use super::{ContainerEvent, DriverError, LogLine};
 
 /// The container events that matter to labs.
@@ -22,9 +24,14 @@ const EVENTS: [&str; 5] = ["create", "start", "stop", "die", "destroy"];
 #[derive(Debug, Clone)]
 pub struct DockerNodes {
     docker: Result<Docker, String>,
+    /// Where the engine listens, for the hijacked connections of interactive execs.
+    endpoint: Result<Endpoint, DriverError>,
 }
 
-fn docker_error(error: bollard::errors::Error) -> DriverError {
+/// The shells tried, in order, when a node is reached through `docker exec`.
+const SHELLS: [&str; 2] = ["/bin/bash", "/bin/sh"];
+
+pub(super) fn docker_error(error: bollard::errors::Error) -> DriverError {
     use bollard::errors::Error as E;
     match &error {
         E::SocketNotFoundError(path) => DriverError::Missing {
@@ -56,8 +63,10 @@ fn docker_error(error: bollard::errors::Error) -> DriverError {
 impl DockerNodes {
     /// The engine of `DOCKER_HOST`, or the default local socket.
     pub fn from_env() -> Self {
+        let host = std::env::var("DOCKER_HOST").ok();
         DockerNodes {
             docker: Docker::connect_with_defaults().map_err(|e| e.to_string()),
+            endpoint: Endpoint::parse(host.as_deref()),
         }
     }
 
@@ -65,7 +74,36 @@ impl DockerNodes {
     pub fn connect(host: &str) -> Self {
         DockerNodes {
             docker: Docker::connect_with_host(host).map_err(|e| e.to_string()),
+            endpoint: Endpoint::parse(Some(host)),
         }
+    }
+
+    /// A terminal in a container: `/bin/bash`, or `/bin/sh` where there is no bash, with a
+    /// TTY of `size`.
+    #[tracing::instrument(
+        name = "docker",
+        skip(self),
+        fields(action = "exec"),
+        err(Display, level = "info")
+    )]
+    pub async fn open_terminal(
+        &self,
+        id: &str,
+        size: antimony_protocol::TerminalSize,
+    ) -> Result<Terminal, DriverError> {
+        let docker = self.client()?;
+        let endpoint = self.endpoint.as_ref().map_err(Clone::clone)?;
+        let mut failure = None;
+        for shell in SHELLS {
+            match exec::open(docker, endpoint, id, &[shell], size).await {
+                Ok(terminal) => return Ok(terminal),
+                Err(error) => {
+                    tracing::debug!(shell, %error, "no shell");
+                    failure = Some(error);
+                }
+            }
+        }
+        Err(failure.unwrap_or_else(|| DriverError::Docker("no shell to start".into())))
     }
 
     fn client(&self) -> Result<&Docker, DriverError> {

@@ -4,7 +4,10 @@
 
 mod containerlab;
 mod docker;
+mod exec;
 pub mod prerequisites;
+pub mod ssh;
+mod terminal;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 pub use containerlab::{ClabContainer, ContainerlabDriver, parse_inspect};
 pub use docker::DockerNodes;
 pub use prerequisites::{Check, Prerequisites};
+pub use terminal::{Terminal, TerminalInput};
 
 use crate::logs::LogStream;
 
@@ -54,6 +58,9 @@ pub enum DriverError {
     /// Docker refused or failed.
     #[error("docker: {0}")]
     Docker(String),
+    /// An SSH login or session failed.
+    #[error("ssh {0}")]
+    Ssh(String),
     /// Output that could not be understood.
     #[error("unexpected output from {tool}: {message}")]
     Output {
@@ -179,6 +186,12 @@ pub trait LabDriver: Send + Sync + std::fmt::Debug + 'static {
     ) -> BoxStream<'static, Result<LogLine, DriverError>>;
     /// Container events (create, start, stop, die, destroy) as they happen.
     fn events(&self) -> BoxStream<'static, Result<ContainerEvent, DriverError>>;
+    /// An interactive terminal in a container (a shell, with a TTY of `size`).
+    fn open_terminal(
+        &self,
+        container_id: String,
+        size: antimony_protocol::TerminalSize,
+    ) -> BoxFuture<'_, Result<Terminal, DriverError>>;
     /// Whether the tools are there and usable.
     fn prerequisites(&self) -> BoxFuture<'_, Prerequisites>;
 }

@@ -168,6 +168,8 @@ async fn redeploy_lab(
     cancel: tokio_util::sync::CancellationToken,
 ) -> Result<Outcome, LabError> {
     followers::stop(labs, slot, &lab.id);
+    labs.shells
+        .close_lab(&lab.id, antimony_protocol::close_reason::NODE_STOPPED);
     let log = lab_log(labs, &lab.id);
     update_instance(labs, &lab.id, |i| {
         i.state = InstanceState::Deploying;

@@ -57,6 +57,8 @@ pub(super) async fn run(labs: &Labs, ticket: Ticket) -> Result<Outcome, LabError
     if labs.instances.instance(&lab.id).is_none() {
         return Err(LabError::NotRunning);
     }
+    labs.shells
+        .close_lab(&lab.id, antimony_protocol::close_reason::NODE_STOPPED);
     let log = lab_log(labs, &lab.id);
     set_state(labs, &lab.id, InstanceState::Stopping);
     messages.send(&labs.events, Some(&log), messages.destroying());
@@ -91,6 +93,8 @@ fn close_streams(labs: &Labs, slot: &LabSlot, lab_id: &str) {
 /// Forgets a deleted lab: its streams, its coordination state and its instance.
 pub fn forget_lab(labs: &Labs, lab_id: &str) {
     let slot = labs.locks.slot(lab_id);
+    labs.shells
+        .close_lab(lab_id, antimony_protocol::close_reason::NODE_STOPPED);
     close_streams(labs, &slot, lab_id);
     labs.locks.forget(lab_id);
     labs.instances.forget(lab_id);

@@ -39,9 +39,18 @@ pub enum LabError {
     /// Docker or another tool refused a node action (5000).
     #[error("{0}")]
     Driver(DriverError),
-    /// The command is not one this server runs (5000).
-    #[error("{0}")]
-    Unsupported(&'static str),
+    /// The user may not see the lab (5403).
+    #[error("{}", ErrorCode::NoAccess.message())]
+    NoLabAccess,
+    /// No open shell has this id (5007).
+    #[error("{}", ErrorCode::ShellNotFound.message())]
+    ShellNotFound,
+    /// The shell is someone else's (5403).
+    #[error("access to the provided shell is not granted")]
+    NoShellAccess,
+    /// The user has as many shells open as allowed (5008).
+    #[error("{}", ErrorCode::ShellLimitReached.message())]
+    ShellLimit,
     /// The request itself is malformed (5422).
     #[error("{}: {detail}", ErrorCode::InvalidRequest.message())]
     InvalidRequest {
@@ -59,16 +68,19 @@ impl LabError {
         match self {
             LabError::InvalidId => ErrorCode::InvalidUuid,
             LabError::NotFound => ErrorCode::IdNotFound,
-            LabError::NoAccess(_) => ErrorCode::NoAccess,
+            LabError::NoAccess(_) | LabError::NoLabAccess | LabError::NoShellAccess => {
+                ErrorCode::NoAccess
+            }
+            LabError::ShellNotFound => ErrorCode::ShellNotFound,
+            LabError::ShellLimit => ErrorCode::ShellLimitReached,
             LabError::Deploying => ErrorCode::LabDeploying,
             LabError::NotRunning => ErrorCode::LabNotRunning,
             LabError::NodeNotFound => ErrorCode::NodeNotFound,
             LabError::Containerlab(_) | LabError::Cancelled => ErrorCode::ContainerlabFailed,
             LabError::InvalidRequest { .. } => ErrorCode::InvalidRequest,
-            LabError::Refused(_)
-            | LabError::Driver(_)
-            | LabError::Unsupported(_)
-            | LabError::Internal(_) => ErrorCode::ServerError,
+            LabError::Refused(_) | LabError::Driver(_) | LabError::Internal(_) => {
+                ErrorCode::ServerError
+            }
         }
     }
 

@@ -28,6 +28,7 @@ mod nodes;
 mod recovery;
 mod run_dir;
 mod scheduler;
+mod shells;
 mod watcher;
 
 use std::ops::Deref;
@@ -45,6 +46,7 @@ pub use locks::LabLocks;
 pub use messages::LabMessages;
 pub use recovery::recover;
 pub use scheduler::run_scheduler;
+pub use shells::{BACKLOG_BYTES, InputError, MAX_PENDING_INPUT, Shell, Shells};
 pub use watcher::watch_container_events;
 
 use tokio_util::sync::CancellationToken;
@@ -55,7 +57,7 @@ use crate::events::{EventBus, LabEvent};
 use crate::files::TopologyFiles;
 use crate::kinds::Kinds;
 use crate::logs::{LogHub, LogStream};
-use crate::permissions::can_control_lab;
+use crate::permissions::{can_control_lab, can_see_lab};
 use crate::store::{LabRecord, Store, User};
 
 /// The lab domain: what it works with, and its own state. Cheap to clone.
@@ -81,6 +83,8 @@ pub struct Domain {
     pub instances: Instances,
     /// Per-lab operation order.
     pub locks: LabLocks,
+    /// Open shells.
+    pub shells: Shells,
     /// Background work (followers, scheduled commands); awaited on shutdown.
     pub tasks: TaskTracker,
     /// Cancelled when the server shuts down.
@@ -98,6 +102,12 @@ pub struct LabSettings {
     pub lab_log_backlog: usize,
     /// Lines kept in each node log's backlog.
     pub node_log_backlog: usize,
+    /// A shell without input for this long is closed.
+    pub shell_timeout: Duration,
+    /// Open shells per user.
+    pub shell_user_limit: u32,
+    /// Private keys offered when a shell logs in to a node over SSH.
+    pub ssh_keys: Vec<PathBuf>,
 }
 
 impl Labs {
@@ -132,6 +142,10 @@ pub enum Origin {
 pub enum Outcome {
     /// Done; nothing to return (`{payload: null}`).
     Done,
+    /// OpenShell: the new shell's id.
+    ShellOpened(String),
+    /// FetchShells: the caller's shells in the lab.
+    Shells(Vec<antimony_protocol::ShellData>),
 }
 
 /// A command that has its place in its lab's order; [`Admitted::run`] runs it.
@@ -146,6 +160,12 @@ enum Ticket {
     Deploy(deploy::Ticket),
     Destroy(destroy::Ticket),
     Node(nodes::Ticket),
+    /// Shell commands take no place in the lab's order: they do not change the lab.
+    Shell {
+        user: User,
+        lab: LabRecord,
+        command: LabCommandData,
+    },
 }
 
 /// Checks a command of `user` and waits for its place in its lab's order.
@@ -156,14 +176,6 @@ pub async fn admit(
     command: LabCommandData,
     origin: Origin,
 ) -> Result<Admitted, LabError> {
-    if matches!(
-        command.command,
-        LabCommand::FetchShells | LabCommand::OpenShell | LabCommand::CloseShell
-    ) {
-        return Err(LabError::Unsupported(
-            "interactive shells are not supported by this server yet",
-        ));
-    }
     if !is_well_formed_uuid(&command.lab_id) {
         return Err(LabError::InvalidId);
     }
@@ -172,7 +184,16 @@ pub async fn admit(
         .lab(&command.lab_id)
         .await?
         .ok_or(LabError::NotFound)?;
-    if !can_control_lab(user, &lab) {
+    let shell_command = matches!(
+        command.command,
+        LabCommand::FetchShells | LabCommand::OpenShell | LabCommand::CloseShell
+    );
+    if shell_command {
+        // Members may open shells (PROTOCOL.md §3.7); CloseShell checks the shell's owner.
+        if !can_see_lab(user, &lab) {
+            return Err(LabError::NoLabAccess);
+        }
+    } else if !can_control_lab(user, &lab) {
         return Err(LabError::NoAccess(match command.command {
             LabCommand::Deploy => "deploy",
             _ => "destroy",
@@ -180,6 +201,21 @@ pub async fn admit(
     }
     tracing::info!("lab command admitted");
     let ticket = match command.command {
+        LabCommand::OpenShell if command.node.as_deref().is_none_or(str::is_empty) => {
+            return Err(LabError::InvalidRequest {
+                detail: "OpenShell needs `node`".into(),
+            });
+        }
+        LabCommand::CloseShell if command.shell_id.as_deref().is_none_or(str::is_empty) => {
+            return Err(LabError::InvalidRequest {
+                detail: "CloseShell needs `shellId`".into(),
+            });
+        }
+        _ if shell_command => Ticket::Shell {
+            user: user.clone(),
+            lab,
+            command,
+        },
         LabCommand::Deploy => Ticket::Deploy(deploy::admit(labs, lab, origin).await?),
         LabCommand::Destroy => Ticket::Destroy(destroy::admit(labs, lab).await),
         node_command => {
@@ -204,6 +240,23 @@ impl Admitted {
             Ticket::Deploy(ticket) => deploy::run(&labs, ticket).await,
             Ticket::Destroy(ticket) => destroy::run(&labs, ticket).await,
             Ticket::Node(ticket) => nodes::run(&labs, ticket).await,
+            Ticket::Shell { user, lab, command } => match command.command {
+                LabCommand::FetchShells => Ok(shells::fetch(&labs, &user, &lab)),
+                LabCommand::OpenShell => {
+                    shells::open(
+                        &labs,
+                        &user,
+                        &lab,
+                        command.node.as_deref().unwrap_or_default(),
+                    )
+                    .await
+                }
+                _ => shells::close(
+                    &labs,
+                    &user,
+                    command.shell_id.as_deref().unwrap_or_default(),
+                ),
+            },
         }
     }
 }

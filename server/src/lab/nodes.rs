@@ -85,6 +85,13 @@ pub(super) async fn run(labs: &Labs, ticket: Ticket) -> Result<Outcome, LabError
         }
         _ => {}
     }
+    if command != LabCommand::StartNode {
+        // A stopped node's shells end with it (PROTOCOL.md §5.5).
+        labs.shells.close_where(
+            |shell| shell.lab_id == lab.id && shell.node == node_name,
+            antimony_protocol::close_reason::NODE_STOPPED,
+        );
+    }
     let id = node.container_id.clone();
     let result = match command {
         LabCommand::StartNode => labs.driver.start_node(id).await,

@@ -127,6 +127,10 @@ fn error_body(error: &LabError) -> ErrorBody {
 fn payload(outcome: Outcome) -> serde_json::Value {
     match outcome {
         Outcome::Done => serde_json::Value::Null,
+        Outcome::ShellOpened(id) => serde_json::Value::String(id),
+        // The Go server answers `null` when there are none.
+        Outcome::Shells(shells) if shells.is_empty() => serde_json::Value::Null,
+        Outcome::Shells(shells) => serde_json::to_value(shells).unwrap_or_default(),
     }
 }
 

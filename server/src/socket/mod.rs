@@ -11,6 +11,8 @@
 
 mod commands;
 mod logs;
+mod shells;
+mod stream;
 
 use std::fmt;
 use std::time::Duration;
@@ -51,13 +53,13 @@ pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
         .max_payload(MAX_PAYLOAD)
         .transports([TransportType::Websocket, TransportType::Polling])
         .build_layer();
-    for path in [
-        namespace::STATUS_MESSAGES,
-        namespace::LAB_UPDATES,
-        namespace::SHELL_COMMANDS,
-    ] {
+    for path in [namespace::STATUS_MESSAGES, namespace::LAB_UPDATES] {
         io.ns(path, on_output_connect.with(authenticate));
     }
+    io.ns(
+        namespace::SHELL_COMMANDS,
+        on_shell_commands_connect.with(authenticate),
+    );
     io.ns(
         namespace::LAB_COMMANDS,
         commands::on_connect
@@ -71,6 +73,14 @@ pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
         ) {
             tracing::error!(%error, pattern, "cannot register the log namespaces");
         }
+    }
+    if let Err(error) = io.dyn_ns(
+        "/shells/{shell_id}",
+        shells::on_connect
+            .with(shells::check_access)
+            .with(authenticate),
+    ) {
+        tracing::error!(%error, "cannot register the shell namespaces");
     }
     (layer, io)
 }
@@ -108,6 +118,20 @@ async fn on_output_connect(s: SocketRef) {
     s.on_fallback(reject_input);
 }
 
+/// `/shell-commands`: each socket joins its user's room, since notices about a shell go to
+/// its owner only.
+async fn on_shell_commands_connect(s: SocketRef) {
+    s.on_fallback(reject_input);
+    if let Some(user) = s.extensions.get::<crate::store::User>() {
+        s.join(user_room(&user.id));
+    }
+}
+
+/// The room of a user's sockets.
+fn user_room(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
 /// Answers a client event on an output-only namespace with 5422 (when it asked for an ack).
 async fn reject_input(ack: AckSender) {
     let body = ErrorBody::new(
@@ -134,6 +158,19 @@ pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: Canc
                 namespace::STATUS_MESSAGES,
                 serde_json::to_value(Envelope::new(message)),
             ),
+            Ok(LabEvent::Shell { owner, notice }) => {
+                if let (Some(operators), Ok(payload)) = (
+                    io.of(namespace::SHELL_COMMANDS),
+                    serde_json::to_value(Envelope::new(notice)),
+                ) && let Err(error) = operators
+                    .to(user_room(&owner))
+                    .emit(event::DATA, &payload)
+                    .await
+                {
+                    tracing::warn!(%error, "a shell notice was not delivered");
+                }
+                continue;
+            }
             Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
                 tracing::warn!(
                     missed,
@@ -155,15 +192,21 @@ pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: Canc
     }
 }
 
-/// Removes a dynamic namespace once nobody is connected and its stream is gone, so refused
-/// or finished namespaces leave nothing behind.
+/// Removes a dynamic namespace once nobody is connected and its stream (or shell) is gone,
+/// so refused or finished namespaces leave nothing behind.
 pub(crate) fn remove_if_unused(io: &SocketIo, state: &AppState, path: &str) {
     let (io, state, path) = (io.clone(), state.clone(), path.to_owned());
     tokio::spawn(async move {
         // Let a disconnecting socket leave the namespace first.
         tokio::time::sleep(Duration::from_millis(50)).await;
         let empty = io.of(&path).is_none_or(|ns| ns.sockets().is_empty());
-        if empty && state.logs.get(&path).is_none() {
+        let gone = match antimony_protocol::Namespace::parse(&path) {
+            Ok(antimony_protocol::Namespace::Shell { shell_id }) => {
+                state.labs.shells.get(&shell_id).is_none()
+            }
+            _ => state.logs.get(&path).is_none(),
+        };
+        if empty && gone {
             io.delete_ns(&path);
         }
     });

@@ -74,7 +74,10 @@ pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<A
         let _ = s.disconnect();
         return;
     };
-    stream_to(&state, s, Arc::clone(&shell.output), Backlog::Chunks);
+    let output = Arc::clone(&shell.output);
+    stream_to(&state, s, output, Backlog::Chunks, move || {
+        shell.close_reason().unwrap_or_default().to_owned()
+    });
 }
 
 /// Acks `body` if the client asked for an ack.

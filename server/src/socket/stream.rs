@@ -21,23 +21,36 @@ const BATCH: usize = 256;
 /// How long a subscriber may stay unable to take a line before it is disconnected.
 const STALL_LIMIT: Duration = Duration::from_secs(30);
 
-/// How the backlog is sent on connect.
+/// How the backlog is sent on connect, and what happens when the stream ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Backlog {
-    /// A log's: one array, its first line a marker when lines were trimmed.
+    /// A log's: one array, its first line a marker when lines were trimmed. When the log
+    /// ends, the subscriber is disconnected.
     Lines,
     /// A shell's: the chunks as they are, and (an extension, a second argument) where they
-    /// start in the shell's output.
+    /// start in the shell's output. When the shell ends, the subscriber gets `closed` (an
+    /// extension) and stays connected: its input is then answered 5007, as on the Go server.
     Chunks,
 }
 
 /// Streams `stream` to the socket in a tracked background task.
-pub(super) fn stream_to(state: &AppState, s: SocketRef, stream: Arc<LogStream>, backlog: Backlog) {
+/// `ended` gives the `closed` event's reason for a shell.
+pub(super) fn stream_to(
+    state: &AppState,
+    s: SocketRef,
+    stream: Arc<LogStream>,
+    backlog: Backlog,
+    ended: impl FnOnce() -> String + Send + 'static,
+) {
     let shutdown = state.shutdown.clone();
     state.tasks.spawn(async move {
         let path = s.ns().to_owned();
         match pump(&s, &stream, backlog, &shutdown).await {
             Ok(()) | Err(Stop::Closed) => {}
+            Err(Stop::Ended) if backlog == Backlog::Chunks => {
+                let reason = serde_json::json!({ "reason": ended() });
+                let _ = send(&s, event::CLOSED, &reason).await;
+            }
             Err(Stop::Ended) => {
                 tracing::debug!(socket = %s.id, namespace = %path, "stream ended");
                 let _ = s.disconnect();

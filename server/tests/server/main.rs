@@ -18,5 +18,8 @@ mod hostile;
 mod labs;
 mod misc;
 mod process;
+mod shells;
 mod sockets;
+mod ssh;
+mod stack;
 mod topologies;

@@ -468,22 +468,29 @@ fn rss_kib() -> u64 {
 async fn a_thousand_open_close_cycles_leave_nothing_behind() {
     let stack = start().await;
     let (lab, commands) = deployed(&stack).await;
-    // Ten at a time (shell commands do not wait for each other), within the user's limit.
+    // Ten clients at a time, within the user's limit of 20 (one client per command waiting:
+    // rust_socketio's random ack ids collide between commands waiting on one connection).
+    let mut clients = Vec::new();
+    for _ in 0..10 {
+        let (client, _) = connect(&stack.base, "/lab-commands", Some(&stack.admin), None)
+            .await
+            .unwrap();
+        clients.push(client);
+    }
     let cycle = async |n: usize| {
-        for _ in 0..n / 10 {
-            let ids = futures_util::future::join_all(
-                (0..10).map(|_| open_shell(&commands, &lab, "srl1")),
-            )
-            .await;
-            let closed = futures_util::future::join_all(
-                ids.iter().map(|id| command(&commands, close(&lab, id))),
-            )
-            .await;
-            assert!(
-                closed.iter().all(|c| *c == json!({"payload": null})),
-                "{closed:?}"
-            );
-        }
+        futures_util::future::join_all(clients.iter().map(|client| {
+            let lab = lab.clone();
+            async move {
+                for _ in 0..n / 10 {
+                    let id = open_shell(client, &lab, "srl1").await;
+                    assert_eq!(
+                        command(client, close(&lab, &id)).await,
+                        json!({"payload": null})
+                    );
+                }
+            }
+        }))
+        .await;
     };
     // Warm up (allocator pools, connection buffers), then measure.
     cycle(100).await;
@@ -498,5 +505,8 @@ async fn a_thousand_open_close_cycles_leave_nothing_behind() {
         rss_after < rss_before + 16 * 1024,
         "RSS grew from {rss_before} to {rss_after} KiB over 1,000 cycles"
     );
+    for client in clients {
+        let _ = client.disconnect().await;
+    }
     let _ = commands.disconnect().await;
 }

@@ -96,34 +96,68 @@ pub async fn start_with(change: impl FnOnce(&mut Config)) -> Stack {
 
 /// Creates a collection, the topology and a lab through the REST API.
 pub async fn create_lab(stack: &Stack) -> String {
+    create_lab_from(stack, TOPOLOGY).await
+}
+
+/// [`create_lab`] with another topology. The collection and the topology are made once
+/// per server; every call makes a new lab.
+pub async fn create_lab_from(stack: &Stack, definition: &str) -> String {
     let client = reqwest::Client::new();
-    let post = |path: &str, body: Value| {
+    let cookie = format!("accessToken={}", stack.admin);
+    let get = async |path: &str| -> Value {
+        client
+            .get(format!("{}{path}", stack.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let post = async |path: &str, body: Value| -> Value {
         client
             .post(format!("{}{path}", stack.base))
-            .header("cookie", format!("accessToken={}", stack.admin))
+            .header("cookie", &cookie)
             .json(&body)
             .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     };
-    let collection: Value = post(
-        "/collections",
-        json!({"name": "netlab", "publicWrite": true, "publicDeploy": true}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let topology: Value = post(
-        "/topologies",
-        json!({"definition": TOPOLOGY, "syncUrl": "", "collectionId": collection["payload"]}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let lab: Value = post("/labs", json!({"name": "Rusty", "startTime": "2099-01-01T00:00:00Z", "endTime": "2099-01-02T00:00:00Z", "topologyId": topology["payload"]})).await.unwrap().json().await.unwrap();
-    lab["payload"].as_str().unwrap().to_owned()
+    let collections = get("/collections").await;
+    let collection = match collections["payload"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == "netlab"))
+    {
+        Some(found) => found["id"].clone(),
+        None => post(
+            "/collections",
+            json!({"name": "netlab", "publicWrite": true, "publicDeploy": true}),
+        )
+        .await["payload"]
+            .clone(),
+    };
+    let topologies = get("/topologies").await;
+    let topology = match topologies["payload"]
+        .as_array()
+        .and_then(|all| all.iter().find(|t| t["definition"] == definition))
+    {
+        Some(found) => found["id"].clone(),
+        None => post(
+            "/topologies",
+            json!({"definition": definition, "syncUrl": "", "collectionId": collection}),
+        )
+        .await["payload"]
+            .clone(),
+    };
+    let lab = post("/labs", json!({"name": "Rusty", "startTime": "2099-01-01T00:00:00Z", "endTime": "2099-01-02T00:00:00Z", "topologyId": topology})).await;
+    lab["payload"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no lab: {lab}"))
+        .to_owned()
 }
 
 /// What a connected client received.

@@ -120,6 +120,11 @@ impl Shell {
             .map_err(|_| InputError::Closed)
     }
 
+    /// Why it closed (once it did).
+    pub fn close_reason(&self) -> Option<&'static str> {
+        *lock(&self.reason)
+    }
+
     /// Asks the shell to close; the first reason given is the one announced.
     fn request_close(&self, reason: &'static str) {
         lock(&self.reason).get_or_insert(reason);
