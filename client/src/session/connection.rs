@@ -6,24 +6,22 @@
 //! (rust_socketio loses emits sent before it); on `Invalid Token` it refreshes and rebuilds
 //! the client (a rejected reconnect never retries by itself); on `Invalid namespace` (a lab
 //! log before its deploy) it retries every 2 s, as the web UI does; other failures back off
-//! with jitter. Log namespaces feed their backlogs through [`LogCursor`], so consumers get
-//! every line once. Acks get their own timeouts. Dropping every [`Connection`] handle stops
+//! with jitter. Log and shell namespaces feed their backlogs through their cursors (see
+//! `deliver`), so consumers get every line and every byte once. Acks get their own timeouts. Dropping every [`Connection`] handle stops
 //! the task and disconnects.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use antimony_protocol::{
-    Ack, ConnectError, ErrorBody, ErrorCode, LabUpdate, StatusMessage, decode_event, event,
-};
+use antimony_protocol::{Ack, ConnectError, ErrorBody, ErrorCode};
 use futures_util::FutureExt;
 use rust_socketio::asynchronous::{Client, ClientBuilder, ReconnectSettings};
 use rust_socketio::{Event, Payload, TransportType};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::deliver::Stream;
 use super::{ClientEvent, CommandError, ConnectionState, EventSink};
-use crate::logsync::LogCursor;
 use crate::rest::RestClient;
 
 /// What a namespace's task delivers.
@@ -32,20 +30,46 @@ pub(super) enum Kind {
     Status,
     Updates,
     Commands,
+    ShellCommands,
     Logs,
+    /// `/shells/<id>`: a shell that is gone is refused with `Invalid namespace`, which ends
+    /// the connection (logs are retried: theirs exist once the lab deploys).
+    Shell,
 }
 
 /// Asks a connection's task to do something.
 #[derive(Debug)]
 enum Request {
-    /// Emits an event with one argument; with `ack`, waits for the ack (at most `timeout`).
+    /// Emits an event with one argument.
     Emit {
         event: &'static str,
         data: Value,
-        ack: Option<(Duration, oneshot::Sender<Result<Value, CommandError>>)>,
+        answer: Answer,
     },
     /// Connects again (keeping the log cursor).
     Reconnect,
+}
+
+/// What the caller of an emit waits for.
+#[derive(Debug)]
+enum Answer {
+    /// Whether it was sent.
+    Sent(oneshot::Sender<Result<(), CommandError>>),
+    /// The server's ack, within this long.
+    Ack(Duration, oneshot::Sender<Result<Value, CommandError>>),
+}
+
+impl Answer {
+    fn refuse(self) {
+        match self {
+            Answer::Sent(reply) => {
+                let _ = reply.send(Err(CommandError::NotConnected));
+            }
+            Answer::Ack(_, reply) => {
+                let _ = reply.send(Err(CommandError::NotConnected));
+            }
+        }
+    }
 }
 
 /// A handle on a namespace connection's task; cheap to clone. The task stops when the last
@@ -93,7 +117,7 @@ impl Connection {
             .send(Request::Emit {
                 event,
                 data,
-                ack: Some((timeout, reply)),
+                answer: Answer::Ack(timeout, reply),
             })
             .map_err(|_| CommandError::NotConnected)?;
         // rust_socketio never calls back for an ack that does not come: time it out here.
@@ -102,6 +126,19 @@ impl Connection {
             Ok(Err(_)) => Err(CommandError::NotConnected),
             Err(_) => Err(CommandError::Timeout(timeout)),
         }
+    }
+
+    /// Emits `event` with one argument, without asking for an ack; answers once it is sent.
+    pub(super) async fn emit(&self, event: &'static str, data: Value) -> Result<(), CommandError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request::Emit {
+                event,
+                data,
+                answer: Answer::Sent(reply),
+            })
+            .map_err(|_| CommandError::NotConnected)?;
+        answer.await.unwrap_or(Err(CommandError::NotConnected))
     }
 
     /// Connects again, keeping what was delivered (log streams continue without repeats).
@@ -162,6 +199,8 @@ enum Served {
     Stopped,
     /// The login is gone for good: stop.
     LoginNeeded,
+    /// The namespace is gone for good (a shell that closed): stop.
+    Gone,
     /// Connect again after this long.
     Retry(Duration),
 }
@@ -174,7 +213,7 @@ async fn run(
     connected: watch::Sender<bool>,
     mut inbox: mpsc::UnboundedReceiver<Request>,
 ) {
-    let mut cursor = LogCursor::default();
+    let mut stream = Stream::for_kind(kind, &path);
     let mut attempt = 0_u32;
     let report = |state| {
         events(ClientEvent::Connection {
@@ -197,18 +236,22 @@ async fn run(
             Ok((client, mut signals)) => {
                 let served = serve(
                     &rest,
-                    &client,
+                    (kind, &client),
                     &mut signals,
                     &mut inbox,
                     (&connected, &mut attempt),
                     &report,
-                    |name, args| deliver(kind, &path, &name, args, &mut cursor, &events),
+                    |name, args| stream.deliver(kind, &name, args, &events),
                 )
                 .await;
                 let _ = connected.send(false);
                 let _ = client.disconnect().await;
                 match served {
                     Served::Stopped | Served::LoginNeeded => return,
+                    Served::Gone => {
+                        stream.gone(&events);
+                        return;
+                    }
                     Served::Retry(delay) => delay,
                 }
             }
@@ -222,7 +265,7 @@ async fn run(
                 request = inbox.recv() => match request {
                     None => return,
                     Some(Request::Reconnect) => break,
-                    Some(Request::Emit { ack, .. }) => refuse(ack),
+                    Some(Request::Emit { answer, .. }) => answer.refuse(),
                 },
             }
         }
@@ -253,16 +296,10 @@ async fn connect(
     Ok((client, signals))
 }
 
-fn refuse(ack: Option<(Duration, oneshot::Sender<Result<Value, CommandError>>)>) {
-    if let Some((_, reply)) = ack {
-        let _ = reply.send(Err(CommandError::NotConnected));
-    }
-}
-
 /// Serves one client until it is refused, stopped, or asked to reconnect.
 async fn serve(
     rest: &Arc<RestClient>,
-    client: &Client,
+    (kind, client): (Kind, &Client),
     signals: &mut mpsc::UnboundedReceiver<Signal>,
     inbox: &mut mpsc::UnboundedReceiver<Request>,
     (connected, attempt): (&watch::Sender<bool>, &mut u32),
@@ -275,12 +312,12 @@ async fn serve(
                 match request {
                     None => return Served::Stopped,
                     Some(Request::Reconnect) => return Served::Retry(Duration::ZERO),
-                    Some(Request::Emit { event, data, ack }) => {
+                    Some(Request::Emit { event, data, answer }) => {
                         if !*connected.borrow() {
-                            refuse(ack);
+                            answer.refuse();
                             continue;
                         }
-                        emit(client, event, data, ack).await;
+                        emit(client, event, data, answer).await;
                     }
                 }
                 continue;
@@ -312,6 +349,9 @@ async fn serve(
                                 }
                             }
                         }
+                        Some(ConnectError::InvalidNamespace) if kind == Kind::Shell => {
+                            return Served::Gone;
+                        }
                         Some(ConnectError::InvalidNamespace) => {
                             return Served::Retry(Duration::from_secs(2));
                         }
@@ -338,18 +378,18 @@ async fn serve(
     }
 }
 
-/// Emits one event; with an ack, its answer goes to the waiting caller.
-async fn emit(
-    client: &Client,
-    event: &'static str,
-    data: Value,
-    ack: Option<(Duration, oneshot::Sender<Result<Value, CommandError>>)>,
-) {
-    let Some((timeout, reply)) = ack else {
-        if let Err(error) = client.emit(event, data).await {
-            tracing::debug!(%error, "emit failed");
+/// Emits one event; whether it was sent, or its ack, goes to the waiting caller.
+async fn emit(client: &Client, event: &'static str, data: Value, answer: Answer) {
+    let (timeout, reply) = match answer {
+        Answer::Sent(reply) => {
+            let sent = client.emit(event, data).await;
+            let _ = reply.send(sent.map_err(|error| {
+                tracing::debug!(%error, "emit failed");
+                CommandError::NotConnected
+            }));
+            return;
         }
-        return;
+        Answer::Ack(timeout, reply) => (timeout, reply),
     };
     // The callback may be called from rust_socketio's task: it takes the reply once.
     let reply = Arc::new(Mutex::new(Some(reply)));
@@ -450,51 +490,4 @@ async fn build_client(
         .connect()
         .await
         .map_err(|e| e.to_string())
-}
-
-/// Turns a received event into a [`ClientEvent`] for the sink.
-fn deliver(
-    kind: Kind,
-    path: &str,
-    name: &str,
-    mut args: Vec<Value>,
-    cursor: &mut LogCursor,
-    events: &EventSink,
-) {
-    let first = if args.is_empty() {
-        Value::Null
-    } else {
-        args.swap_remove(0)
-    };
-    let event = match (kind, name) {
-        (Kind::Status, event::DATA) => decode_event::<StatusMessage>(&first)
-            .ok()
-            .map(ClientEvent::Status),
-        (Kind::Updates, event::DATA) => decode_event::<LabUpdate>(&first)
-            .ok()
-            .map(ClientEvent::LabUpdate),
-        (Kind::Logs, event::BACKLOG) => {
-            let lines: Vec<String> = serde_json::from_value(first).unwrap_or_default();
-            let reconciled = cursor.on_backlog(lines);
-            Some(ClientEvent::LogLines {
-                namespace: path.to_owned(),
-                lines: reconciled.lines,
-                missed: reconciled.missed,
-                restarted: reconciled.restarted,
-            })
-        }
-        (Kind::Logs, event::DATA) => match first {
-            Value::String(line) => Some(ClientEvent::LogLines {
-                namespace: path.to_owned(),
-                lines: vec![cursor.on_line(line)],
-                missed: 0,
-                restarted: false,
-            }),
-            _ => None,
-        },
-        _ => None,
-    };
-    if let Some(event) = event {
-        events(event);
-    }
 }

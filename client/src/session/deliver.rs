@@ -92,6 +92,16 @@ impl Stream {
                     event: ShellEvent::Output(text),
                 })
             }
+            (Stream::Shell(id, _), _, event::CLOSED) => Some(ClientEvent::Shell {
+                shell_id: id.clone(),
+                event: ShellEvent::Closed(
+                    first
+                        .get("reason")
+                        .and_then(Value::as_str)
+                        .unwrap_or("the shell ended")
+                        .to_owned(),
+                ),
+            }),
             (Stream::Shell(id, cursor), _, event::DATA) => match first {
                 Value::String(text) => {
                     cursor.received += text.len() as u64;

@@ -2,12 +2,22 @@
 //! nothing else sees `rust_socketio`.
 //!
 //! A [`Session`] is a handle on a task (an actor) that owns the session's namespace
-//! connections: the three global ones, and counted log subscriptions. Callers send it
-//! requests over a channel; every connection is itself a task reached only through its own
-//! channel (see `connection`), so no lock is shared between a task and its callers. Events
-//! come out through an [`EventSink`] (or the receiver of [`Session::open`]).
+//! connections: the global ones, counted log subscriptions, and the lab-command
+//! connections. Callers send it requests over a channel; every connection is itself a task
+//! reached only through its own channel (see `connection`), so no lock is shared between a
+//! task and its callers. Events come out through an [`EventSink`] (or the receiver of
+//! [`Session::open`]).
+//!
+//! Lab commands: rust_socketio picks each ack's id at random from 0 to 998, and an ack is
+//! handed to every waiting callback with that id. Two commands waiting on one connection
+//! would get each other's answer once in about a thousand times, and the other answer would
+//! be lost. So a connection never has more than one command waiting: a command sent while
+//! the main `/lab-commands` connection waits goes over a connection of its own, opened for
+//! it and closed after its ack.
 
 mod connection;
+mod deliver;
+mod shell;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,10 +25,13 @@ use std::time::Duration;
 
 use antimony_protocol::rest::InstanceState;
 use antimony_protocol::{
-    ErrorBody, ErrorCode, LabCommandData, LabUpdate, Namespace, StatusMessage, event, namespace,
+    ErrorBody, ErrorCode, LabCommand, LabCommandData, LabUpdate, Namespace, ShellCommand,
+    ShellCommandData, ShellData, StatusMessage, event, namespace,
 };
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+
+pub use self::shell::{Resized, ShellEvent, ShellHandle};
 
 use self::connection::{Connection, Kind};
 use crate::rest::RestClient;
@@ -53,6 +66,15 @@ pub enum ClientEvent {
         command: LabCommandData,
         /// Its ack's payload, or why it failed.
         result: Result<Value, CommandError>,
+    },
+    /// A notice about a shell (`/shell-commands`): it failed or closed.
+    ShellNotice(ShellCommandData),
+    /// Something happened to an attached shell (these go to its [`ShellHandle`]).
+    Shell {
+        /// The shell.
+        shell_id: String,
+        /// What happened.
+        event: ShellEvent,
     },
     /// New lines of a log stream, each delivered once.
     LogLines {
@@ -117,6 +139,20 @@ enum Request {
     LabUpdated(String),
     /// The lab is deploying: its log connections connect again.
     ReconnectLogs(String),
+    /// A shell handle wants the shell's notices.
+    AttachShell(String, mpsc::UnboundedSender<ShellEvent>),
+    /// A shell handle went away.
+    DetachShell(String),
+    /// A `/shell-commands` notice arrived.
+    ShellNotice(ShellCommandData),
+    /// Send a lab command (as its wire string) and answer with its ack.
+    Command(
+        String,
+        Duration,
+        oneshot::Sender<Result<Value, CommandError>>,
+    ),
+    /// A command connection has its answer: it is free again (or, an extra one, closed).
+    CommandDone(u64),
 }
 
 /// The Socket.IO session with one server: the global namespaces, and log subscriptions.
@@ -125,7 +161,8 @@ pub struct Session {
     rest: Arc<RestClient>,
     events: EventSink,
     requests: mpsc::UnboundedSender<Request>,
-    commands: Connection,
+    /// `/shell-commands`; not needed to be ready (a server may not have shells).
+    _notices: Connection,
     ready: [Connection; 3],
 }
 
@@ -172,19 +209,38 @@ impl Session {
                 events(event);
             })
         };
+        // Shell notices also go to the attached shells they are about.
+        let notices_sink: EventSink = {
+            let (events, requests) = (Arc::clone(&events), requests.downgrade());
+            Arc::new(move |event| {
+                if let ClientEvent::ShellNotice(notice) = &event
+                    && let Some(requests) = requests.upgrade()
+                {
+                    let _ = requests.send(Request::ShellNotice(notice.clone()));
+                }
+                events(event);
+            })
+        };
         let status = open(namespace::STATUS_MESSAGES, Kind::Status, &events);
         let updates = open(namespace::LAB_UPDATES, Kind::Updates, &updates_sink);
         let commands = open(namespace::LAB_COMMANDS, Kind::Commands, &events);
+        let notices = open(
+            namespace::SHELL_COMMANDS,
+            Kind::ShellCommands,
+            &notices_sink,
+        );
         let actor = Actor {
             rest: Arc::clone(&rest),
             events: Arc::clone(&events),
             requests: requests.downgrade(),
             logs: HashMap::new(),
+            shells: HashMap::new(),
+            commands: CommandConnections::new(commands.clone()),
         };
         tokio::spawn(actor.run(inbox));
         Session {
-            ready: [status, updates, commands.clone()],
-            commands,
+            ready: [status, updates, commands],
+            _notices: notices,
             rest,
             events,
             requests,
@@ -232,17 +288,65 @@ impl Session {
         result
     }
 
-    async fn send_command(&self, command: &LabCommandData) -> Result<Value, CommandError> {
-        if !self.commands.wait_connected(Duration::from_secs(10)).await {
-            return Err(CommandError::NotConnected);
+    /// Opens a shell on a node (OpenShell); its id.
+    pub async fn open_shell(&self, lab_id: &str, node: &str) -> Result<String, CommandError> {
+        let answer = self
+            .command(&LabCommandData::for_node(
+                lab_id,
+                LabCommand::OpenShell,
+                node,
+            ))
+            .await?;
+        match answer {
+            Value::String(id) if !id.is_empty() => Ok(id),
+            other => Err(CommandError::Refused(ErrorBody::new(
+                ErrorCode::ServerError,
+                format!("the server answered {other} instead of a shell id"),
+            ))),
         }
-        self.commands
-            .emit_with_ack(
-                event::DATA,
-                Value::String(command.to_wire_string()),
+    }
+
+    /// The user's open shells in a lab (FetchShells).
+    pub async fn shells(&self, lab_id: &str) -> Result<Vec<ShellData>, CommandError> {
+        let answer = self
+            .command(&LabCommandData::new(lab_id, LabCommand::FetchShells))
+            .await?;
+        if answer.is_null() {
+            return Ok(Vec::new());
+        }
+        serde_json::from_value(answer).map_err(|e| {
+            CommandError::Refused(ErrorBody::new(
+                ErrorCode::ServerError,
+                format!("unreadable list of shells: {e}"),
+            ))
+        })
+    }
+
+    /// Closes a shell (CloseShell).
+    pub async fn close_shell(&self, lab_id: &str, shell_id: &str) -> Result<(), CommandError> {
+        let command = LabCommandData {
+            shell_id: Some(shell_id.to_owned()),
+            ..LabCommandData::new(lab_id, LabCommand::CloseShell)
+        };
+        self.command(&command).await.map(|_| ())
+    }
+
+    /// Attaches to a shell: its output (the backlog first, to repaint), input and size.
+    /// Several handles may attach to one shell; dropping one detaches it.
+    pub fn attach_shell(&self, shell_id: &str) -> ShellHandle {
+        ShellHandle::attach(Arc::clone(&self.rest), shell_id, &self.requests)
+    }
+
+    async fn send_command(&self, command: &LabCommandData) -> Result<Value, CommandError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request::Command(
+                command.to_wire_string(),
                 ack_timeout(command),
-            )
-            .await
+                reply,
+            ))
+            .map_err(|_| CommandError::NotConnected)?;
+        answer.await.unwrap_or(Err(CommandError::NotConnected))
     }
 }
 
@@ -255,6 +359,33 @@ struct Actor {
     requests: mpsc::WeakUnboundedSender<Request>,
     /// Log subscriptions by namespace path: a count and the connection.
     logs: HashMap<String, (usize, Connection)>,
+    /// Attached shell handles by shell id, for the shell's notices.
+    shells: HashMap<String, Vec<mpsc::UnboundedSender<ShellEvent>>>,
+    /// `/lab-commands` connections, each with at most one command waiting.
+    commands: CommandConnections,
+}
+
+/// The `/lab-commands` connections: the main one, and one per command sent while every
+/// other waits for its answer.
+struct CommandConnections {
+    main: Connection,
+    main_busy: bool,
+    extra: HashMap<u64, Connection>,
+    next_id: u64,
+}
+
+/// The main connection's id in [`Request::CommandDone`].
+const MAIN: u64 = 0;
+
+impl CommandConnections {
+    fn new(main: Connection) -> Self {
+        CommandConnections {
+            main,
+            main_busy: false,
+            extra: HashMap::new(),
+            next_id: MAIN + 1,
+        }
+    }
 }
 
 impl Actor {
@@ -311,7 +442,76 @@ impl Actor {
                     }
                 }
             }
+            Request::Command(wire, timeout, reply) => self.send_command(wire, timeout, reply),
+            Request::CommandDone(MAIN) => self.commands.main_busy = false,
+            Request::CommandDone(id) => {
+                self.commands.extra.remove(&id);
+            }
+            Request::AttachShell(id, handle) => self.shells.entry(id).or_default().push(handle),
+            Request::DetachShell(id) => {
+                if let Some(handles) = self.shells.get_mut(&id) {
+                    handles.retain(|h| !h.is_closed());
+                    if handles.is_empty() {
+                        self.shells.remove(&id);
+                    }
+                }
+            }
+            Request::ShellNotice(notice) => {
+                let event = match notice.command {
+                    ShellCommand::Close => ShellEvent::Closed(notice.message),
+                    ShellCommand::Error => {
+                        ShellEvent::Connection(ConnectionState::Trouble(notice.message))
+                    }
+                };
+                if let Some(handles) = self.shells.get(&notice.shell_id) {
+                    for handle in handles {
+                        let _ = handle.send(event.clone());
+                    }
+                }
+            }
         }
+    }
+}
+
+impl Actor {
+    /// Sends a command over a connection with nothing waiting; the answer frees it.
+    fn send_command(
+        &mut self,
+        wire: String,
+        timeout: Duration,
+        reply: oneshot::Sender<Result<Value, CommandError>>,
+    ) {
+        let commands = &mut self.commands;
+        let (id, connection) = if commands.main_busy {
+            let id = commands.next_id;
+            commands.next_id += 1;
+            let connection = Connection::spawn(
+                Arc::clone(&self.rest),
+                namespace::LAB_COMMANDS.to_owned(),
+                Kind::Commands,
+                // An extra connection's states are not the session's: keep them quiet.
+                Arc::new(|_| {}),
+            );
+            commands.extra.insert(id, connection.clone());
+            (id, connection)
+        } else {
+            commands.main_busy = true;
+            (MAIN, commands.main.clone())
+        };
+        let done = self.requests.clone();
+        tokio::spawn(async move {
+            let result = if connection.wait_connected(Duration::from_secs(10)).await {
+                connection
+                    .emit_with_ack(event::DATA, Value::String(wire), timeout)
+                    .await
+            } else {
+                Err(CommandError::NotConnected)
+            };
+            let _ = reply.send(result);
+            if let Some(done) = done.upgrade() {
+                let _ = done.send(Request::CommandDone(id));
+            }
+        });
     }
 }
 

@@ -12,3 +12,4 @@ mod chaos;
 mod reference;
 mod rest;
 mod session;
+mod shells;

@@ -16,15 +16,15 @@ use tokio::sync::mpsc::UnboundedReceiver;
 const TOPOLOGY: &str =
     "name: pair\ntopology:\n  nodes:\n    a:\n      kind: linux\n    b:\n      kind: linux\n";
 
-struct Stack {
-    state: AppState,
-    io: socketioxide::SocketIo,
+pub struct Stack {
+    pub state: AppState,
+    pub io: socketioxide::SocketIo,
     origin: String,
     _docker: FakeDocker,
     _dir: tempfile::TempDir,
 }
 
-async fn stack() -> Stack {
+pub async fn stack() -> Stack {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -43,13 +43,13 @@ async fn stack() -> Stack {
     }
 }
 
-async fn client(stack: &Stack) -> Arc<RestClient> {
+pub async fn client(stack: &Stack) -> Arc<RestClient> {
     let rest = RestClient::new(ServerProfile::new("test", &stack.origin).unwrap()).unwrap();
     rest.login_native("admin", "s3cret").await.unwrap();
     Arc::new(rest)
 }
 
-async fn new_lab(rest: &RestClient) -> String {
+pub async fn new_lab(rest: &RestClient) -> String {
     let collection = rest
         .create_collection(&CollectionIn {
             name: "netlab".into(),
