@@ -1,5 +1,5 @@
 //! `antimony`: the Antimony client engine from a terminal — servers and logins, labs, lab
-//! commands, log streams and live status.
+//! commands, log streams, live status and interactive shells.
 //!
 //! Exit codes: 0 success, 1 a local problem (profiles, keychain, files), 2 bad usage,
 //! 3 a login is needed or was refused, 4 the server refused the request (its code and
@@ -12,6 +12,7 @@ mod context;
 mod labs;
 mod output;
 mod servers;
+mod shell;
 mod streams;
 
 use std::path::PathBuf;
@@ -96,6 +97,11 @@ enum Command {
     Watch,
     /// Create a topology and a lab from a containerlab file.
     Import(labs::ImportArgs),
+    /// Open an interactive shell on a node (or attach to one, or close one). Enter ~ .
+    /// detaches, leaving the shell running.
+    Shell(shell::ShellArgs),
+    /// List your open shells in a lab.
+    Shells(shell::ShellsArgs),
 }
 
 fn main() -> ExitCode {
@@ -145,5 +151,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Logs(args) => streams::logs(&global, args).await,
         Command::Watch => streams::watch(&global).await,
         Command::Import(args) => labs::import(&global, args).await,
+        Command::Shell(args) => shell::run(&global, args).await,
+        Command::Shells(args) => shell::list(&global, args).await,
     }
 }

@@ -13,4 +13,5 @@
 
 mod commands;
 mod harness;
+mod shell;
 mod tls;
