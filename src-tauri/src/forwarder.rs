@@ -5,8 +5,10 @@
 //! Log lines are batched per stream: one `antimony://logs` event per stream every
 //! [`FLUSH_EVERY`] (or as soon as a batch holds [`MAX_BATCH`] lines), in order. Nothing is
 //! dropped: a batch is flushed before a stream restarts or reports trimmed lines, so those
-//! markers land between the right lines. Everything else is sent at once. The forwarder
-//! keeps every connection's latest state, to send again when a webview loads late.
+//! markers land between the right lines. Terminal output is tuned for latency instead: it
+//! goes out as soon as nothing else waits in the queue, output of one view that queued up
+//! meanwhile joined into one event. Everything else is sent at once. The forwarder keeps
+//! every connection's latest state, to send again when a webview loads late.
 
 use std::time::Duration;
 
@@ -18,7 +20,7 @@ use tokio::sync::mpsc;
 
 use crate::contract::{
     CommandResultEvent, ConnectionEvent, ConnectionStateName, LabUpdateEvent, LogsEvent,
-    StatusEvent, event,
+    ShellUpdate, ShellViewEvent, StatusEvent, event,
 };
 use crate::state::{AppEvent, Signal};
 
@@ -88,6 +90,16 @@ impl Batches {
     }
 }
 
+/// A connection state as the webview names it, and its message.
+fn connection_state(state: ConnectionState) -> (ConnectionStateName, Option<String>) {
+    match state {
+        ConnectionState::Connected => (ConnectionStateName::Connected, None),
+        ConnectionState::Refused(m) => (ConnectionStateName::Refused, Some(m)),
+        ConnectionState::Trouble(m) => (ConnectionStateName::Trouble, Some(m)),
+        ConnectionState::LoginNeeded(m) => (ConnectionStateName::LoginNeeded, Some(m)),
+    }
+}
+
 /// The forwarder's own state: pending log batches and the latest connection states.
 struct Forwarder<R: Runtime> {
     app: AppHandle<R>,
@@ -96,6 +108,8 @@ struct Forwarder<R: Runtime> {
     batches: Batches,
     connections: Vec<ConnectionEvent>,
     notices: u64,
+    /// Terminal output not sent yet, in arrival order (one entry per view at most).
+    shell_output: Vec<ShellViewEvent>,
 }
 
 /// Runs the forwarder until every sender of `events` is gone; signals go to `signal`.
@@ -110,6 +124,7 @@ pub(crate) fn spawn<R: Runtime>(
         batches: Batches::default(),
         connections: Vec::new(),
         notices: 0,
+        shell_output: Vec::new(),
     };
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(FLUSH_EVERY);
@@ -117,7 +132,13 @@ pub(crate) fn spawn<R: Runtime>(
         loop {
             tokio::select! {
                 event = events.recv() => match event {
-                    Some(event) => forwarder.forward(event),
+                    Some(event) => {
+                        forwarder.forward(event);
+                        // Terminal output waits only while more events are queued.
+                        if events.is_empty() {
+                            forwarder.flush_shell_output();
+                        }
+                    }
                     None => break,
                 },
                 _ = tick.tick() => {
@@ -163,6 +184,64 @@ impl<R: Runtime> Forwarder<R> {
                     self.emit(event::CONNECTION, payload);
                 }
             }
+            AppEvent::Shell {
+                server,
+                view_id,
+                shell_id,
+                event,
+            } => self.shell_event(server, view_id, shell_id, event),
+        }
+    }
+
+    /// Queues terminal output (joined per view); anything else about a view goes out after
+    /// the view's queued output.
+    fn shell_event(
+        &mut self,
+        server: String,
+        view_id: String,
+        shell_id: String,
+        shell_event: antimony_client::session::ShellEvent,
+    ) {
+        use antimony_client::session::ShellEvent;
+        let update = match shell_event {
+            ShellEvent::Output(text) => {
+                match self.shell_output.iter_mut().find(|p| p.view_id == view_id) {
+                    Some(ShellViewEvent {
+                        update: ShellUpdate::Output { data },
+                        ..
+                    }) => data.push_str(&text),
+                    _ => self.shell_output.push(ShellViewEvent {
+                        server,
+                        view_id,
+                        shell_id,
+                        update: ShellUpdate::Output { data: text },
+                    }),
+                }
+                return;
+            }
+            ShellEvent::Missed(bytes) => ShellUpdate::Missed { bytes },
+            ShellEvent::Connection(state) => {
+                let (state, message) = connection_state(state);
+                ShellUpdate::Connection { state, message }
+            }
+            ShellEvent::Closed(reason) => ShellUpdate::Closed { reason },
+        };
+        self.flush_shell_output();
+        self.emit(
+            event::SHELL,
+            &ShellViewEvent {
+                server,
+                view_id,
+                shell_id,
+                update,
+            },
+        );
+    }
+
+    /// Sends queued terminal output.
+    fn flush_shell_output(&mut self) {
+        for payload in std::mem::take(&mut self.shell_output) {
+            self.emit(event::SHELL, &payload);
         }
     }
 
@@ -182,12 +261,7 @@ impl<R: Runtime> Forwarder<R> {
                 }
             }
             ClientEvent::Connection { namespace, state } => {
-                let (state, message) = match state {
-                    ConnectionState::Connected => (ConnectionStateName::Connected, None),
-                    ConnectionState::Refused(m) => (ConnectionStateName::Refused, Some(m)),
-                    ConnectionState::Trouble(m) => (ConnectionStateName::Trouble, Some(m)),
-                    ConnectionState::LoginNeeded(m) => (ConnectionStateName::LoginNeeded, Some(m)),
-                };
+                let (state, message) = connection_state(state);
                 let payload = ConnectionEvent {
                     server,
                     namespace,
@@ -211,6 +285,8 @@ impl<R: Runtime> Forwarder<R> {
             ClientEvent::Status(message) => {
                 self.emit(event::STATUS, &StatusEvent { server, message });
             }
+            // Shell news reaches the webview through the terminal views that show the shell.
+            ClientEvent::ShellNotice(_) | ClientEvent::Shell { .. } => {}
             ClientEvent::LabUpdate(update) => {
                 (self.signal)(Signal::LabsChanged {
                     server: server.clone(),

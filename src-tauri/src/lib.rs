@@ -16,6 +16,7 @@ mod forwarder;
 mod local;
 mod notifications;
 mod state;
+mod terminals;
 mod tray;
 
 use std::path::PathBuf;
@@ -78,6 +79,7 @@ pub fn run() {
             software_rendering(app.handle());
             app.manage(Desktop::new(profiles, keychain, events_tx));
             app.manage(local::LocalStop::default());
+            app.manage(terminals::Terminals::default());
             let signals = app.handle().clone();
             forwarder::spawn(app.handle().clone(), events_rx, move |signal| {
                 signals.state::<Desktop>().signal(signal);
@@ -99,12 +101,28 @@ pub fn run() {
             });
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event
-                && tray::hide_instead_of_close(window)
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::CloseRequested { api, .. }
+                if window.label() == "main" && tray::hide_instead_of_close(window) =>
             {
                 api.prevent_close();
             }
+            tauri::WindowEvent::Destroyed => {
+                // A shell's own window closed: the main window may show the shell again.
+                if let Some(shell_id) = window.label().strip_prefix(commands::shells::WINDOW_PREFIX)
+                {
+                    use tauri::Emitter;
+                    let closed = contract::ShellWindowClosed {
+                        shell_id: shell_id.to_owned(),
+                    };
+                    if let Err(error) =
+                        window.emit_to("main", contract::event::SHELL_WINDOW, &closed)
+                    {
+                        tracing::warn!(%error, "cannot tell the main window a shell window closed");
+                    }
+                }
+            }
+            _ => {}
         })
         .invoke_handler(for_each_command!(handlers))
         .build(tauri::generate_context!());

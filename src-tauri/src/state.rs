@@ -44,6 +44,17 @@ pub(crate) enum AppEvent {
     },
     /// Send every connection's latest state again (a webview that loaded late missed them).
     Replay,
+    /// News of the shell a terminal view shows.
+    Shell {
+        /// The server.
+        server: String,
+        /// The view.
+        view_id: String,
+        /// The shell.
+        shell_id: String,
+        /// What happened.
+        event: antimony_client::session::ShellEvent,
+    },
 }
 
 /// What the forwarder tells the rest of the app.
@@ -146,6 +157,11 @@ impl Desktop {
             severity,
             content: content.into(),
         });
+    }
+
+    /// Where events for the webview go (terminal views send theirs).
+    pub(crate) fn events(&self) -> mpsc::UnboundedSender<AppEvent> {
+        self.events.clone()
     }
 
     /// Asks the forwarder to send every connection's latest state again.

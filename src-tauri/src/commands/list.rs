@@ -24,6 +24,14 @@ macro_rules! for_each_command {
             local::local_prerequisites,
             local::check_topology,
             local::import_topology,
+            shells::open_shell,
+            shells::list_shells,
+            shells::close_shell,
+            shells::attach_shell,
+            shells::detach_shell,
+            shells::shell_input,
+            shells::resize_shell,
+            shells::pop_out_shell,
         }
     };
 }

@@ -4,3 +4,4 @@ pub(crate) mod labs;
 pub(crate) mod local;
 pub(crate) mod logs;
 pub(crate) mod servers;
+pub(crate) mod shells;

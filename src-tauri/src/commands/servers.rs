@@ -125,8 +125,13 @@ pub(crate) async fn add_server(
 
 /// Removes a server and forgets its login.
 #[tauri::command]
-pub(crate) async fn remove_server(desktop: State<'_, Desktop>, name: String) -> Result<()> {
+pub(crate) async fn remove_server(
+    desktop: State<'_, Desktop>,
+    terminals: State<'_, crate::terminals::Terminals>,
+    name: String,
+) -> Result<()> {
     not_for_local(&name, "removing")?;
+    terminals.detach_server(&name);
     desktop.disconnect(&name);
     let removed = desktop.update_profiles(|profiles| Ok(profiles.remove(&name)?))?;
     if let Err(error) = desktop.keychain().forget(&removed) {
@@ -208,8 +213,13 @@ pub(crate) async fn login(
 
 /// Logs out: closes the connections and forgets the server's keychain entries.
 #[tauri::command]
-pub(crate) async fn logout(desktop: State<'_, Desktop>, server: String) -> Result<()> {
+pub(crate) async fn logout(
+    desktop: State<'_, Desktop>,
+    terminals: State<'_, crate::terminals::Terminals>,
+    server: String,
+) -> Result<()> {
     not_for_local(&server, "logging out")?;
+    terminals.detach_server(&server);
     let connected = desktop.disconnect(&server);
     let profile = desktop.profile(&server)?;
     account::logout(

@@ -29,6 +29,10 @@ pub(crate) mod event {
     pub(crate) const LOGS: &str = "antimony://logs";
     /// A lab command finished: [`super::CommandResultEvent`].
     pub(crate) const COMMAND_RESULT: &str = "antimony://command-result";
+    /// Output or news of a terminal view's shell: [`super::ShellViewEvent`].
+    pub(crate) const SHELL: &str = "antimony://shell";
+    /// A shell's own window closed (to the main window): [`super::ShellWindowClosed`].
+    pub(crate) const SHELL_WINDOW: &str = "antimony://shell-window";
 
     /// Every event, as `(name in the webview, event name)`.
     #[cfg(test)]
@@ -38,6 +42,8 @@ pub(crate) mod event {
         ("labUpdate", LAB_UPDATE),
         ("logs", LOGS),
         ("commandResult", COMMAND_RESULT),
+        ("shell", SHELL),
+        ("shellWindow", SHELL_WINDOW),
     ];
 }
 
@@ -333,6 +339,80 @@ pub(crate) struct ImportedLab {
     pub(crate) lab_name: String,
     /// The collection it went into ("local").
     pub(crate) collection: String,
+}
+
+/// `open_shell`: the shell opened (and attached to the view that asked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "desktop/")]
+pub(crate) struct ShellOpened {
+    /// The new shell.
+    pub(crate) shell_id: String,
+}
+
+/// `list_shells`: one of the user's open shells in a lab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "desktop/")]
+pub(crate) struct ShellInfo {
+    /// The shell.
+    pub(crate) shell_id: String,
+    /// Its node.
+    pub(crate) node: String,
+}
+
+/// What happened to a terminal view's shell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export_to = "desktop/")]
+pub(crate) enum ShellUpdate {
+    /// Output, in order, each byte once (after a reattach: the backlog first, to repaint).
+    Output {
+        /// The text (several chunks of one view joined).
+        data: String,
+    },
+    /// Output written while away that the server no longer kept.
+    Missed {
+        /// How many bytes.
+        #[ts(type = "number")]
+        bytes: u64,
+    },
+    /// The shell's connection changed state.
+    Connection {
+        /// Its state.
+        state: ConnectionStateName,
+        /// Why (for refused, trouble and login needed).
+        message: Option<String>,
+    },
+    /// The shell ended (the view stays to be read; it is detached).
+    Closed {
+        /// The server's reason, e.g. `User closed the shell`.
+        reason: String,
+    },
+}
+
+/// `antimony://shell`: news of the shell a terminal view shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "desktop/")]
+pub(crate) struct ShellViewEvent {
+    /// The server.
+    pub(crate) server: String,
+    /// The view (as `attach_shell` and `open_shell` named it).
+    pub(crate) view_id: String,
+    /// The shell.
+    pub(crate) shell_id: String,
+    /// What happened.
+    pub(crate) update: ShellUpdate,
+}
+
+/// `antimony://shell-window`: a shell's own window closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "desktop/")]
+pub(crate) struct ShellWindowClosed {
+    /// The shell it showed.
+    pub(crate) shell_id: String,
 }
 
 #[cfg(test)]

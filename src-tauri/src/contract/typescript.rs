@@ -23,6 +23,10 @@ macro_rules! for_each_type {
         $m!(Subscription);
         $m!(TopologyCheck);
         $m!(ImportedLab);
+        $m!(ShellOpened);
+        $m!(ShellInfo);
+        $m!(ShellViewEvent);
+        $m!(ShellWindowClosed);
     };
 }
 
