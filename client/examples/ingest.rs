@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     runtime.block_on(async move {
         let rest = Arc::new(RestClient::new(
-            ServerProfile::new("bench", origin)?.with_rest_base(origin),
+            ServerProfile::new("bench", origin)?.with_rest_base(origin)?,
         )?);
         rest.login_native("", "").await?;
         let (session, mut events) = Session::open(rest);

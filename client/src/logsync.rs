@@ -62,7 +62,8 @@ impl LogCursor {
         if trimmed > 0 {
             backlog.remove(0);
         }
-        let end = trimmed + backlog.len() as u64;
+        // A hostile marker may state any count: no arithmetic here may overflow.
+        let end = trimmed.saturating_add(backlog.len() as u64);
         let first_connect = !self.connected_before;
         self.connected_before = true;
         if first_connect {
@@ -100,7 +101,7 @@ impl LogCursor {
 
     /// Takes a live `data` line; returns it for delivery.
     pub fn on_line(&mut self, line: String) -> String {
-        self.delivered += 1;
+        self.delivered = self.delivered.saturating_add(1);
         self.last = Some(line.clone());
         line
     }
@@ -236,5 +237,50 @@ mod tests {
         assert_eq!(trim_marker("[antimony] the deployment was cancelled"), None);
         assert_eq!(trim_marker("line 1"), None);
         assert_eq!(trim_marker("[antimony] x earlier lines"), None);
+    }
+
+    proptest::proptest! {
+        /// Whatever the server sends (markers with any count, repeated and empty backlogs,
+        /// live lines between), reconciling never panics and never delivers more lines than
+        /// it was given.
+        #[test]
+        fn hostile_backlogs_never_panic(
+            steps in proptest::collection::vec(
+                (
+                    proptest::option::of(proptest::prop_oneof![
+                        proptest::num::u64::ANY,
+                        (u64::MAX - 64)..=u64::MAX,
+                        0_u64..64,
+                    ]),
+                    proptest::collection::vec("[a-z ]{0,8}", 0..20),
+                    0_usize..5,
+                ),
+                0..30,
+            )
+        ) {
+            let mut cursor = LogCursor::default();
+            for (marker_count, lines, live) in steps {
+                let mut backlog = Vec::new();
+                if let Some(count) = marker_count {
+                    backlog.push(marker(count));
+                }
+                backlog.extend(lines);
+                let given = backlog.len();
+                let reconciled = cursor.on_backlog(backlog);
+                proptest::prop_assert!(reconciled.lines.len() <= given);
+                for i in 0..live {
+                    cursor.on_line(format!("live {i}"));
+                }
+            }
+        }
+
+        /// A marker line states its count exactly; anything else is not a marker.
+        #[test]
+        fn markers_parse_exactly(count in proptest::num::u64::ANY, junk in "\\PC{0,40}") {
+            proptest::prop_assert_eq!(trim_marker(&marker(count)), Some(count));
+            if !junk.starts_with("[antimony] ") {
+                proptest::prop_assert_eq!(trim_marker(&junk), None);
+            }
+        }
     }
 }

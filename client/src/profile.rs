@@ -29,19 +29,14 @@ pub struct ServerProfile {
 }
 
 impl ServerProfile {
-    /// A profile for `origin`, checked: `http` or `https`, a host, no path, query or fragment.
+    /// A profile for `origin`, checked and normalised: `http` or `https` (any case), a host,
+    /// no user name or password (they would end up in a file), no path, query or fragment.
     pub fn new(name: impl Into<String>, origin: &str) -> Result<Self> {
-        let origin = origin.trim().trim_end_matches('/');
-        let url = reqwest::Url::parse(origin)
-            .map_err(|e| Error::Profile(format!("{origin:?} is not a URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(Error::Profile(format!(
-                "{origin:?} must be an http:// or https:// address"
-            )));
-        }
+        let url = checked_url(origin)?;
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
             return Err(Error::Profile(format!(
-                "{origin:?} must be an origin, without a path"
+                "{:?} must be an origin, without a path",
+                origin.trim()
             )));
         }
         let name = name.into();
@@ -50,17 +45,19 @@ impl ServerProfile {
         }
         Ok(ServerProfile {
             name,
-            origin: origin.to_owned(),
+            origin: url.origin().ascii_serialization(),
             rest_base: None,
             user: None,
             tls: Trust::System,
         })
     }
 
-    /// The same profile talking to REST at `base` instead of `<origin>/api`.
-    pub fn with_rest_base(mut self, base: &str) -> Self {
-        self.rest_base = Some(base.trim_end_matches('/').to_owned());
-        self
+    /// The same profile talking to REST at `base` instead of `<origin>/api`. A base that is
+    /// not a plain http(s) URL is refused.
+    pub fn with_rest_base(mut self, base: &str) -> Result<Self> {
+        let url = checked_url(base)?;
+        self.rest_base = Some(url.as_str().trim_end_matches('/').to_owned());
+        Ok(self)
     }
 
     /// The same profile with another TLS trust.
@@ -90,6 +87,31 @@ impl ServerProfile {
     pub fn socket_url(&self, namespace: &str) -> String {
         format!("{}{namespace}", self.origin)
     }
+}
+
+/// An `http(s)` URL without user info (`https://user:secret@host` is refused: profiles are
+/// files, and secrets belong in the keychain).
+fn checked_url(text: &str) -> Result<reqwest::Url> {
+    let text = text.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(text).map_err(|e| {
+        Error::Profile(format!(
+            "{:?} is not a URL: {e}",
+            text.chars().take(200).collect::<String>()
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::Profile(format!(
+            "{text:?} must be an http:// or https:// address"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Profile(
+            "the address must not carry a user name or password: they would be saved in a \
+             file; log in with `antimony login` (or the app) instead"
+                .into(),
+        ));
+    }
+    Ok(url)
 }
 
 /// The profiles file.
@@ -205,8 +227,27 @@ mod tests {
         );
         let direct = ServerProfile::new("dev", "http://127.0.0.1:3000")
             .unwrap()
-            .with_rest_base("http://127.0.0.1:3000/");
+            .with_rest_base("http://127.0.0.1:3000/")
+            .unwrap();
         assert_eq!(direct.rest_url("/labs"), "http://127.0.0.1:3000/labs");
+    }
+
+    #[test]
+    fn schemes_in_any_case_are_understood_and_user_info_is_refused() {
+        let profile = ServerProfile::new("x", "HTTPS://Lab.Example.ORG:443").unwrap();
+        assert_eq!(profile.origin, "https://lab.example.org");
+        assert!(profile.uses_tls());
+        let error = ServerProfile::new("x", "https://admin:hunter2@lab.example.org")
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("hunter2"), "{error}");
+        assert!(ServerProfile::new("x", "https://admin@lab.example.org").is_err());
+        assert!(
+            ServerProfile::new("x", "https://lab.example.org")
+                .unwrap()
+                .with_rest_base("https://u:p@lab.example.org/api")
+                .is_err()
+        );
     }
 
     #[test]
@@ -237,7 +278,8 @@ mod tests {
             .add(
                 ServerProfile::new("b", "http://b.example:3000")
                     .unwrap()
-                    .with_rest_base("http://b.example:3000"),
+                    .with_rest_base("http://b.example:3000")
+                    .unwrap(),
             )
             .unwrap();
         assert!(

@@ -40,7 +40,7 @@ pub(crate) fn profile(global: &Global) -> Result<ServerProfile, Failure> {
         Some(server) if server.contains("://") => {
             let mut profile = ServerProfile::new(server.as_str(), server)?;
             if let Some(api) = &global.api {
-                profile = profile.with_rest_base(api);
+                profile = profile.with_rest_base(api)?;
             }
             return Ok(profile);
         }
@@ -57,7 +57,7 @@ pub(crate) fn profile(global: &Global) -> Result<ServerProfile, Failure> {
         })?,
     };
     Ok(match &global.api {
-        Some(api) => chosen.with_rest_base(api),
+        Some(api) => chosen.with_rest_base(api)?,
         None => chosen,
     })
 }
@@ -71,7 +71,11 @@ pub(crate) async fn rest(global: &Global) -> Result<Arc<RestClient>, Failure> {
             .user
             .clone()
             .or_else(|| profile.user.clone())
-            .ok_or_else(|| Failure::usage("--password needs --user (ANTIMONY_USER)"))?;
+            .ok_or_else(|| {
+                Failure::usage(
+                    "a password (--password-stdin, ANTIMONY_PASSWORD) needs --user (ANTIMONY_USER)",
+                )
+            })?;
         rest.login_native(&user, password)
             .await
             .map_err(|e| login_failure(e, &user))?;
@@ -94,7 +98,7 @@ pub(crate) async fn rest(global: &Global) -> Result<Arc<RestClient>, Failure> {
         return Ok(rest);
     }
     Err(Failure::login(format!(
-        "not logged in to {}: run `antimony login`, or pass --user and --password \
+        "not logged in to {}: run `antimony login`, or pass --user and --password-stdin \
          (ANTIMONY_USER, ANTIMONY_PASSWORD)",
         profile.name
     )))

@@ -44,9 +44,14 @@ pub(crate) struct Global {
     /// The user to log in as.
     #[arg(long, short = 'u', global = true, env = "ANTIMONY_USER")]
     user: Option<String>,
-    /// The password. With it (and --user), commands log in by themselves and use no
-    /// keychain. Prefer the environment variable to the flag.
-    #[arg(long, global = true, env = "ANTIMONY_PASSWORD", hide_env_values = true)]
+    /// Read the password from the first line of standard input. With a password (and
+    /// --user), commands log in by themselves and use no keychain. The environment variable
+    /// ANTIMONY_PASSWORD works too; a password is never taken on the command line, where
+    /// other users of the machine could see it.
+    #[arg(long, global = true)]
+    password_stdin: bool,
+    /// The password: from ANTIMONY_PASSWORD or --password-stdin only.
+    #[arg(skip)]
     password: Option<String>,
     /// Machine-readable output: JSON (one object per line for streams).
     #[arg(long, global = true)]
@@ -105,7 +110,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    match read_password(&cli.global) {
+        Ok(password) => cli.global.password = password,
+        Err(failure) => {
+            failure.print(cli.global.json);
+            return ExitCode::from(failure.exit_code());
+        }
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -135,6 +147,27 @@ fn main() -> ExitCode {
             ExitCode::from(failure.exit_code())
         }
     }
+}
+
+/// The password of this run: the first line of standard input with --password-stdin, else
+/// ANTIMONY_PASSWORD.
+fn read_password(global: &Global) -> Result<Option<String>, Failure> {
+    if global.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            Failure::local(format!("reading the password from standard input: {e}"))
+        })?;
+        let password = line.trim_end_matches(['\n', '\r']).to_owned();
+        if password.is_empty() {
+            return Err(Failure::usage(
+                "--password-stdin: standard input had no password",
+            ));
+        }
+        return Ok(Some(password));
+    }
+    Ok(std::env::var("ANTIMONY_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty()))
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {

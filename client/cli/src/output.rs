@@ -110,7 +110,7 @@ impl From<Error> for Failure {
                 format!("{} (HTTP {status}, code {})", body.message, body.code),
             ),
             Error::NotLoggedIn { .. } => Failure::login(format!(
-                "{error}. Log in with `antimony login`, or pass --user and --password \
+                "{error}. Log in with `antimony login`, or pass --user and --password-stdin \
                  (ANTIMONY_USER, ANTIMONY_PASSWORD)"
             )),
             Error::Unreachable { .. } | Error::Certificate { .. } => {

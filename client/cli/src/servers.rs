@@ -147,7 +147,7 @@ fn trust_label(profile: &ServerProfile) -> String {
 async fn add(global: &Global, args: AddArgs) -> Result<ServerProfile, Failure> {
     let mut profile = ServerProfile::new(args.name.as_str(), &args.url)?;
     if let Some(api) = &global.api {
-        profile = profile.with_rest_base(api);
+        profile = profile.with_rest_base(api)?;
     }
     if let Some(path) = args.ca_file {
         let path = std::fs::canonicalize(&path)
@@ -239,7 +239,7 @@ pub(crate) async fn login(global: &Global, args: LoginArgs) -> Result<(), Failur
                 .map_err(|e| Failure::local(e.to_string()))?,
             None => {
                 return Err(Failure::usage(
-                    "no password: pass --password or set ANTIMONY_PASSWORD",
+                    "no password: pass --password-stdin or set ANTIMONY_PASSWORD",
                 ));
             }
         };

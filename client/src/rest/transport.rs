@@ -13,9 +13,12 @@ use super::RestClient;
 use crate::profile::ServerProfile;
 use crate::{Error, Result};
 
-/// The HTTP client for a profile: its TLS trust, bounded connect and request times.
+/// The HTTP client for a profile: its TLS trust, bounded connect and request times, and no
+/// redirects: a login's body (the password) never goes to another address, and a server
+/// that redirects (http to https, say) is reported with where it points.
 pub(super) fn http_client(profile: &ServerProfile) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("antimony-desktop/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(60));
@@ -70,6 +73,19 @@ impl RestClient {
     }
 
     pub(super) async fn api_error(&self, response: reqwest::Response) -> Error {
+        if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("elsewhere")
+                .chars()
+                .take(200)
+                .collect::<String>();
+            return Error::Protocol(format!(
+                "the server redirects to {location}; use that address for the server"
+            ));
+        }
         let status = response.status().as_u16();
         let text = response.text().await.unwrap_or_default();
         let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| {

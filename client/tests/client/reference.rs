@@ -22,6 +22,7 @@ fn profile(server: &ReferenceServer) -> ServerProfile {
     ServerProfile::new("go", &server.origin())
         .unwrap()
         .with_rest_base(&server.origin())
+        .unwrap()
 }
 
 async fn next<T>(

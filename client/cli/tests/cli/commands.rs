@@ -364,3 +364,50 @@ async fn import_creates_a_lab_and_deploys_it() {
     let missing = run(stack.cli(), &["import", "/nonexistent/x.clab.yml"]).await;
     assert!(missing.fails(1).contains("reading /nonexistent/x.clab.yml"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_comes_from_standard_input_never_from_the_command_line() {
+    let stack = stack().await;
+    stack.lab("pair").await;
+    // `--password` is no option any more.
+    let refused = run(
+        stack.bare(),
+        &[
+            "--server",
+            &stack.origin,
+            "--user",
+            "admin",
+            "--password",
+            "s3cret",
+            "labs",
+        ],
+    )
+    .await;
+    assert_eq!(refused.code, 2, "{refused:#?}");
+    let mut command = stack.bare();
+    command
+        .args([
+            "--server",
+            &stack.origin,
+            "--user",
+            "admin",
+            "--password-stdin",
+            "labs",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"s3cret\n").await.unwrap();
+    }
+    let output = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("pair"), "{stdout}");
+}
