@@ -46,7 +46,9 @@ pub use locks::LabLocks;
 pub use messages::LabMessages;
 pub use recovery::recover;
 pub use scheduler::run_scheduler;
-pub use shells::{BACKLOG_BYTES, InputError, MAX_PENDING_INPUT, Shell, Shells};
+pub use shells::{
+    BACKLOG_BYTES, CLOSED_FOR, CLOSED_KEPT, InputError, MAX_PENDING_INPUT, Shell, Shells,
+};
 pub use watcher::watch_container_events;
 
 use tokio_util::sync::CancellationToken;
@@ -176,6 +178,20 @@ pub async fn admit(
     command: LabCommandData,
     origin: Origin,
 ) -> Result<Admitted, LabError> {
+    // The Go server checks what a shell command needs before the lab.
+    match command.command {
+        LabCommand::OpenShell if command.node.as_deref().is_none_or(str::is_empty) => {
+            return Err(LabError::InvalidRequest {
+                detail: "OpenShell needs `node`".into(),
+            });
+        }
+        LabCommand::CloseShell if command.shell_id.as_deref().is_none_or(str::is_empty) => {
+            return Err(LabError::InvalidRequest {
+                detail: "CloseShell needs `shellId`".into(),
+            });
+        }
+        _ => {}
+    }
     if !is_well_formed_uuid(&command.lab_id) {
         return Err(LabError::InvalidId);
     }
@@ -201,16 +217,6 @@ pub async fn admit(
     }
     tracing::info!("lab command admitted");
     let ticket = match command.command {
-        LabCommand::OpenShell if command.node.as_deref().is_none_or(str::is_empty) => {
-            return Err(LabError::InvalidRequest {
-                detail: "OpenShell needs `node`".into(),
-            });
-        }
-        LabCommand::CloseShell if command.shell_id.as_deref().is_none_or(str::is_empty) => {
-            return Err(LabError::InvalidRequest {
-                detail: "CloseShell needs `shellId`".into(),
-            });
-        }
         _ if shell_command => Ticket::Shell {
             user: user.clone(),
             lab,
@@ -254,6 +260,7 @@ impl Admitted {
                 _ => shells::close(
                     &labs,
                     &user,
+                    &lab,
                     command.shell_id.as_deref().unwrap_or_default(),
                 ),
             },

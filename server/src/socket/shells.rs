@@ -4,7 +4,8 @@
 //! extension `resize` (`{"rows", "cols"}`, 1 to 1000 each).
 //!
 //! Only the shell's owner and admins may connect (`No Access` for others); a shell that does
-//! not exist or is closed is `Invalid namespace`. Input that cannot be taken is acked with
+//! not exist (or closed long ago) is `Invalid namespace`. A recently closed shell still
+//! answers, as on the Go server: its backlog (its last screen), then `closed`. Input that cannot be taken is acked with
 //! an error when an ack was asked for: 5007 once the shell is closed, 5000 while too much
 //! input waits, 5422 for anything that is not a string (or, for `resize`, not a size).
 
@@ -49,12 +50,7 @@ fn access(s: &SocketRef, state: &AppState) -> Result<Arc<Shell>, Refusal> {
         .extensions
         .get::<User>()
         .ok_or(Refusal(ConnectError::Unauthorized))?;
-    let shell = state
-        .labs
-        .shells
-        .get(&shell_id)
-        .filter(|shell| !shell.is_closed())
-        .ok_or_else(invalid)?;
+    let shell = state.labs.shells.get(&shell_id).ok_or_else(invalid)?;
     if !shell.may_use(&user) {
         return Err(Refusal(ConnectError::NoAccess));
     }

@@ -177,14 +177,24 @@ async fn a_shell_echoes_follows_its_size_and_closes_on_request() {
     );
     let reply = emit(&shell, "data", json!("echo late\r"), true).await;
     assert_eq!(reply.map(|r| r["code"].clone()), Some(json!(5007)));
+    // A closed shell still shows its last screen (the web UI reopens closed tabs), then
+    // says it closed.
+    let (late, mut late_events) = connect(&stack.base, &path, Some(&stack.admin), None)
+        .await
+        .unwrap();
+    let backlog = next_event(&mut late_events, "backlog").await;
+    let screen: String = backlog[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(screen.contains("hello shell"), "{screen:?}");
     assert_eq!(
-        connect(&stack.base, &path, Some(&stack.admin), None)
-            .await
-            .err()
-            .as_deref(),
-        Some("Invalid namespace"),
-        "a closed shell's namespace is gone"
+        next_event(&mut late_events, "closed").await[0],
+        json!({"reason": "shell was closed by the user"})
     );
+    let _ = late.disconnect().await;
     let _ = shell.disconnect().await;
     let _ = commands.disconnect().await;
 }
@@ -500,6 +510,11 @@ async fn a_thousand_open_close_cycles_leave_nothing_behind() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (rss_after, tasks_after) = (rss_kib(), stack.state.tasks.len());
     assert!(stack.state.labs.shells.is_empty(), "every shell closed");
+    assert!(
+        stack.state.labs.shells.kept() <= antimony_server::lab::CLOSED_KEPT,
+        "closed shells kept: {}",
+        stack.state.labs.shells.kept()
+    );
     assert_eq!(tasks_after, tasks_before, "background tasks");
     assert!(
         rss_after < rss_before + 16 * 1024,

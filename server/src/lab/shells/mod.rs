@@ -14,7 +14,10 @@
 //!
 //! Shells close on remote EOF, CloseShell, node stop and restart, lab destroy, redeploy and
 //! delete, and server shutdown; each close is announced on `/shell-commands` (a
-//! [`LabEvent::Shell`]).
+//! [`LabEvent::Shell`]). A closed shell stays joinable for a while, as on the Go server (the
+//! web UI reopens the tabs of closed shells to show their last screen): its backlog, then
+//! `closed`. The newest [`CLOSED_KEPT`] closed shells of a user are kept, for at most
+//! [`CLOSED_FOR`].
 
 mod session;
 mod utf8;
@@ -41,6 +44,10 @@ pub const BACKLOG_BYTES: usize = 256 * 1024;
 /// Input accepted but not yet written to the node, per shell; more is refused (5000) until
 /// the node has read it.
 pub const MAX_PENDING_INPUT: usize = 4 * 1024 * 1024;
+/// Closed shells kept per user, for their last screen.
+pub const CLOSED_KEPT: usize = 20;
+/// How long a closed shell is kept.
+pub const CLOSED_FOR: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 /// How long an SSH login may take before the shell falls back to `docker exec`.
 const SSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -81,6 +88,8 @@ pub struct Shell {
     /// Asks the task to close the shell, with the reason it will announce.
     close: CancellationToken,
     reason: Mutex<Option<&'static str>>,
+    /// When it closed.
+    closed_at: Mutex<Option<std::time::Instant>>,
 }
 
 impl Shell {
@@ -151,21 +160,24 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Every open shell, by id.
+/// Every shell, open or recently closed, by id.
 #[derive(Debug, Default)]
 pub struct Shells {
     shells: Mutex<HashMap<String, Arc<Shell>>>,
 }
 
 impl Shells {
-    /// An open shell.
+    /// A shell, open or recently closed.
     pub fn get(&self, id: &str) -> Option<Arc<Shell>> {
         lock(&self.shells).get(id).cloned()
     }
 
     /// How many shells are open.
     pub fn len(&self) -> usize {
-        lock(&self.shells).len()
+        lock(&self.shells)
+            .values()
+            .filter(|s| !s.is_closed())
+            .count()
     }
 
     /// Whether no shell is open.
@@ -173,11 +185,38 @@ impl Shells {
         self.len() == 0
     }
 
-    /// Closes the shells `which` selects, announcing `reason`.
+    /// How many shells are kept, open or closed.
+    pub fn kept(&self) -> usize {
+        lock(&self.shells).len()
+    }
+
+    /// Marks a shell closed, and forgets closed shells older than [`CLOSED_FOR`] and the
+    /// owner's beyond the newest [`CLOSED_KEPT`].
+    fn closed(&self, shell: &Shell) {
+        let now = std::time::Instant::now();
+        *lock(&shell.closed_at) = Some(now);
+        let mut shells = lock(&self.shells);
+        shells.retain(|_, s| {
+            lock(&s.closed_at).is_none_or(|at| now.duration_since(at) <= CLOSED_FOR)
+        });
+        let mut owners: Vec<(std::time::Instant, String)> = shells
+            .values()
+            .filter(|s| s.owner == shell.owner)
+            .filter_map(|s| lock(&s.closed_at).map(|at| (at, s.id.clone())))
+            .collect();
+        if owners.len() > CLOSED_KEPT {
+            owners.sort();
+            for (_, id) in owners.iter().take(owners.len() - CLOSED_KEPT) {
+                shells.remove(id);
+            }
+        }
+    }
+
+    /// Closes the open shells `which` selects, announcing `reason`.
     pub fn close_where(&self, which: impl Fn(&Shell) -> bool, reason: &'static str) {
         let chosen: Vec<Arc<Shell>> = lock(&self.shells)
             .values()
-            .filter(|s| which(s))
+            .filter(|s| !s.is_closed() && which(s))
             .cloned()
             .collect();
         for shell in chosen {
@@ -185,19 +224,18 @@ impl Shells {
         }
     }
 
-    /// Closes every shell of a lab.
+    /// Closes every open shell of a lab.
     pub fn close_lab(&self, lab_id: &str, reason: &'static str) {
         self.close_where(|s| s.lab_id == lab_id, reason);
-    }
-
-    fn remove(&self, id: &str) {
-        lock(&self.shells).remove(id);
     }
 
     /// Adds a shell unless its owner has `limit` open already.
     fn insert_within(&self, shell: Arc<Shell>, limit: u32) -> Result<(), LabError> {
         let mut shells = lock(&self.shells);
-        let owned = shells.values().filter(|s| s.owner == shell.owner).count();
+        let owned = shells
+            .values()
+            .filter(|s| s.owner == shell.owner && !s.is_closed())
+            .count();
         if owned >= usize::try_from(limit).unwrap_or(usize::MAX) {
             return Err(LabError::ShellLimit);
         }
@@ -208,7 +246,7 @@ impl Shells {
     fn owned_by(&self, user: &str) -> usize {
         lock(&self.shells)
             .values()
-            .filter(|s| s.owner == user)
+            .filter(|s| s.owner == user && !s.is_closed())
             .count()
     }
 }
@@ -227,12 +265,17 @@ pub(super) fn fetch(labs: &Labs, user: &User, lab: &LabRecord) -> Outcome {
     Outcome::Shells(mine)
 }
 
-/// CloseShell: by its owner or an admin.
-pub(super) fn close(labs: &Labs, user: &User, shell_id: &str) -> Result<Outcome, LabError> {
+/// CloseShell: by its owner or an admin; the shell must be one of the lab's.
+pub(super) fn close(
+    labs: &Labs,
+    user: &User,
+    lab: &LabRecord,
+    shell_id: &str,
+) -> Result<Outcome, LabError> {
     let shell = labs
         .shells
         .get(shell_id)
-        .filter(|s| !s.is_closed())
+        .filter(|s| !s.is_closed() && s.lab_id == lab.id)
         .ok_or(LabError::ShellNotFound)?;
     if !shell.may_use(user) {
         return Err(LabError::NoShellAccess);
@@ -266,6 +309,11 @@ pub(super) async fn open(
         .find(|n| n.name == node_name)
         .cloned()
         .ok_or(LabError::NodeNotFound)?;
+    // The Go server's order: lab, instance, node, then the limit.
+    let limit = labs.settings.shell_user_limit;
+    if labs.shells.owned_by(&user.id) >= usize::try_from(limit).unwrap_or(usize::MAX) {
+        return Err(LabError::ShellLimit);
+    }
     let terminal = terminal(labs, &node).await.map_err(LabError::Driver)?;
     tracing::info!(via = %terminal.via, "shell opened");
     let (input, inputs) = mpsc::unbounded_channel();
@@ -279,6 +327,7 @@ pub(super) async fn open(
         pending: AtomicUsize::new(0),
         close: labs.shutdown.child_token(),
         reason: Mutex::new(None),
+        closed_at: Mutex::new(None),
     });
     if let Err(refused) = labs.shells.insert_within(Arc::clone(&shell), limit) {
         let mut terminal = terminal;

@@ -87,8 +87,8 @@ pub(super) async fn run(
     if let Some(mut input) = input {
         input.close().await;
     }
-    labs.shells.remove(&shell.id);
     shell.output.close();
+    labs.shells.closed(&shell);
     tracing::info!(reason, "shell closed");
     labs.events.send(shell.notice(ShellCommand::Close, reason));
 }
