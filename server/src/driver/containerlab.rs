@@ -11,17 +11,21 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use serde::Deserialize;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
 use super::docker::DockerNodes;
+use super::lines::Lines;
 use super::prerequisites;
 use super::{ContainerEvent, ContainerInfo, DriverError, LabDriver, LogLine, Prerequisites};
 use crate::logs::LogStream;
 
 /// How many stderr lines a failure message quotes.
 const ERROR_TAIL: usize = 5;
+/// The most stdout kept from one containerlab run (32 MiB: inspect's JSON of many labs is a
+/// few MB); the rest is read and dropped.
+const MAX_STDOUT: u64 = 32 * 1024 * 1024;
 
 /// Runs `containerlab` and talks to Docker.
 #[derive(Debug, Clone)]
@@ -76,39 +80,35 @@ impl ContainerlabDriver {
         let stderr = child.stderr.take();
         let read_stdout = async move {
             let mut text = String::new();
-            if let Some(mut stdout) = stdout {
+            if let Some(stdout) = stdout {
+                // Bounded: inspect's JSON for many labs is a few MB; a runaway tool is cut.
                 let mut bytes = Vec::new();
-                let _ = stdout.read_to_end(&mut bytes).await;
+                let mut limited = stdout.take(MAX_STDOUT);
+                let _ = limited.read_to_end(&mut bytes).await;
+                // Read (and drop) the rest, so the process never blocks on a full pipe.
+                let mut stdout = limited.into_inner();
+                let _ = tokio::io::copy(&mut stdout, &mut tokio::io::sink()).await;
                 text = String::from_utf8_lossy(&bytes).into_owned();
             }
             text
         };
         let read_stderr = async move {
             let mut tail = std::collections::VecDeque::with_capacity(ERROR_TAIL);
-            if let Some(stderr) = stderr {
+            if let Some(mut stderr) = stderr {
                 // Read to the end whatever the bytes are: a closed pipe would kill containerlab.
-                let mut reader = BufReader::new(stderr);
-                let mut buffer = Vec::new();
-                let mut batch: Vec<String> = Vec::new();
+                // Every complete line of a read goes to the log at once: one lock and one
+                // wake-up of the subscribers per read. Lines are bounded (see `Lines`).
+                let mut splitter = Lines::default();
+                let mut buffer = vec![0_u8; 64 * 1024];
                 let mut open = true;
                 while open {
-                    // Take every complete line already buffered, then hand them to the log
-                    // at once: one lock and one wake-up of the subscribers per batch.
-                    loop {
-                        buffer.clear();
-                        match reader.read_until(b'\n', &mut buffer).await {
-                            Ok(0) | Err(_) => {
-                                open = false;
-                                break;
-                            }
-                            Ok(_) => {}
+                    let mut batch = match stderr.read(&mut buffer).await {
+                        Ok(0) | Err(_) => {
+                            open = false;
+                            splitter.finish().into_iter().collect()
                         }
-                        let text = String::from_utf8_lossy(&buffer);
-                        batch.push(text.trim_end_matches(['\n', '\r']).to_owned());
-                        if !reader.buffer().contains(&b'\n') {
-                            break;
-                        }
-                    }
+                        Ok(n) => splitter.feed(buffer.get(..n).unwrap_or_default()),
+                    };
                     for line in batch.iter().rev().take(ERROR_TAIL).rev() {
                         if tail.len() == ERROR_TAIL {
                             tail.pop_front();
@@ -117,8 +117,6 @@ impl ContainerlabDriver {
                     }
                     if let Some(log) = log {
                         log.push_lines(batch.drain(..));
-                    } else {
-                        batch.clear();
                     }
                 }
             }

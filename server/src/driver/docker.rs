@@ -14,6 +14,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 use antimony_protocol::Timestamp;
 
 use super::exec::{self, Endpoint};
+use super::lines::Lines;
 use super::terminal::Terminal;
 use super::{ContainerEvent, DriverError, LogLine};
 
@@ -273,38 +274,24 @@ fn seconds(timeout: Duration) -> i32 {
     i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX)
 }
 
-/// Turns chunks of two byte streams into complete lines (without `\r\n`/`\n`), keeping a
-/// partial last line of each stream until its end arrives.
+/// Turns chunks of several byte streams (stdout, stderr) into complete lines each, bounded
+/// per line (see [`Lines`]).
 #[derive(Debug, Default)]
 struct LineSplitter {
-    partial: [Vec<u8>; 3],
+    streams: [Lines; 3],
 }
 
 impl LineSplitter {
     /// The unfinished last line of each stream.
     fn finish(&mut self) -> Vec<String> {
-        self.partial
-            .iter_mut()
-            .filter(|b| !b.is_empty())
-            .map(|b| String::from_utf8_lossy(&std::mem::take(b)).into_owned())
-            .collect()
+        self.streams.iter_mut().filter_map(Lines::finish).collect()
     }
 
     fn feed(&mut self, stream: usize, bytes: &[u8]) -> Vec<String> {
-        let Some(buffer) = self.partial.get_mut(stream) else {
-            return Vec::new();
-        };
-        buffer.extend_from_slice(bytes);
-        let mut lines = Vec::new();
-        while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
-            let mut line: Vec<u8> = buffer.drain(..=end).collect();
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            lines.push(String::from_utf8_lossy(&line).into_owned());
-        }
-        lines
+        self.streams
+            .get_mut(stream)
+            .map(|lines| lines.feed(bytes))
+            .unwrap_or_default()
     }
 }
 

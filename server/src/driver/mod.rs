@@ -5,6 +5,7 @@
 mod containerlab;
 mod docker;
 mod exec;
+pub mod lines;
 pub mod prerequisites;
 pub mod ssh;
 mod terminal;
