@@ -1,6 +1,7 @@
 // Starts antimony-server with the fake containerlab on PATH and the fake Docker engine on a
 // unix socket, all in a temporary directory, and gives tests REST and socket.io-client helpers.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -117,6 +118,43 @@ export class Lab {
     const json = await response.json();
     if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
     return json.payload;
+  }
+
+  /**
+   * Another user, as an OpenID login would create it: a row written into the server's SQLite
+   * database (with Python's sqlite3 module, as scripts/test already needs python3; the server
+   * reads users per request), and an access token signed with the server's secret from its
+   * data directory. `groups` make it a member of the collections named like them.
+   */
+  async user({ name = "member", isAdmin = false, groups = [] } = {}) {
+    const id = crypto.randomUUID();
+    const insert = [
+      "import sqlite3, sys",
+      "db, *row = sys.argv[1:]",
+      "connection = sqlite3.connect(db, timeout=10)",
+      "connection.execute('INSERT INTO users (id, name, is_admin, groups_json, created_at) VALUES (?, ?, ?, ?, ?)', (row[0], row[1], int(row[2]), row[3], row[4]))",
+      "connection.commit()",
+    ].join("\n");
+    const row = [id, name, isAdmin ? "1" : "0", JSON.stringify(groups), new Date().toISOString()];
+    await new Promise((resolve, reject) => {
+      execFile("python3", ["-c", insert, path.join(this.dir, "data", "antimony.db"), ...row], { timeout: 20_000 }, (error, _stdout, stderr) =>
+        error ? reject(new Error(`adding a user with python3: ${error.message} ${stderr}`)) : resolve(),
+      );
+    });
+    const secret = Buffer.from(fs.readFileSync(path.join(this.dir, "data", "jwt-secret"), "utf8").trim(), "hex");
+    const now = Math.floor(Date.now() / 1000);
+    const segment = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const input = `${segment({ alg: "HS256", typ: "JWT" })}.${segment({ id, isAdmin, nbf: now, exp: now + 1800, typ: "access" })}`;
+    const token = `${input}.${crypto.createHmac("sha256", secret).update(input).digest("base64url")}`;
+    return { id, name, isAdmin, groups, token };
+  }
+
+  /** A socket exactly as the official web UI opens one: `io(ns, {transports, auth})`, with the
+   * library's defaults (shared manager, reconnection on). Closed by `stop`. */
+  uiSocket(namespace, token = this.token) {
+    const socket = io(`${this.base}${namespace}`, { transports: ["websocket"], auth: { token } });
+    this.sockets.push(socket);
+    return socket;
   }
 
   /** A collection, the spine-leaf topology and a lab that starts far in the future. */
