@@ -278,3 +278,68 @@ async fn a_restart_kills_every_token_and_the_client_logs_in_again() {
     })
     .await;
 }
+
+/// Output of a shell until it contains `wanted` (within 15 s); what it saw.
+async fn shell_output(shell: &mut antimony_client::session::ShellHandle, wanted: &str) -> String {
+    use antimony_client::session::ShellEvent;
+    let mut seen = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(event) = shell.next().await {
+            match event {
+                ShellEvent::Output(text) => {
+                    seen.push_str(&text);
+                    if seen.contains(wanted) {
+                        return true;
+                    }
+                }
+                ShellEvent::Closed(reason) => {
+                    seen.push_str(&format!("[closed: {reason}]"));
+                    if seen.contains(wanted) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    })
+    .await;
+    assert!(matches!(found, Ok(true)), "no {wanted:?} in {seen:?}");
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shells_work_against_a_server_without_the_extensions() {
+    use antimony_client::session::Resized;
+    use antimony_protocol::TerminalSize;
+    let dir = tempfile::tempdir().unwrap();
+    let server = ReferenceServer::start(&dir.path().join("state.json"), 0).unwrap();
+    let rest = Arc::new(RestClient::new(profile(&server)).unwrap());
+    rest.login_native("admin", "admin").await.unwrap();
+    let lab = import(&rest).await;
+    let (session, _events) = Session::open(Arc::clone(&rest));
+    assert!(session.ready(Duration::from_secs(20)).await);
+    session
+        .command(&LabCommandData::new(&lab, LabCommand::Deploy))
+        .await
+        .unwrap();
+    let id = session.open_shell(&lab, "alpha").await.unwrap();
+    let mut shell = session.attach_shell(&id);
+    shell_output(&mut shell, "alpha# ").await;
+    shell.input("echo go-like\r").await.unwrap();
+    let mut seen = shell_output(&mut shell, "go-like\r\n").await;
+    // No resize on a Go server: no ack comes, and the client says so instead of failing.
+    assert_eq!(
+        shell.resize(TerminalSize::new(40, 100).unwrap()).await,
+        Ok(Resized::Unsupported)
+    );
+    // A second view repaints from the Go server's backlog (all output since the shell opened,
+    // with no position); the first view goes on, each line once.
+    let mut second = session.attach_shell(&id);
+    shell_output(&mut second, "go-like\r\n").await;
+    shell.input("echo once-more\r").await.unwrap();
+    seen += &shell_output(&mut shell, "once-more\r\n").await;
+    assert_eq!(seen.matches("go-like").count(), 2, "{seen:?}");
+    shell.input("exit\r").await.unwrap();
+    shell_output(&mut shell, "[closed: User closed the shell]").await;
+}
