@@ -108,6 +108,11 @@ pub fn run() {
                 api.prevent_close();
             }
             tauri::WindowEvent::Destroyed => {
+                // Its terminal views end with it (a page closed from the title bar unmounts
+                // nothing).
+                window
+                    .state::<terminals::Terminals>()
+                    .detach_window(window.label());
                 // A shell's own window closed: the main window may show the shell again.
                 if let Some(shell_id) = window.label().strip_prefix(commands::shells::WINDOW_PREFIX)
                 {

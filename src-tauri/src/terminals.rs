@@ -4,6 +4,7 @@
 //! running on the server); a view that opens again repaints from the server's backlog.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use antimony_client::session::{Resized, Session, ShellEvent};
@@ -22,13 +23,20 @@ enum ViewRequest {
 /// One view's handle.
 struct View {
     server: String,
+    /// The label of the window showing it.
+    window: String,
+    /// Tells this attachment from a later one of the same view id.
+    generation: u64,
     requests: mpsc::UnboundedSender<ViewRequest>,
 }
+
+type Views = Arc<Mutex<HashMap<String, View>>>;
 
 /// Every terminal view, by its id (the webview makes them).
 #[derive(Default)]
 pub(crate) struct Terminals {
-    views: Mutex<HashMap<String, View>>,
+    views: Views,
+    generations: AtomicU64,
 }
 
 impl std::fmt::Debug for Terminals {
@@ -39,13 +47,12 @@ impl std::fmt::Debug for Terminals {
 
 impl Terminals {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, View>> {
-        self.views
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.views)
     }
 
-    /// Attaches view `view_id` to a shell of `server`; its events go to `desktop`'s
-    /// forwarder. A view attached before is detached first.
+    /// Attaches view `view_id` (in window `window`) to a shell of `server`; its events go to
+    /// `desktop`'s forwarder. A view attached before is detached first. When the shell ends,
+    /// the view is forgotten.
     pub(crate) fn attach(
         &self,
         desktop: &Desktop,
@@ -53,32 +60,49 @@ impl Terminals {
         server: &str,
         shell_id: &str,
         view_id: &str,
+        window: &str,
     ) {
         let (requests, inbox) = mpsc::unbounded_channel();
         let shell = session.attach_shell(shell_id);
         let events = desktop.events();
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed);
         let (server_name, view, shell_name) =
             (server.to_owned(), view_id.to_owned(), shell_id.to_owned());
-        tauri::async_runtime::spawn(run_view(shell, inbox, move |event| {
-            let _ = events.send(AppEvent::Shell {
-                server: server_name.clone(),
-                view_id: view.clone(),
-                shell_id: shell_name.clone(),
-                event,
-            });
-        }));
+        let (views, view_key) = (Arc::clone(&self.views), view_id.to_owned());
         self.lock().insert(
             view_id.to_owned(),
             View {
                 server: server.to_owned(),
+                window: window.to_owned(),
+                generation,
                 requests,
             },
         );
+        tauri::async_runtime::spawn(async move {
+            run_view(shell, inbox, move |event| {
+                let _ = events.send(AppEvent::Shell {
+                    server: server_name.clone(),
+                    view_id: view.clone(),
+                    shell_id: shell_name.clone(),
+                    event,
+                });
+            })
+            .await;
+            let mut views = lock(&views);
+            if views.get(&view_key).is_some_and(|v| v.generation == generation) {
+                views.remove(&view_key);
+            }
+        });
     }
 
     /// Detaches a view (its task ends; the shell keeps running).
     pub(crate) fn detach(&self, view_id: &str) {
         self.lock().remove(view_id);
+    }
+
+    /// Detaches every view shown in a window (it was closed).
+    pub(crate) fn detach_window(&self, window: &str) {
+        self.lock().retain(|_, view| view.window != window);
     }
 
     /// Detaches every view of a server (it logged out or was removed).
@@ -112,6 +136,12 @@ impl Terminals {
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
+}
+
+fn lock(views: &Mutex<HashMap<String, View>>) -> MutexGuard<'_, HashMap<String, View>> {
+    views
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn gone() -> BridgeError {

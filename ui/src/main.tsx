@@ -1,9 +1,10 @@
 // Entry point: the real bridge inside Tauri, the fake one in a plain browser (dev mode only; a
-// production build outside Tauri shows why it cannot run instead of the app).
+// production build outside Tauri shows why it cannot run instead of the app). A popped-out
+// shell's window (`#shell?server=…&lab=…&shell=…&node=…`) shows only that shell's terminal.
 
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { App } from "./app/app";
+import { Root } from "./app/root";
 import { createBridge } from "./lib/bridge";
 import "./app/app.css";
 
@@ -21,7 +22,7 @@ if (root !== null) {
     (bridge) => {
       createRoot(root).render(
         <StrictMode>
-          <App bridge={bridge} storage={localStorageOrNull()} />
+          <Root bridge={bridge} hash={window.location.hash} storage={localStorageOrNull()} />
         </StrictMode>,
       );
     },

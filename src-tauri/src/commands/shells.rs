@@ -11,6 +11,7 @@ use crate::terminals::Terminals;
 /// Opens a shell on a node; the view attaches it right away (its output starts flowing).
 #[tauri::command]
 pub(crate) async fn open_shell(
+    window: tauri::Window,
     desktop: State<'_, Desktop>,
     terminals: State<'_, Terminals>,
     server: String,
@@ -20,7 +21,14 @@ pub(crate) async fn open_shell(
 ) -> Result<ShellOpened> {
     let connected = desktop.connected(&server)?;
     let shell_id = connected.session.open_shell(&lab_id, &node).await?;
-    terminals.attach(&desktop, &connected.session, &server, &shell_id, &view_id);
+    terminals.attach(
+        &desktop,
+        &connected.session,
+        &server,
+        &shell_id,
+        &view_id,
+        window.label(),
+    );
     Ok(ShellOpened { shell_id })
 }
 
@@ -60,6 +68,7 @@ pub(crate) async fn close_shell(
 /// Attaches a view to an open shell: its backlog repaints the view, then output follows.
 #[tauri::command]
 pub(crate) async fn attach_shell(
+    window: tauri::Window,
     desktop: State<'_, Desktop>,
     terminals: State<'_, Terminals>,
     server: String,
@@ -67,7 +76,14 @@ pub(crate) async fn attach_shell(
     view_id: String,
 ) -> Result<()> {
     let connected = desktop.connected(&server)?;
-    terminals.attach(&desktop, &connected.session, &server, &shell_id, &view_id);
+    terminals.attach(
+        &desktop,
+        &connected.session,
+        &server,
+        &shell_id,
+        &view_id,
+        window.label(),
+    );
     Ok(())
 }
 
@@ -103,6 +119,17 @@ pub(crate) async fn resize_shell(
 /// The label of a shell's own window is this, then the shell id.
 pub(crate) const WINDOW_PREFIX: &str = "shell-";
 
+/// The label of a shell's own window: the prefix and the shell id (a UUID; characters a label
+/// may not hold are left out).
+pub(crate) fn window_label(shell_id: &str) -> String {
+    let id: String = shell_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect();
+    format!("{WINDOW_PREFIX}{id}")
+}
+
 /// Opens a window showing one shell (the webview's `#shell?…` route attaches its own view).
 /// When it closes, the main window gets `antimony://shell-window`.
 #[tauri::command]
@@ -113,14 +140,7 @@ pub(crate) async fn pop_out_shell(
     shell_id: String,
     node: String,
 ) -> Result<String> {
-    let label = format!(
-        "shell-{}",
-        shell_id
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(36)
-            .collect::<String>()
-    );
+    let label = window_label(&shell_id);
     if let Some(window) = app.get_webview_window(&label) {
         let _ = window.set_focus();
         return Ok(label);

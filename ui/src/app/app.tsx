@@ -8,7 +8,6 @@ import { ImportButton } from "../features/import/import-button";
 import { ImportDialog } from "../features/import/import-dialog";
 import { createImports } from "../features/import/imports-store";
 import { Dashboard } from "../features/labs/dashboard";
-import { LabView } from "../features/labs/lab-view";
 import { createLabs } from "../features/labs/labs-store";
 import { PrerequisitePanel } from "../features/local/prerequisites";
 import { InboxButton, InboxPanel } from "../features/notifications/inbox-panel";
@@ -18,10 +17,12 @@ import { LoginForm } from "../features/servers/login-form";
 import { ServerSidebar } from "../features/servers/server-sidebar";
 import { ReconnectBanner, ServerStatus } from "../features/servers/server-status";
 import { createServers, currentServer, healthOf } from "../features/servers/servers-store";
+import { createShells } from "../features/shells/shells";
 import { Severity } from "../bindings";
 import { BridgeContext, isLabCommandName, type Bridge, type ImportedLab, type Unlisten } from "../lib/bridge";
 import { NotifyContext, commandFailureToast } from "../lib/notify";
 import { useStore } from "../lib/store";
+import { LabWithShells } from "./lab-shells";
 import { useGlobalKeys } from "./use-global-keys";
 
 type Route = { view: "dashboard" } | { view: "lab"; server: string; labId: string };
@@ -33,7 +34,7 @@ export interface AppProps {
 }
 
 export function App({ bridge, storage }: AppProps) {
-  const [{ notifications, servers, labs, imports }] = useState(() => {
+  const [{ notifications, servers, labs, imports, shells }] = useState(() => {
     const servers = createServers(bridge);
     const notifications = createNotifications({ storage });
     return {
@@ -45,6 +46,11 @@ export function App({ bridge, storage }: AppProps) {
         },
       }),
       imports: createImports(bridge, notifications.notify),
+      shells: createShells(bridge, {
+        onError: (title, body) => {
+          notifications.notify({ severity: Severity.Error, title, body });
+        },
+      }),
     };
   });
   const serversState = useStore(servers.store, (s) => s);
@@ -64,6 +70,12 @@ export function App({ bridge, storage }: AppProps) {
       bridge.onLabUpdate((e) => {
         labs.onLabUpdate(e);
       }),
+      bridge.onShell((e) => {
+        shells.onShellEvent(e);
+      }),
+      bridge.onShellWindow((e) => {
+        void shells.onShellWindowClosed(e);
+      }),
       bridge.onCommandResult((e) => {
         if (e.ok || e.error === null || !isLabCommandName(e.command)) return;
         const labName = labs.store.getState().server === e.server ? labs.labName(e.labId) : undefined;
@@ -76,7 +88,7 @@ export function App({ bridge, storage }: AppProps) {
     return () => {
       for (const off of offs) void off.then((f) => { f(); });
     };
-  }, [bridge, servers, labs, notifications]);
+  }, [bridge, servers, labs, notifications, shells]);
 
   // The labs shown are the current server's, while logged in.
   const activeServer = current?.loggedIn === true ? current.name : null;
@@ -92,6 +104,22 @@ export function App({ bridge, storage }: AppProps) {
   }, [health, labs]);
 
   const labRoute = route.view === "lab" && current !== null && route.server === current.name ? route : null;
+
+  // A lab's page offers the shells left running there.
+  const shownServer = labRoute?.server ?? null;
+  const shownLab = labRoute?.labId ?? null;
+  useEffect(() => {
+    if (shownServer !== null && shownLab !== null) void shells.discover(shownServer, shownLab);
+  }, [shells, shownServer, shownLab]);
+
+  // Logging out (or removing a server) detaches its shells' views on the Rust side: forget them.
+  const loggedIn = serversState.servers.filter((s) => s.loggedIn).map((s) => s.name).join("\n");
+  const previouslyLoggedIn = useRef(loggedIn);
+  useEffect(() => {
+    const now = new Set(loggedIn.split("\n"));
+    for (const name of previouslyLoggedIn.current.split("\n")) if (name !== "" && !now.has(name)) shells.forgetServer(name);
+    previouslyLoggedIn.current = loggedIn;
+  }, [shells, loggedIn]);
 
   useGlobalKeys({
     onEscape: () => {
@@ -126,7 +154,9 @@ export function App({ bridge, storage }: AppProps) {
   else if (current === null) content = <div className="empty-state">Add a server to see its labs.</div>;
   else if (!current.loggedIn) content = <LoginForm key={current.name} servers={servers} server={current.name} user={current.user} />;
   else if (labRoute !== null)
-    content = <LabView key={labRoute.labId} labs={labs} labId={labRoute.labId} server={current.name} identity={current.identity} onBack={backToDashboard} />;
+    content = (
+      <LabWithShells key={labRoute.labId} shells={shells} labs={labs} labId={labRoute.labId} server={current.name} identity={current.identity} onBack={backToDashboard} />
+    );
   else
     content = (
       <Dashboard

@@ -19,6 +19,14 @@ export const commands = {
   localPrerequisites: "local_prerequisites",
   checkTopology: "check_topology",
   importTopology: "import_topology",
+  openShell: "open_shell",
+  listShells: "list_shells",
+  closeShell: "close_shell",
+  attachShell: "attach_shell",
+  detachShell: "detach_shell",
+  shellInput: "shell_input",
+  resizeShell: "resize_shell",
+  popOutShell: "pop_out_shell",
 } as const;
 
 /** A command's name. */
@@ -31,4 +39,6 @@ export const events = {
   labUpdate: "antimony://lab-update",
   logs: "antimony://logs",
   commandResult: "antimony://command-result",
+  shell: "antimony://shell",
+  shellWindow: "antimony://shell-window",
 } as const;

@@ -71,3 +71,19 @@ export function nodeActions(lab: LabOut, node: InstanceNode, identity: Identity 
     restart: action("Restart", "Restarting…", running === "restartNode", common ?? (up ? null : "The node is not running")),
   };
 }
+
+/** Opening a shell on a node: only on a running node of a running lab (the server checks access). */
+export function shellAction(lab: LabOut, node: InstanceNode): ActionState {
+  let reason: string | null = null;
+  if (lab.instance?.state !== InstanceState.Running) reason = "The lab is not running";
+  else if (node.state !== "running") reason = "The node is not running";
+  return action("Shell", "Shell", false, reason);
+}
+
+/** "Open shells to all nodes": the running nodes of a running lab, if any. */
+export function shellAllAction(lab: LabOut): ActionState {
+  let reason: string | null = null;
+  if (lab.instance?.state !== InstanceState.Running) reason = "The lab is not running";
+  else if (!(lab.instance.nodes ?? []).some((n) => n.state === "running")) reason = "No node is running";
+  return action("Open shells to all nodes", "Open shells to all nodes", false, reason);
+}

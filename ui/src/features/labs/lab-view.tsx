@@ -1,7 +1,8 @@
 // One lab: its state and actions (Deploy / Redeploy, Destroy with confirmation), its nodes,
-// and the lab log and node logs in tabs.
+// and the lab log and node logs in tabs, with the lab's shells after them (the app fills those
+// in through `shells`: this feature only lays them out).
 
-import { useState, type KeyboardEvent } from "react";
+import { Fragment, useState, type KeyboardEvent, type ReactNode } from "react";
 import { Severity } from "../../bindings";
 import { ConfirmDialog } from "../../components/dialog";
 import { LogViewer } from "../../components/log-viewer/log-viewer";
@@ -11,15 +12,56 @@ import { commandFailureToast, useNotify } from "../../lib/notify";
 import { useStore } from "../../lib/store";
 import { useNow } from "../../lib/use-now";
 import { ActionButton } from "./action-button";
-import { deployAction, destroyAction } from "./lab-actions";
+import { deployAction, destroyAction, shellAllAction } from "./lab-actions";
 import { LabStateBadge } from "./lab-state-badge";
 import { labState, stateWord } from "./lab-state";
 import type { Labs } from "./labs-store";
 import { NodesTable } from "./nodes-table";
 
 const LAB_TAB = "\u0000lab";
+const shellTabKey = (key: string) => `\u0000shell:${key}`;
 
-export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs; labId: string; server: string; identity: Identity | null; onBack: () => void }) {
+/** What a tab of the tab strip is given to render itself. */
+export interface LabTabProps {
+  selected: boolean;
+  tabIndex: number;
+  onSelect: () => void;
+  /** ← / → move between the tabs. */
+  onKeyDown: (e: KeyboardEvent<HTMLButtonElement>) => void;
+}
+
+/** A shell's tab: the tab itself (its `role="tab"` button and its own buttons) and its panel. */
+export interface LabShellTab {
+  key: string;
+  renderTab: (props: LabTabProps) => ReactNode;
+  /** Every shell tab's panel stays mounted (hidden unless `active`), so it stays attached. */
+  renderPanel: (active: boolean) => ReactNode;
+}
+
+/** The lab's shells, as the app shows them (features/shells). */
+export interface LabShells {
+  open: (node: string) => void;
+  openAll: (nodes: readonly string[]) => void;
+  tabs: readonly LabShellTab[];
+  /** Shells of the lab running without a tab here (to attach again). */
+  others: ReactNode;
+}
+
+export function LabView({
+  labs,
+  labId,
+  server,
+  identity,
+  onBack,
+  shells,
+}: {
+  labs: Labs;
+  labId: string;
+  server: string;
+  identity: Identity | null;
+  onBack: () => void;
+  shells?: LabShells;
+}) {
   const state = useStore(labs.store, (s) => s);
   const now = useNow();
   const notify = useNotify();
@@ -27,6 +69,17 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
   const [tab, setTab] = useState(LAB_TAB);
   const [opened, setOpened] = useState<readonly string[]>([LAB_TAB]);
   const lab = state.labs.find((l) => l.id === labId);
+
+  // A shell tab that appears (opened, attached again) is shown; those there on arrival are not.
+  const shellTabs = shells?.tabs ?? [];
+  const shellKeys = shellTabs.map((t) => t.key);
+  const [knownShells, setKnownShells] = useState(shellKeys);
+  if (shellKeys.join("\n") !== knownShells.join("\n")) {
+    const fresh = shellKeys.filter((k) => !knownShells.includes(k));
+    setKnownShells(shellKeys);
+    const last = fresh.at(-1);
+    if (last !== undefined) setTab(shellTabKey(last));
+  }
 
   if (lab === undefined) {
     return (
@@ -71,7 +124,8 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
     );
   };
 
-  const tabs = [LAB_TAB, ...nodes.map((n) => n.name)];
+  const logTabs = [LAB_TAB, ...nodes.map((n) => n.name)];
+  const tabs = [...logTabs, ...shellTabs.map((t) => shellTabKey(t.key))];
   // A node's tab whose node is gone (destroyed, or redeploying) shows the lab log meanwhile.
   const shown = tabs.includes(tab) ? tab : LAB_TAB;
   const onTabKey = (e: KeyboardEvent<HTMLButtonElement>) => {
@@ -80,7 +134,7 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
     if (next === undefined) return;
     e.preventDefault();
     open(next);
-    const list = e.currentTarget.parentElement;
+    const list = e.currentTarget.closest("[role=tablist]");
     list?.querySelectorAll<HTMLButtonElement>("[role=tab]").item(tabs.indexOf(next)).focus();
   };
 
@@ -111,10 +165,33 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
         </span>
       </header>
 
-      <NodesTable lab={lab} identity={identity} pending={state.pending} onCommand={(command, node) => void run(command, node)} onCopy={copy} onOpenLog={open} />
+      <NodesTable
+        lab={lab}
+        identity={identity}
+        pending={state.pending}
+        onCommand={(command, node) => void run(command, node)}
+        onCopy={copy}
+        onOpenLog={open}
+        onOpenShell={shells?.open}
+      />
 
-      <div className="log-tabs" role="tablist" aria-label="Logs">
-        {tabs.map((key) => (
+      {shells !== undefined && (
+        <div className="shell-bar">
+          {shells.others}
+          <span className="shell-bar-spacer" />
+          <ActionButton
+            small
+            testId="shell-all"
+            action={shellAllAction(lab)}
+            onClick={() => {
+              shells.openAll(nodes.filter((n) => n.state === "running").map((n) => n.name));
+            }}
+          />
+        </div>
+      )}
+
+      <div className="log-tabs" role="tablist" aria-label="Logs and shells">
+        {logTabs.map((key) => (
           <button
             key={key}
             type="button"
@@ -132,6 +209,21 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
             {key === LAB_TAB ? "Lab log" : key}
           </button>
         ))}
+        {shellTabs.map((t) => {
+          const key = shellTabKey(t.key);
+          return (
+            <Fragment key={key}>
+              {t.renderTab({
+                selected: shown === key,
+                tabIndex: shown === key ? 0 : -1,
+                onSelect: () => {
+                  open(key);
+                },
+                onKeyDown: onTabKey,
+              })}
+            </Fragment>
+          );
+        })}
       </div>
       <div className="log-panels">
         {opened.map((key) => {
@@ -151,6 +243,9 @@ export function LabView({ labs, labId, server, identity, onBack }: { labs: Labs;
             />
           );
         })}
+        {shellTabs.map((t) => (
+          <Fragment key={shellTabKey(t.key)}>{t.renderPanel(shown === shellTabKey(t.key))}</Fragment>
+        ))}
       </div>
 
       {confirming && (

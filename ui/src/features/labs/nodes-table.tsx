@@ -1,10 +1,11 @@
-// The nodes of a lab's instance: click a value to copy it; Start / Stop / Restart per node.
+// The nodes of a lab's instance: click a value to copy it; Start / Stop / Restart per node; a
+// shell on a running node (its Shell button, or a double click on its row).
 
 import type { InstanceNode, LabOut } from "../../bindings";
 import { StatusDot } from "../../components/status-dot";
 import type { Identity, LabCommandName } from "../../lib/bridge";
 import { ActionButton } from "./action-button";
-import { nodeActions, type Pending } from "./lab-actions";
+import { nodeActions, shellAction, type Pending } from "./lab-actions";
 import { nodeTone } from "./lab-state";
 
 function CopyCell({ value, onCopy }: { value: string; onCopy: (value: string) => void }) {
@@ -30,6 +31,7 @@ export function NodesTable({
   onCommand,
   onCopy,
   onOpenLog,
+  onOpenShell,
 }: {
   lab: LabOut;
   identity: Identity | null;
@@ -37,6 +39,8 @@ export function NodesTable({
   onCommand: (command: LabCommandName, node: string) => void;
   onCopy: (value: string) => void;
   onOpenLog: (node: string) => void;
+  /** Opens a shell on a node; without it, the table has no Shell buttons. */
+  onOpenShell?: (node: string) => void;
 }) {
   const nodes: InstanceNode[] = lab.instance?.nodes ?? [];
   if (nodes.length === 0) {
@@ -63,8 +67,21 @@ export function NodesTable({
         <tbody>
           {nodes.map((node) => {
             const actions = nodeActions(lab, node, identity, pending);
+            const shell = shellAction(lab, node);
+            const openShell = onOpenShell === undefined || !shell.enabled ? undefined : () => { onOpenShell(node.name); };
             return (
-              <tr key={node.name} data-testid="node-row" data-node-name={node.name} data-state={node.state}>
+              <tr
+                key={node.name}
+                data-testid="node-row"
+                data-node-name={node.name}
+                data-state={node.state}
+                className={openShell === undefined ? undefined : "node-row--shell"}
+                title={openShell === undefined ? undefined : `Double-click for a shell on ${node.name}`}
+                onDoubleClick={(e) => {
+                  // Not from its buttons (a double click on a value copies it twice, that is all).
+                  if (openShell !== undefined && !(e.target instanceof Element && e.target.closest("button") !== null)) openShell();
+                }}
+              >
                 <td>
                   <CopyCell value={node.name} onCopy={onCopy} />
                 </td>
@@ -85,6 +102,9 @@ export function NodesTable({
                 </td>
                 <td>
                   <div className="node-actions">
+                    {onOpenShell !== undefined && (
+                      <ActionButton small testId="node-shell" action={shell} onClick={() => { onOpenShell(node.name); }} />
+                    )}
                     <ActionButton small testId="node-start" action={actions.start} onClick={() => { onCommand("startNode", node.name); }} />
                     <ActionButton small testId="node-stop" action={actions.stop} onClick={() => { onCommand("stopNode", node.name); }} />
                     <ActionButton small testId="node-restart" action={actions.restart} onClick={() => { onCommand("restartNode", node.name); }} />

@@ -32,6 +32,23 @@ function defined(args: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
 }
 
+/**
+ * Closes this page's window. The window API closes it as the title bar's button would (Tauri
+ * destroys it, and the main window hears of a shell window closing); it needs the
+ * `core:window:allow-close` permission. Without it, `window.close()`: WebKitGTK lets a page
+ * close a window it has not navigated in, but wry (0.57) answers WebKit's request by
+ * destroying only the webview, so the window may stay, empty, and Tauri never hears of it.
+ * The window API (all of Tauri's window commands) loads only then: it is big.
+ */
+async function closeWindow(): Promise<void> {
+  try {
+    const { getCurrentWindow } = await import("@tauri-apps/api/window");
+    await getCurrentWindow().close();
+  } catch {
+    window.close();
+  }
+}
+
 export function createTauriBridge(): Bridge {
   return {
     kind: "tauri",
@@ -52,10 +69,21 @@ export function createTauriBridge(): Bridge {
     localPrerequisites: () => call(commands.localPrerequisites),
     checkTopology: (args) => call(commands.checkTopology, { ...args }),
     importTopology: (args) => call(commands.importTopology, { ...args }),
+    openShell: (args) => call(commands.openShell, { ...args }),
+    listShells: (args) => call(commands.listShells, { ...args }),
+    closeShell: (args) => call(commands.closeShell, { ...args }),
+    attachShell: (args) => call(commands.attachShell, { ...args }),
+    detachShell: (args) => call(commands.detachShell, { ...args }),
+    shellInput: (args) => call(commands.shellInput, { ...args }),
+    resizeShell: (args) => call(commands.resizeShell, { ...args }),
+    popOutShell: (args) => call(commands.popOutShell, { ...args }),
+    closeWindow,
     onConnection: (handler) => on(events.connection, handler),
     onStatus: (handler) => on(events.status, handler),
     onLabUpdate: (handler) => on(events.labUpdate, handler),
     onLogs: (handler) => on(events.logs, handler),
     onCommandResult: (handler) => on(events.commandResult, handler),
+    onShell: (handler) => on(events.shell, handler),
+    onShellWindow: (handler) => on(events.shellWindow, handler),
   };
 }

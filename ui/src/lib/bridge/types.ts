@@ -13,6 +13,10 @@ import type {
   LabUpdateEvent,
   LogsEvent,
   ServerView,
+  ShellInfo,
+  ShellOpened,
+  ShellViewEvent,
+  ShellWindowClosed,
   StatusEvent,
   Subscription,
   TopologyCheck,
@@ -32,6 +36,11 @@ export type {
   LabUpdateEvent,
   LogsEvent,
   ServerView,
+  ShellInfo,
+  ShellOpened,
+  ShellUpdate,
+  ShellViewEvent,
+  ShellWindowClosed,
   StatusEvent,
   Subscription,
   TlsMode,
@@ -92,11 +101,48 @@ export interface Bridge {
    */
   exportLog(args: { suggestedName: string; contents: string }): Promise<string | null>;
 
+  /**
+   * Opens a shell on a node and attaches the terminal view `viewId` (the webview makes view
+   * ids, one per terminal on screen): its output then comes as `antimony://shell` events for
+   * that view, possibly before this answers.
+   */
+  openShell(args: { server: string; labId: string; node: string; viewId: string }): Promise<ShellOpened>;
+  /** The user's open shells in a lab (to offer attaching them again). */
+  listShells(args: { server: string; labId: string }): Promise<ShellInfo[]>;
+  /** Closes a shell on the server; its views get a `closed` update. */
+  closeShell(args: { server: string; labId: string; shellId: string }): Promise<null>;
+  /**
+   * Attaches a view to an open shell: the server's backlog (its last 256 KiB of output) comes
+   * first as output, so a fresh terminal repaints the screen; then live output.
+   */
+  attachShell(args: { server: string; shellId: string; viewId: string }): Promise<null>;
+  /** Stops a view; the shell keeps running on the server. */
+  detachShell(args: { viewId: string }): Promise<null>;
+  /** Keystrokes or a paste. Rejects `command` when the view is not attached. */
+  shellInput(args: { viewId: string; data: string }): Promise<null>;
+  /** A view's size; `false` when the server keeps its own size (no resize extension). */
+  resizeShell(args: { viewId: string; rows: number; cols: number }): Promise<boolean>;
+  /**
+   * Opens a window of its own for a shell (the route `index.html#shell?server=…&lab=…&shell=…
+   * &node=…`); the window's label. When it closes, the main window gets
+   * `antimony://shell-window`.
+   */
+  popOutShell(args: { server: string; labId: string; shellId: string; node: string }): Promise<string>;
+  /**
+   * Closes the window this page runs in (a popped-out shell's). Inside the app: the window
+   * API if the capability allows it, else `window.close()`.
+   */
+  closeWindow(): Promise<void>;
+
   onConnection(handler: (event: ConnectionEvent) => void): Promise<Unlisten>;
   onStatus(handler: (event: StatusEvent) => void): Promise<Unlisten>;
   onLabUpdate(handler: (event: LabUpdateEvent) => void): Promise<Unlisten>;
   onLogs(handler: (event: LogsEvent) => void): Promise<Unlisten>;
   onCommandResult(handler: (event: CommandResultEvent) => void): Promise<Unlisten>;
+  /** News of the shell a terminal view shows (output, missed bytes, connection, closed). */
+  onShell(handler: (event: ShellViewEvent) => void): Promise<Unlisten>;
+  /** A popped-out shell's window closed (sent to the main window). */
+  onShellWindow(handler: (event: ShellWindowClosed) => void): Promise<Unlisten>;
 }
 
 // Every `LabCommandName` once: a command added to (or removed from) the Rust enum breaks this

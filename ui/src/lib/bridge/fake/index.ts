@@ -3,8 +3,8 @@
 // deploy/destroy/node commands through the same states, status messages, lab updates, log
 // lines and command results the real app emits, checks and imports topologies into the
 // collection "local" (by antimony-client's rules, mirrored in `./topology`), answers the local
-// server's prerequisites as told (`setPrerequisites`; containerlab missing by default), and
-// records every call for assertions.
+// server's prerequisites as told (`setPrerequisites`; containerlab missing by default), runs
+// fake shells on running nodes (`./shells`), and records every call for assertions.
 //
 // `../index.ts` loads it only in Vite's dev mode (a dynamic import), so a production build
 // never contains it; `scripts/check-bundle.mjs` checks that after every build.
@@ -20,6 +20,7 @@ import { missingContainerlab } from "./prerequisites";
 import { createRuntime, emit, listen } from "./runtime";
 import { localServer, remoteServer } from "./seed";
 import { serverCommands } from "./servers";
+import { shellCommands, shellConnection, shellMissed, shellWindowClosed } from "./shells";
 
 export { missingContainerlab, readyPrerequisites } from "./prerequisites";
 
@@ -34,6 +35,8 @@ export interface FakeBridgeOptions {
   flood?: number;
   /** What `localPrerequisites` answers; `missingContainerlab()` unless given. */
   prerequisites?: PrerequisiteReport;
+  /** Whether shells follow `resizeShell` (true unless given; false: a server without it). */
+  shellResize?: boolean;
 }
 
 export interface FakeBridge extends Bridge {
@@ -50,6 +53,14 @@ export interface FakeBridge extends Bridge {
   simulateLogs(event: LogsEvent): void;
   /** What the next `localPrerequisites` calls answer. */
   setPrerequisites(report: PrerequisiteReport): void;
+  /** Shell windows: the labels `popOutShell` opened, and how often a page closed its own. */
+  readonly windows: { opened: string[]; closedOwn: number };
+  /** Sends a connection state to every view of a shell. */
+  simulateShellConnection(shellId: string, state: ConnectionState, message?: string | null): void;
+  /** Tells every view of a shell that the server dropped `bytes` of its output. */
+  simulateShellMissed(shellId: string, bytes: number): void;
+  /** Emits `antimony://shell-window` as the app does when a shell's own window closes. */
+  simulateShellWindowClosed(shellId: string): void;
   /** Stops every timer. */
   dispose(): void;
 }
@@ -63,6 +74,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     prerequisites: options.prerequisites ?? missingContainerlab(),
   });
   const { handlers } = rt;
+  const windows = { opened: [] as string[], closedOwn: 0 };
 
   seedDeployLogs(rt.servers);
   if (chatterMs > 0) rt.every(chatterMs, () => { chatter(rt); });
@@ -83,6 +95,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     ...labCommands(rt),
     ...logCommands(rt),
     ...importCommands(rt),
+    ...shellCommands(rt, { resize: options.shellResize ?? true }, windows),
 
     localPrerequisites: () =>
       rt.answer(commands.localPrerequisites, undefined, () => {
@@ -95,11 +108,17 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     onLabUpdate: (h) => listen(handlers.labUpdate, h),
     onLogs: (h) => listen(handlers.logs, h),
     onCommandResult: (h) => listen(handlers.commandResult, h),
+    onShell: (h) => listen(handlers.shell, h),
+    onShellWindow: (h) => listen(handlers.shellWindow, h),
 
     simulateConnection: rt.connectSession,
     simulateStatus: (name, message) => { emit(handlers.status, { server: name, message }); },
     simulateLogs: (event) => { emit(handlers.logs, event); },
     setPrerequisites: (report) => { rt.prerequisites = structuredClone(report); },
+    windows,
+    simulateShellConnection: (shellId, state, message = null) => { shellConnection(rt, shellId, state, message); },
+    simulateShellMissed: (shellId, bytes) => { shellMissed(rt, shellId, bytes); },
+    simulateShellWindowClosed: (shellId) => { shellWindowClosed(rt, shellId); },
     dispose: rt.dispose,
   };
 }

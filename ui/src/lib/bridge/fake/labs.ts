@@ -10,6 +10,7 @@ import { newId } from "./ids";
 import { clock, esc, grey, logLine, writeLog } from "./logs";
 import { emit, type FakeRuntime, type FakeServer } from "./runtime";
 import { makeNodes } from "./seed";
+import { closeLabShells } from "./shells";
 import { nodesOf, topoName } from "./topology";
 
 function commandError(code: number, message: string): BridgeError {
@@ -79,6 +80,7 @@ async function deploy(rt: FakeRuntime, s: FakeServer, lab: LabOut): Promise<void
     throw commandError(5002, `The lab '${name}' is already being deployed`);
   }
   s.busy.add(lab.id);
+  closeLabShells(rt, s, lab.id);
   const instanceName = lab.instanceName ?? `${topo}-${String(Date.now())}`;
   lab.instanceName = instanceName;
   lab.instance = {
@@ -134,6 +136,7 @@ async function destroy(rt: FakeRuntime, s: FakeServer, lab: LabOut): Promise<voi
   if (lab.instance === undefined) throw commandError(5003, `The lab '${lab.name}' is not running`);
   if (s.busy.has(lab.id)) throw commandError(5002, `The lab '${lab.name}' is being deployed`);
   s.busy.add(lab.id);
+  closeLabShells(rt, s, lab.id);
   touch(rt, s, lab, InstanceState.Stopping);
   status(rt, s, Severity.Info, `Destroying lab ${lab.name} (${topoName(lab)})`, lab);
   const logId = logsNamespace(lab.id);
@@ -165,6 +168,7 @@ async function nodeCommand(rt: FakeRuntime, s: FakeServer, lab: LabOut, command:
   };
   const verb = command === "startNode" ? "starting" : command === "stopNode" ? "stopping" : "restarting";
   await play(rt, [() => undefined]);
+  closeLabShells(rt, s, lab.id, node.name);
   set(command === "stopNode" ? "exited" : "starting");
   status(rt, s, Severity.Success, `Node ${node.name} is ${verb}`, lab);
   writeLog(rt, s, logsNamespace(lab.id, node.containerId), [`${grey(clock(new Date()))} container ${verb}`]);

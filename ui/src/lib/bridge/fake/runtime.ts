@@ -14,6 +14,8 @@ import type {
   LogsEvent,
   PrerequisiteReport,
   ServerView,
+  ShellViewEvent,
+  ShellWindowClosed,
   StatusEvent,
   Unlisten,
 } from "../types";
@@ -30,6 +32,25 @@ export interface FakeServer {
   streams: Map<string, LogStream>;
   /** Labs with a deploy or destroy under way. */
   busy: Set<string>;
+  /** Shells by id (closed ones stay, marked). */
+  shells: Map<string, FakeShell>;
+}
+
+/** A shell on a node (`./shells` runs it). */
+export interface FakeShell {
+  id: string;
+  labId: string;
+  node: string;
+  /** The newest output, repainted on attach. */
+  backlog: string;
+  /** The line being typed. */
+  line: string;
+  /** The size the last resize gave (24×80 before any). */
+  size: { rows: number; cols: number };
+  /** Why it closed, or `null` while open. */
+  closed: string | null;
+  /** The views attached to it. */
+  views: Set<string>;
 }
 
 export interface LogStream {
@@ -64,6 +85,8 @@ export interface FakeRuntime {
     readonly labUpdate: Handlers<LabUpdateEvent>;
     readonly logs: Handlers<LogsEvent>;
     readonly commandResult: Handlers<CommandResultEvent>;
+    readonly shell: Handlers<ShellViewEvent>;
+    readonly shellWindow: Handlers<ShellWindowClosed>;
   };
   readonly latencyMs: number;
   readonly stepMs: number;
@@ -100,6 +123,8 @@ export function createRuntime(
     labUpdate: new Set<(e: LabUpdateEvent) => void>(),
     logs: new Set<(e: LogsEvent) => void>(),
     commandResult: new Set<(e: CommandResultEvent) => void>(),
+    shell: new Set<(e: ShellViewEvent) => void>(),
+    shellWindow: new Set<(e: ShellWindowClosed) => void>(),
   };
   const calls: { command: CommandId; args: unknown }[] = [];
 

@@ -148,6 +148,7 @@ export function remoteServer(): FakeServer {
     collections: [netops, training, ci],
     streams: new Map(),
     busy: new Set(),
+    shells: new Map(),
   };
 }
 
@@ -184,5 +185,6 @@ export function localServer(): FakeServer {
     collections: [local],
     streams: new Map(),
     busy: new Set(),
+    shells: new Map(),
   };
 }

@@ -7,6 +7,7 @@ import { BridgeError } from "../error";
 import type { Bridge } from "../types";
 import type { FakeRuntime } from "./runtime";
 import { ADMIN, localServer } from "./seed";
+import { detachServerViews } from "./shells";
 
 /** The fingerprint of every "self-signed…" server's certificate. */
 const SELF_SIGNED_FINGERPRINT = "5E:1F:1D:0A:9C:44:B2:73:0E:8D:21:6A:FF:03:C7:19:AA:42:6B:90:D1:3E:57:C4:08:2F:99:B6:E0:71:4C:DA";
@@ -89,6 +90,7 @@ export function serverCommands(
         const s = rt.server(args.server);
         s.view.loggedIn = false;
         s.view.identity = null;
+        detachServerViews(s);
         return null;
       }),
   };
