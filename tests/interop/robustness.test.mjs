@@ -30,12 +30,21 @@ test("emitting on output-only namespaces is refused with 5422", async () => {
   await stillServing();
 });
 
-test("a 10 MB payload, binary data and garbage get errors", async () => {
+test("large payloads, binary data and garbage get errors", async () => {
   const commands = await lab.connect("/lab-commands");
-  const big = "x".repeat(10 * 1024 * 1024);
-  const reply = await commands.timeout(30_000).emitWithAck("data", JSON.stringify({ labId: big, command: 0 }));
-  assert.equal(reply.code, 5404);
+  // A command over 16 KiB is answered 5422 without being read (it would be 5404 for the id).
+  const large = "x".repeat(100 * 1024);
+  const reply = await commands.timeout(30_000).emitWithAck("data", JSON.stringify({ labId: large, command: 0 }));
+  assert.equal(reply.code, 5422);
+  assert.match(reply.message, /larger than 16384 bytes/);
   assert.ok(reply.message.length < 1000, "the error does not echo the payload");
+  // A message over the 1 MiB engine limit closes that connection; the server goes on.
+  const doomed = await lab.connect("/lab-commands");
+  const closed = new Promise((resolve) => doomed.on("disconnect", resolve));
+  doomed.emit("data", JSON.stringify({ labId: "x".repeat(10 * 1024 * 1024), command: 0 }));
+  const reason = await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error("not closed")), 10_000))]);
+  assert.equal(reason, "transport close");
+  doomed.close();
   assert.equal((await commands.timeout(10_000).emitWithAck("data", Buffer.from([1, 2, 3]))).code, 5422);
   assert.equal((await commands.timeout(10_000).emitWithAck("data", "\u0000\uffff")).code, 5422);
   await stillServing();

@@ -88,12 +88,17 @@ impl ShellHandle {
         self.events.try_recv().ok()
     }
 
-    /// Sends input (keystrokes, pasted text) as it is. Fails while the shell is not
+    /// Sends input (keystrokes, pasted text) as it is, a large paste in pieces of at most
+    /// [`INPUT_CHUNK`] bytes (servers bound one message). Fails while the shell is not
     /// connected (input typed then is lost, as on a dropped SSH session).
     pub async fn input(&self, text: impl Into<String>) -> Result<(), CommandError> {
-        self.connection
-            .emit(event::DATA, Value::String(text.into()))
-            .await
+        let text = text.into();
+        for piece in input_pieces(&text) {
+            self.connection
+                .emit(event::DATA, Value::String(piece.to_owned()))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Tells the server the terminal's size.
@@ -116,10 +121,51 @@ impl ShellHandle {
     }
 }
 
+/// The largest piece of input sent in one message (antimony-server takes up to 256 KiB).
+pub const INPUT_CHUNK: usize = 32 * 1024;
+
+/// `text` in pieces of at most [`INPUT_CHUNK`] bytes, cut at character boundaries (one piece,
+/// possibly empty, for short input).
+fn input_pieces(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > INPUT_CHUNK {
+        let mut cut = INPUT_CHUNK;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces.push(rest);
+    pieces
+}
+
 impl Drop for ShellHandle {
     fn drop(&mut self) {
         if let Some(session) = self.session.upgrade() {
             let _ = session.send(Request::DetachShell(self.id.clone()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_input_goes_in_whole_characters_of_bounded_pieces() {
+        assert_eq!(input_pieces("ls\r"), vec!["ls\r"]);
+        assert_eq!(input_pieces(""), vec![""]);
+        let paste = "a€".repeat(20_000);
+        let pieces = input_pieces(&paste);
+        assert!(pieces.len() > 1);
+        assert!(
+            pieces
+                .iter()
+                .all(|p| p.len() <= INPUT_CHUNK && !p.is_empty())
+        );
+        assert_eq!(pieces.concat(), paste);
     }
 }

@@ -64,15 +64,22 @@ impl FromMessageParts<LocalAdapter> for Enqueue {
         v: &mut PacketValue,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
+        let ack = ack_id.map(|id| AckTarget {
+            socket: Arc::clone(s),
+            id,
+        });
+        if super::packet_len(v) > super::COMMAND_LIMIT {
+            if let Some(ack) = ack {
+                let body = super::too_large("a lab command", super::COMMAND_LIMIT);
+                let _ = ack.sender().send(&body);
+            }
+            return Ok(Enqueue);
+        }
         let TryData(argument) = match TryData::<Value>::from_message_parts(s, v, ack_id) {
             Ok(data) => data,
             Err(never) => match never {},
         };
         let argument = argument.ok();
-        let ack = ack_id.map(|id| AckTarget {
-            socket: Arc::clone(s),
-            id,
-        });
         if let Some(CommandQueue(queue)) = s.extensions.get::<CommandQueue>()
             && let Err(mpsc::error::TrySendError::Full(refused)) =
                 queue.try_send(Queued { argument, ack })

@@ -32,8 +32,17 @@ use crate::events::LabEvent;
 
 /// Packets queued per connection before emits fail and log subscribers back off.
 const SOCKET_BUFFER: usize = 1024;
-/// The largest message accepted over long-polling (WebSocket frames allow more).
-const MAX_PAYLOAD: u64 = 16 * 1024 * 1024;
+/// The largest engine.io message a client may send, over WebSocket or long-polling (a
+/// polling request body holds several). Events are checked against smaller limits of their
+/// own: [`COMMAND_LIMIT`] and [`SHELL_INPUT_LIMIT`].
+pub(crate) const MESSAGE_LIMIT: usize = 1024 * 1024;
+/// The largest `/lab-commands` message, in bytes of its packet (output-only namespaces refuse
+/// every message).
+pub(crate) const COMMAND_LIMIT: usize = 16 * 1024;
+/// The largest `/shells/<id>` input message, in bytes of its packet (a paste).
+pub(crate) const SHELL_INPUT_LIMIT: usize = 256 * 1024;
+/// How long a new engine.io connection may take to join a namespace before it is closed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A refused CONNECT: its text is what the client sees as `err.message`.
 #[derive(Debug)]
@@ -50,7 +59,10 @@ pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
     let (layer, io) = SocketIo::builder()
         .with_state(state)
         .max_buffer_size(SOCKET_BUFFER)
-        .max_payload(MAX_PAYLOAD)
+        .max_payload(MESSAGE_LIMIT as u64)
+        .ws_max_message_size(MESSAGE_LIMIT)
+        .ws_max_frame_size(MESSAGE_LIMIT)
+        .connect_timeout(CONNECT_TIMEOUT)
         .transports([TransportType::Websocket, TransportType::Polling])
         .build_layer();
     for path in [namespace::STATUS_MESSAGES, namespace::LAB_UPDATES] {
@@ -66,10 +78,16 @@ pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
             .with(commands::setup)
             .with(authenticate),
     );
+    // Middlewares run last-added first: the shape of the path, then the token, then access.
+    // socketioxide creates a dynamic namespace before its middlewares run, so every refusal
+    // removes it again (`authenticate_dynamic` and the access checks).
     for pattern in ["/logs/{lab_id}", "/logs/{lab_id}/{container_id}"] {
         if let Err(error) = io.dyn_ns(
             pattern,
-            logs::on_connect.with(logs::check_access).with(authenticate),
+            logs::on_connect
+                .with(logs::check_access)
+                .with(authenticate_dynamic)
+                .with(check_shape),
         ) {
             tracing::error!(%error, pattern, "cannot register the log namespaces");
         }
@@ -78,11 +96,61 @@ pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
         "/shells/{shell_id}",
         shells::on_connect
             .with(shells::check_access)
-            .with(authenticate),
+            .with(authenticate_dynamic)
+            .with(check_shape),
     ) {
         tracing::error!(%error, "cannot register the shell namespaces");
     }
     (layer, io)
+}
+
+/// First connect middleware of a dynamic namespace: the path must be one that can exist
+/// (`/logs/<uuid>`, `/logs/<uuid>/<container id>`, `/shells/<uuid>`). Nothing can ever stream
+/// on another, so its namespace is removed at once.
+async fn check_shape(s: SocketRef, io: SocketIo) -> Result<(), Refusal> {
+    if well_formed_dynamic(s.ns()) {
+        return Ok(());
+    }
+    io.delete_ns(s.ns());
+    Err(Refusal(ConnectError::InvalidNamespace))
+}
+
+/// Whether a dynamic namespace path names something that may exist: lab and shell ids are
+/// UUIDs, container ids are 1 to 128 characters of `[A-Za-z0-9_.-]`.
+pub(crate) fn well_formed_dynamic(path: &str) -> bool {
+    let container = |id: &str| {
+        (1..=128).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    };
+    match antimony_protocol::Namespace::parse(path) {
+        Ok(antimony_protocol::Namespace::LabLogs { lab_id }) => {
+            antimony_protocol::is_well_formed_uuid(&lab_id)
+        }
+        Ok(antimony_protocol::Namespace::NodeLogs {
+            lab_id,
+            container_id,
+        }) => antimony_protocol::is_well_formed_uuid(&lab_id) && container(&container_id),
+        Ok(antimony_protocol::Namespace::Shell { shell_id }) => {
+            antimony_protocol::is_well_formed_uuid(&shell_id)
+        }
+        _ => false,
+    }
+}
+
+/// [`authenticate`] for a dynamic namespace: a refused socket leaves no namespace behind.
+async fn authenticate_dynamic(
+    s: SocketRef,
+    auth: TryData<Value>,
+    io: SocketIo,
+    state: State<AppState>,
+) -> Result<(), Refusal> {
+    let result = authenticate(s.clone(), auth, State(state.0.clone())).await;
+    if result.is_err() {
+        remove_if_unused(&io, &state.0, s.ns());
+    }
+    result
 }
 
 /// Connect middleware of every namespace: the token must be a string, valid, of a known user.
@@ -125,6 +193,27 @@ async fn on_shell_commands_connect(s: SocketRef) {
     if let Some(user) = s.extensions.get::<crate::store::User>() {
         s.join(user_room(&user.id));
     }
+}
+
+/// The size of an event's packet as received (its text and any binary attachments).
+pub(crate) fn packet_len(value: &socketioxide::handler::Value) -> usize {
+    match value {
+        socketioxide::handler::Value::Str(text, attachments) => {
+            text.len()
+                + attachments
+                    .as_ref()
+                    .map_or(0, |a| a.iter().map(bytes::Bytes::len).sum())
+        }
+        socketioxide::handler::Value::Bytes(bytes) => bytes.len(),
+    }
+}
+
+/// The ack body of an event over its limit.
+pub(crate) fn too_large(what: &str, limit: usize) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::InvalidRequest,
+        format!("the socket request was invalid: {what} is larger than {limit} bytes"),
+    )
 }
 
 /// The room of a user's sockets.

@@ -124,6 +124,14 @@ impl FromMessageParts<LocalAdapter> for Keystrokes {
         let Some(shell) = s.extensions.get::<Arc<Shell>>() else {
             return Ok(Keystrokes);
         };
+        if super::packet_len(v) > super::SHELL_INPUT_LIMIT {
+            ack(
+                s,
+                ack_id,
+                &super::too_large("shell input", super::SHELL_INPUT_LIMIT),
+            );
+            return Ok(Keystrokes);
+        }
         match argument(s, v, ack_id) {
             Some(Value::String(text)) => {
                 if let Err(error) = shell.write(text) {
@@ -157,6 +165,14 @@ impl FromMessageParts<LocalAdapter> for Resize {
         let Some(shell) = s.extensions.get::<Arc<Shell>>() else {
             return Ok(Resize);
         };
+        if super::packet_len(v) > super::COMMAND_LIMIT {
+            ack(
+                s,
+                ack_id,
+                &super::too_large("a resize", super::COMMAND_LIMIT),
+            );
+            return Ok(Resize);
+        }
         let size = argument(s, v, ack_id)
             .ok_or_else(|| "no size".to_owned())
             .and_then(|value| TerminalSize::from_wire(&value).map_err(|e| e.to_string()));

@@ -446,8 +446,17 @@ async fn output_keeps_multi_byte_characters_whole_and_hostile_input_is_answered(
         let reply = emit(&shell, "data", bad.clone(), true).await.unwrap();
         assert_eq!(reply["code"], json!(5422), "{bad}");
     }
-    // 1 MB in one message, control bytes and escape sequences: taken, and the shell goes on.
-    emit(&shell, "data", json!("x".repeat(1_000_000)), false).await;
+    // Over the input limit (256 KiB a message): refused with 5422, naming the limit.
+    let reply = emit(&shell, "data", json!("x".repeat(1_000_000)), true)
+        .await
+        .unwrap();
+    assert_eq!(reply["code"], json!(5422));
+    assert!(
+        reply["message"].as_str().unwrap().contains("262144 bytes"),
+        "{reply}"
+    );
+    // 200 kB in one message, control bytes and escape sequences: taken, and the shell goes on.
+    emit(&shell, "data", json!("x".repeat(200_000)), false).await;
     emit(
         &shell,
         "data",

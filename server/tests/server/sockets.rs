@@ -63,6 +63,10 @@ async fn connect_errors_carry_the_exact_texts() {
             .as_deref(),
         Some("No Access")
     );
+    // A command over 16 KiB is refused before it is read.
+    let mut huge = LabCommandData::new(&lab, LabCommand::Deploy);
+    huge.node = Some("n".repeat(20_000));
+    assert_eq!(command(&commands, huge).await["code"], json!(5422));
     let (theirs, _) = connect(&stack.base, "/lab-commands", Some(&outsider), None)
         .await
         .unwrap();
@@ -74,6 +78,48 @@ async fn connect_errors_carry_the_exact_texts() {
     );
     let _ = commands.disconnect().await;
     let _ = theirs.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_and_malformed_dynamic_namespaces_leave_nothing_behind() {
+    let stack = start().await;
+    let lab = create_lab(&stack).await;
+    let long = "x".repeat(4000);
+    let cases: Vec<(String, Option<&str>, &str)> = vec![
+        (Namespace::lab_logs(&lab).path(), None, "Unauthorized"),
+        (
+            Namespace::lab_logs(&lab).path(),
+            Some("not-a-token"),
+            "Invalid Token",
+        ),
+        (format!("/shells/{lab}"), None, "Unauthorized"),
+        (format!("/logs/{long}"), None, "Invalid namespace"),
+        (
+            format!("/logs/{long}"),
+            Some(&stack.admin),
+            "Invalid namespace",
+        ),
+        (format!("/logs/{lab}/{long}"), None, "Invalid namespace"),
+        (format!("/logs/{lab}/a%2Fb"), None, "Invalid namespace"),
+        (format!("/shells/{long}"), None, "Invalid namespace"),
+    ];
+    for (path, token, refusal) in &cases {
+        assert_eq!(
+            connect(&stack.base, path, *token, None)
+                .await
+                .err()
+                .as_deref(),
+            Some(*refusal),
+            "{path:.60}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (path, _, _) in &cases {
+        assert!(
+            stack.io.of(path).is_none(),
+            "a refused dynamic namespace is removed: {path:.60}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
