@@ -132,8 +132,8 @@ pub fn keep_tokens(rest: &RestClient, keychain: &Keychain) {
     });
 }
 
-/// Logs out: tells the server (which only expires its cookies) and forgets the keychain's
-/// entries of the server.
+/// Logs out: tells the server (antimony-server ends the login session; the Go server only
+/// expires its cookies) and forgets the keychain's entries of the server.
 pub async fn logout(
     rest: Option<&RestClient>,
     profile: &ServerProfile,

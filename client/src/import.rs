@@ -245,6 +245,7 @@ impl RestClient {
                 name: name.to_owned(),
                 public_write: false,
                 public_deploy: false,
+                allow_host_access: None,
             })
             .await;
         match created {

@@ -15,8 +15,14 @@ int_enum! {
         Unauthorized = 401,
         /// REST: no permission (HTTP 403), or a failed token refresh.
         Forbidden = 403,
+        /// REST: the request conflicts with the resource's state (HTTP 409), e.g. a
+        /// collection that still has labs with instances. antimony-server only.
+        Conflict = 409,
         /// REST: the JSON body failed validation (HTTP 400, body code 422).
         InvalidBody = 422,
+        /// REST: too many requests or connections from this client, or too many login
+        /// failures (HTTP 429 with `Retry-After`). antimony-server only.
+        TooManyRequests = 429,
         /// REST: the access token is invalid or expired (HTTP 498): refresh and retry.
         InvalidToken = 498,
         /// REST: a database error (HTTP 500).
@@ -29,6 +35,10 @@ int_enum! {
         TopologyExists = 3001,
         /// REST: the topology definition is not YAML (HTTP 400).
         TopologyInvalid = 3003,
+        /// REST: the topology uses a field that acts on the host, which only admins (or
+        /// collections that allow it) may use (HTTP 400); the message names the field.
+        /// antimony-server only.
+        TopologyHostAccess = 3401,
         /// REST: a bind file with that path exists (HTTP 400).
         BindFileExists = 4001,
         /// REST: the bind file path is not allowed (HTTP 400).
@@ -68,7 +78,9 @@ impl ErrorCode {
             ErrorCode::Unexpected => "the specified uuid was not found",
             ErrorCode::Unauthorized => "the request was unauthorized",
             ErrorCode::Forbidden => "access to the requested resource is forbidden",
+            ErrorCode::Conflict => "the request conflicts with the current state of the resource",
             ErrorCode::InvalidBody => "the request body was invalid",
+            ErrorCode::TooManyRequests => "too many requests; try again later",
             ErrorCode::InvalidToken => "the auth token provided was invalid",
             ErrorCode::Database => {
                 "the antimony database encountered an error. please check the logs"
@@ -79,6 +91,9 @@ impl ErrorCode {
                 "a topology with that name already exists in that collection"
             }
             ErrorCode::TopologyInvalid => "the topology provided were invalid",
+            ErrorCode::TopologyHostAccess => {
+                "the topology uses a field that acts on the host, which requires an admin"
+            }
             ErrorCode::BindFileExists => "a file with that path already exists for that topology",
             ErrorCode::BindFilePathInvalid => "the provided bind file path was invalid",
             ErrorCode::ServerError => {
@@ -108,11 +123,14 @@ impl ErrorCode {
             ErrorCode::Forbidden => Some(403),
             ErrorCode::InvalidToken => Some(498),
             ErrorCode::Database => Some(500),
+            ErrorCode::Conflict => Some(409),
+            ErrorCode::TooManyRequests => Some(429),
             ErrorCode::InvalidBody
             | ErrorCode::InvalidCredentials
             | ErrorCode::CollectionExists
             | ErrorCode::TopologyExists
             | ErrorCode::TopologyInvalid
+            | ErrorCode::TopologyHostAccess
             | ErrorCode::BindFileExists
             | ErrorCode::BindFilePathInvalid => Some(400),
             _ => None,

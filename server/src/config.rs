@@ -44,6 +44,13 @@ pub struct Config {
     pub node_log_backlog: usize,
     /// The Docker engine to use instead of `DOCKER_HOST` (`unix:///path`, `tcp://…`).
     pub docker_host: Option<String>,
+    /// Public host names requests may carry in `Host` besides loopback names and IP
+    /// addresses (`server.publicHosts`, `--public-host`).
+    pub public_hosts: Vec<String>,
+    /// Origins allowed besides the server's own (`server.allowedOrigins`, `--allow-origin`).
+    pub allowed_origins: Vec<String>,
+    /// Connection and timing limits of the listener.
+    pub net: crate::net::NetLimits,
 }
 
 /// Login settings.
@@ -55,6 +62,10 @@ pub struct AuthConfig {
     pub native_username: String,
     /// The native password (`SB_NATIVE_PASSWORD`).
     pub native_password: String,
+    /// Whether empty credentials may log in on a server that is not bound to loopback
+    /// (`auth.allowEmptyCredentials`, `--allow-empty-credentials`). Without it such a server
+    /// refuses to start when the native login is enabled without credentials.
+    pub allow_empty_remote: bool,
 }
 
 impl AuthConfig {
@@ -71,6 +82,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("enable_native", &self.enable_native)
             .field("native_username", &self.native_username)
             .field("native_password", &"<redacted>")
+            .field("allow_empty_remote", &self.allow_empty_remote)
             .finish()
     }
 }
@@ -102,6 +114,7 @@ impl Config {
                 enable_native: true,
                 native_username: String::new(),
                 native_password: String::new(),
+                allow_empty_remote: false,
             },
             shell: ShellConfig {
                 user_limit: 20,
@@ -114,6 +127,9 @@ impl Config {
             lab_log_backlog: crate::logs::DEFAULT_BACKLOG,
             node_log_backlog: crate::logs::DEFAULT_BACKLOG,
             docker_host: None,
+            public_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            net: crate::net::NetLimits::default(),
         }
     }
 
@@ -146,9 +162,35 @@ impl Config {
         if let Some(bind) = overrides.bind {
             config.bind = bind;
         }
+        config
+            .public_hosts
+            .extend(overrides.public_hosts.iter().cloned());
+        config
+            .allowed_origins
+            .extend(overrides.allowed_origins.iter().cloned());
+        if overrides.allow_empty_credentials {
+            config.auth.allow_empty_remote = true;
+        }
         config.auth.native_username = env("SB_NATIVE_USERNAME").unwrap_or_default();
         config.auth.native_password = env("SB_NATIVE_PASSWORD").unwrap_or_default();
         Ok(config)
+    }
+}
+
+impl Config {
+    /// Refuses to serve on a non-loopback address with auto login (empty credentials), unless
+    /// the configuration says so explicitly.
+    pub fn check_exposure(&self, listening: SocketAddr) -> Result<()> {
+        let auto_login = self.auth.enable_native && self.auth.allow_empty();
+        if auto_login && !listening.ip().is_loopback() && !self.auth.allow_empty_remote {
+            return Err(Error::Config(format!(
+                "refusing to listen on {listening} with empty native credentials: anyone who \
+                 reaches this address would be an admin. Set SB_NATIVE_USERNAME and \
+                 SB_NATIVE_PASSWORD, bind to 127.0.0.1, or pass --allow-empty-credentials \
+                 (auth.allowEmptyCredentials: true)"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -159,6 +201,12 @@ pub struct Overrides {
     pub bind: Option<SocketAddr>,
     /// `--data-dir DIR`
     pub data_dir: Option<PathBuf>,
+    /// `--public-host NAME` (repeatable)
+    pub public_hosts: Vec<String>,
+    /// `--allow-origin ORIGIN` (repeatable)
+    pub allowed_origins: Vec<String>,
+    /// `--allow-empty-credentials`
+    pub allow_empty_credentials: bool,
 }
 
 /// The keys of Antimony's `config.yml` that this server reads. Unknown keys are ignored, so
@@ -184,10 +232,15 @@ struct StreamingSection {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "camelCase")]
 struct ServerSection {
     host: Option<String>,
     port: Option<u16>,
+    public_hosts: Vec<String>,
+    allowed_origins: Vec<String>,
+    max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
+    request_timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -195,6 +248,7 @@ struct ServerSection {
 struct AuthSection {
     enable_native: Option<bool>,
     enable_open_id: Option<bool>,
+    allow_empty_credentials: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -246,6 +300,20 @@ impl FileConfig {
         }
         if let Some(enable) = self.auth.enable_native {
             config.auth.enable_native = enable;
+        }
+        if let Some(allow) = self.auth.allow_empty_credentials {
+            config.auth.allow_empty_remote = allow;
+        }
+        config.public_hosts = self.server.public_hosts;
+        config.allowed_origins = self.server.allowed_origins;
+        if let Some(limit) = self.server.max_connections.filter(|n| *n > 0) {
+            config.net.connections = limit;
+        }
+        if let Some(limit) = self.server.max_connections_per_address.filter(|n| *n > 0) {
+            config.net.connections_per_address = limit;
+        }
+        if let Some(seconds) = self.server.request_timeout.filter(|n| *n > 0) {
+            config.net.request_timeout = Duration::from_secs(seconds);
         }
         let host = match self.server.host.as_deref() {
             None | Some("") => config.bind.ip(),
@@ -352,8 +420,8 @@ mod tests {
         let config = Config::load(
             None,
             &Overrides {
-                bind: None,
                 data_dir: Some("/tmp/d".into()),
+                ..Overrides::default()
             },
             |_| None,
         )

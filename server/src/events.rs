@@ -9,8 +9,14 @@ use tokio::sync::broadcast;
 pub enum LabEvent {
     /// A lab changed (`Some(id)`), or every lab may have (`None`): clients refetch.
     LabUpdated(Option<String>),
-    /// A status message for `/status-messages`.
-    Status(antimony_protocol::StatusMessage),
+    /// A status message for `/status-messages`: about a lab (only users who may see it get
+    /// it) or about nothing lab-specific (`lab_id: None`, everybody gets it).
+    Status {
+        /// The lab it is about.
+        lab_id: Option<String>,
+        /// The message.
+        message: antimony_protocol::StatusMessage,
+    },
     /// A shell closed or failed: for `/shell-commands`, to its owner.
     Shell {
         /// The shell's owner (the user id).

@@ -17,6 +17,7 @@ mod http;
 pub mod kinds;
 pub mod lab;
 pub mod logs;
+pub mod net;
 pub mod permissions;
 mod socket;
 mod state;
@@ -83,9 +84,25 @@ impl Server {
     }
 
     /// The whole app: REST (see [`router`]) inside the Socket.IO layer, which takes
-    /// `/socket.io/` requests.
-    pub fn app(&self) -> axum::Router {
-        router(self.state.clone()).layer(self.layer.clone())
+    /// `/socket.io/` requests, inside the request guard (`Host` and `Origin`, see
+    /// [`net::guard`]) for a server listening on `bind`, and a time limit on reading request
+    /// bodies.
+    pub fn app(&self, bind: std::net::IpAddr) -> axum::Router {
+        let config = &self.state.config;
+        let policy = std::sync::Arc::new(net::HostPolicy::new(
+            bind,
+            &config.public_hosts,
+            &config.allowed_origins,
+        ));
+        router(self.state.clone())
+            .layer(self.layer.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                policy,
+                net::guard::guard,
+            ))
+            .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+                config.net.request_timeout,
+            ))
     }
 
     /// Serves on `listener` until `shutdown` completes.
@@ -104,6 +121,7 @@ impl Server {
             .local_addr()
             .map_err(|e| Error::io("reading the listen address", e))?;
         let state = self.state.clone();
+        state.config.check_exposure(address)?;
         for check in state.labs.driver.prerequisites().await.checks {
             match &check.guidance {
                 None => {
@@ -139,10 +157,13 @@ impl Server {
             background.cancel();
             io.close().await;
         };
-        axum::serve(listener, self.app())
-            .with_graceful_shutdown(stopping)
-            .await
-            .map_err(|e| Error::io("serving HTTP", e))?;
+        net::serve(
+            listener,
+            self.app(address.ip()),
+            state.config.net.clone(),
+            stopping,
+        )
+        .await;
         state.tasks.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, state.tasks.wait())
             .await

@@ -13,7 +13,8 @@ use tracing_subscriber::EnvFilter;
 ///
 /// Reads Antimony's `config.yml` when given one. Native login uses the environment
 /// variables SB_NATIVE_USERNAME and SB_NATIVE_PASSWORD; when either is empty, empty
-/// credentials log in (auto login). RUST_LOG sets the log level (default `info`).
+/// credentials log in (auto login), which only a server bound to loopback allows unless
+/// --allow-empty-credentials is given. RUST_LOG sets the log level (default `info`).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -26,6 +27,19 @@ struct Args {
     /// Directory for the database, storage, run directories and the signing secret.
     #[arg(long, value_name = "DIR", default_value = antimony_server::config::DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
+    /// A host name clients use to reach this server (behind a reverse proxy, or on a LAN
+    /// name); requests for other names are refused, except loopback names and IP addresses.
+    /// Repeatable; adds to server.publicHosts.
+    #[arg(long = "public-host", value_name = "NAME")]
+    public_hosts: Vec<String>,
+    /// An origin (`https://ui.example.org`) whose pages may use this server besides its own
+    /// origin. Repeatable; adds to server.allowedOrigins.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+    /// Let empty credentials log in although the server is not bound to loopback (anyone
+    /// who reaches it is then an admin, and can run containers as root).
+    #[arg(long)]
+    allow_empty_credentials: bool,
 }
 
 #[tokio::main]
@@ -41,6 +55,9 @@ async fn main() -> anyhow::Result<()> {
     let overrides = Overrides {
         bind: args.bind,
         data_dir: Some(args.data_dir),
+        public_hosts: args.public_hosts,
+        allowed_origins: args.allowed_origins,
+        allow_empty_credentials: args.allow_empty_credentials,
     };
     let config = Config::load(args.config.as_deref(), &overrides, |key| {
         std::env::var(key).ok()

@@ -93,6 +93,7 @@ mod tests {
             public_write: write,
             public_deploy: deploy,
             creator: out(creator),
+            allow_host_access: false,
         }
     }
 

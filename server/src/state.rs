@@ -11,7 +11,7 @@ use antimony_protocol::rest::DeviceConfig;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::{TokenSigner, load_or_create_secret};
+use crate::auth::{LoginThrottle, Sessions, TokenSigner, load_or_create_secret, signing_key};
 use crate::driver::{ContainerlabDriver, LabDriver};
 use crate::events::EventBus;
 use crate::files::TopologyFiles;
@@ -39,8 +39,12 @@ pub struct Shared {
     pub config: Config,
     /// The database.
     pub store: Store,
-    /// Signs and verifies tokens.
+    /// Signs tokens (its key is bound to the native login settings).
     pub tokens: TokenSigner,
+    /// Verifies tokens, refusing those of sessions that logged out.
+    pub sessions: Sessions,
+    /// Failed native logins per address and user.
+    pub throttle: LoginThrottle,
     /// Topology files.
     pub files: TopologyFiles,
     /// Checks topology definitions.
@@ -86,11 +90,17 @@ impl AppState {
 
     /// Like [`AppState::open`], with another lab driver.
     pub async fn open_with_driver(config: Config, driver: Arc<dyn LabDriver>) -> Result<Self> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| Error::io(format!("creating {}", config.data_dir.display()), e))?;
+        make_private(&config.data_dir)?;
         let store = Store::open(&config.database_file)?;
         store.upsert_user(User::native_admin()).await?;
         let secret = load_or_create_secret(&config.data_dir.join(SECRET_FILE))?;
+        let tokens = TokenSigner::new(&signing_key(&secret, &config.auth));
+        let sessions = Sessions::load(
+            tokens.clone(),
+            &store,
+            Timestamp::now_utc().unix_timestamp(),
+        )
+        .await?;
         let devices = load_devices(&config)?;
         let instances = Instances::default();
         instances.queue_pending(
@@ -123,7 +133,9 @@ impl AppState {
         });
         let state = AppState(Arc::new(Shared {
             files,
-            tokens: TokenSigner::new(&secret),
+            tokens,
+            sessions,
+            throttle: LoginThrottle::default(),
             validator: TopologyValidator::bundled()?,
             devices,
             events,
@@ -136,6 +148,23 @@ impl AppState {
         }));
         Ok(state)
     }
+}
+
+/// Creates the data directory with mode 0700, or tightens an existing one that others can
+/// enter (it holds the signing secret and the database).
+fn make_private(dir: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    crate::files::create_private_dir(dir)?;
+    let mode = std::fs::metadata(dir)
+        .map_err(|e| Error::io(format!("reading {}", dir.display()), e))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        tracing::warn!(dir = %dir.display(), mode = format!("{:o}", mode & 0o777), "the data directory was open to others; setting mode 0700");
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(format!("securing {}", dir.display()), e))?;
+    }
+    Ok(())
 }
 
 /// Reads the device configuration (the bundled one unless the config names a file), keeping

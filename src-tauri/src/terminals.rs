@@ -89,7 +89,10 @@ impl Terminals {
             })
             .await;
             let mut views = lock(&views);
-            if views.get(&view_key).is_some_and(|v| v.generation == generation) {
+            if views
+                .get(&view_key)
+                .is_some_and(|v| v.generation == generation)
+            {
                 views.remove(&view_key);
             }
         });

@@ -211,15 +211,15 @@ impl RestClient {
         }
     }
 
-    /// `POST /users/logout` (servers keep no sessions: it only expires the cookies), and
-    /// forgets the tokens here.
+    /// `POST /users/logout` with the auth token (antimony-server revokes the login session;
+    /// the Go server only expires its cookies), and forgets the tokens here.
     pub async fn logout(&self) -> Result<()> {
-        let response = self
-            .http
-            .post(self.profile.rest_url("/users/logout"))
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e));
+        let auth = self.login.tokens().auth.clone();
+        let mut request = self.http.post(self.profile.rest_url("/users/logout"));
+        if let Some(auth) = auth {
+            request = request.header(COOKIE, format!("{}={auth}", cookie::AUTH_TOKEN));
+        }
+        let response = request.send().await.map_err(|e| self.unreachable(&e));
         self.set_tokens(Tokens::default());
         let response = response?;
         self.check_pin(&response)?;

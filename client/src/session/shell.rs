@@ -122,7 +122,7 @@ impl ShellHandle {
 }
 
 /// The largest piece of input sent in one message (antimony-server takes up to 256 KiB).
-pub const INPUT_CHUNK: usize = 32 * 1024;
+pub(crate) const INPUT_CHUNK: usize = 32 * 1024;
 
 /// `text` in pieces of at most [`INPUT_CHUNK`] bytes, cut at character boundaries (one piece,
 /// possibly empty, for short input).

@@ -132,6 +132,7 @@ async fn a_server_killed_mid_stream_loses_and_repeats_no_line() {
             name: "chaos".into(),
             public_write: true,
             public_deploy: true,
+            allow_host_access: None,
         })
         .await
         .unwrap();

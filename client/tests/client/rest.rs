@@ -77,6 +77,7 @@ async fn imports_a_topology_and_lab_and_lists_them() {
             name: "netlab".into(),
             public_write: true,
             public_deploy: true,
+            allow_host_access: None,
         })
         .await
         .unwrap();

@@ -55,6 +55,7 @@ pub async fn new_lab(rest: &RestClient) -> String {
             name: "netlab".into(),
             public_write: true,
             public_deploy: true,
+            allow_host_access: None,
         })
         .await
         .unwrap();

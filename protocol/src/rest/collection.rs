@@ -18,6 +18,12 @@ pub struct CollectionOut {
     pub public_deploy: bool,
     /// Who created it.
     pub creator: UserOut,
+    /// Topologies in it may use fields that act on the host (bind mounts outside the lab,
+    /// host networking, devices, …; antimony-server only, set by admins). Go servers do not
+    /// send it.
+    #[serde(default)]
+    #[ts(as = "Option<bool>", optional)]
+    pub allow_host_access: bool,
 }
 
 /// `POST /collections` body.
@@ -30,6 +36,10 @@ pub struct CollectionIn {
     pub public_write: bool,
     /// Members may create labs.
     pub public_deploy: bool,
+    /// Whether topologies in it may act on the host (antimony-server; admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub allow_host_access: Option<bool>,
 }
 
 /// `PATCH /collections/:id` body.
@@ -48,4 +58,8 @@ pub struct CollectionInPartial {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub public_deploy: Option<bool>,
+    /// A new host-access setting (antimony-server; admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub allow_host_access: Option<bool>,
 }

@@ -2,8 +2,7 @@
 //! everybody out; this server keeps it in a file readable only by its owner, so logins
 //! survive a restart.
 
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::{Error, Result};
@@ -44,20 +43,14 @@ fn create(path: &Path) -> Result<Vec<u8>> {
     let mut secret = vec![0_u8; SECRET_LEN];
     getrandom::fill(&mut secret)
         .map_err(|e| Error::Config(format!("no system randomness for the signing secret: {e}")))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
     let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-    file.write_all(hex.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    // Through a temporary file (0600, synced) and a rename: a crash or a full disk never
+    // leaves a half-written secret that would stop the next start.
+    let temp = crate::files::write_temporary(path, hex.as_bytes())?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        Error::io(format!("creating {}", path.display()), e)
+    })?;
     tracing::info!(path = %path.display(), "created a new token signing secret");
     Ok(secret)
 }

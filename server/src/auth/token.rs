@@ -40,6 +40,10 @@ pub struct Claims {
     pub exp: i64,
     /// Which token this is.
     pub typ: TokenKind,
+    /// The login session (random): an auth token and the access tokens refreshed from it
+    /// share it, and logout revokes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Why a token was refused.
@@ -54,6 +58,9 @@ pub enum TokenError {
     /// An auth token where an access token is due, or the reverse.
     #[error("wrong kind of token")]
     WrongKind,
+    /// Its login session ended (logout).
+    #[error("the session was logged out")]
+    Revoked,
 }
 
 /// Signs and verifies tokens with one secret.
@@ -84,8 +91,21 @@ impl TokenSigner {
         TokenSigner { key }
     }
 
-    /// Issues a token of `kind` for a user, valid from `now` (Unix seconds).
+    /// Issues a token of `kind` for a user, valid from `now` (Unix seconds), outside any
+    /// login session (it cannot be revoked; for tests and tools).
     pub fn issue(&self, kind: TokenKind, user_id: &str, is_admin: bool, now: i64) -> String {
+        self.issue_in(None, kind, user_id, is_admin, now)
+    }
+
+    /// Issues a token of `kind` for a user in login session `sid`, valid from `now`.
+    pub fn issue_in(
+        &self,
+        sid: Option<&str>,
+        kind: TokenKind,
+        user_id: &str,
+        is_admin: bool,
+        now: i64,
+    ) -> String {
         let lifetime = match kind {
             TokenKind::Access => ACCESS_TOKEN_LIFETIME,
             TokenKind::Auth => AUTH_TOKEN_LIFETIME,
@@ -96,6 +116,7 @@ impl TokenSigner {
             nbf: now,
             exp: now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX)),
             typ: kind,
+            sid: sid.map(str::to_owned),
         };
         // Claims of strings, integers and booleans always serialise.
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());

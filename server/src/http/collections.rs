@@ -9,7 +9,7 @@ use super::extract::{ApiJson, AuthUser, Id};
 use super::{ApiError, ok};
 use crate::AppState;
 use crate::permissions::{can_create_collection, can_edit_collection, can_see_collection};
-use crate::store::{CollectionRecord, User};
+use crate::store::{CollectionRecord, LabFilter, User};
 
 /// `GET /collections`: the collections the user is a member of.
 pub(super) async fn list(
@@ -39,6 +39,7 @@ pub(super) async fn create(
             "permission to create collections is not granted",
         ));
     }
+    check_name(&input.name)?;
     let id = uuid::Uuid::new_v4().to_string();
     if state
         .store
@@ -49,6 +50,11 @@ pub(super) async fn create(
         return Err(ApiError::bad_request(ErrorCode::CollectionExists, None));
     }
     Ok(ok(id))
+}
+
+/// Collection names: 1 to 128 characters, no control characters.
+fn check_name(name: &str) -> Result<(), ApiError> {
+    super::check_text("name", name, super::NAME_LIMIT)
 }
 
 async fn editable(state: &AppState, user: &User, id: &str) -> Result<CollectionRecord, ApiError> {
@@ -74,6 +80,14 @@ pub(super) async fn update(
     ApiJson(input): ApiJson<CollectionInPartial>,
 ) -> Result<Response, ApiError> {
     let collection = editable(&state, &user, &id).await?;
+    if let Some(name) = &input.name {
+        check_name(name)?;
+    }
+    if input.allow_host_access.is_some() && !user.is_admin {
+        return Err(ApiError::forbidden(
+            "only admins may change whether a collection's topologies may act on the host",
+        ));
+    }
     if state
         .store
         .update_collection(collection.id, input)
@@ -93,6 +107,18 @@ pub(super) async fn delete(
     Id(id): Id,
 ) -> Result<Response, ApiError> {
     let collection = editable(&state, &user, &id).await?;
+    let labs = state
+        .store
+        .labs(LabFilter {
+            collections: vec![collection.id.clone()],
+            ..LabFilter::default()
+        })
+        .await?;
+    let held = super::labs::hold_idle(&state, &labs, "collection")?;
     state.store.delete_collection(&collection.id).await?;
+    for lab in &labs {
+        state.labs.instances.dequeue(&lab.id);
+    }
+    drop(held);
     Ok(ok(()))
 }

@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 pub(crate) struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    /// `Retry-After` (whole seconds), for 429.
+    retry_after: Option<u64>,
 }
 
 /// The status of an invalid or expired token (not a registered status code).
@@ -21,7 +23,36 @@ impl ApiError {
         ApiError {
             status,
             body: ErrorBody::new(code, message),
+            retry_after: None,
         }
+    }
+
+    /// 429 `{429}` with `Retry-After` (rounded up to whole seconds).
+    pub(crate) fn too_many_requests(message: &str, wait: std::time::Duration) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyRequests,
+            message,
+        );
+        error.retry_after = Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        error
+    }
+
+    /// 409 `{409}`: the resource's state does not allow this now.
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+    }
+
+    /// 400 `{3401}`: a topology field that acts on the host, for a user who may not use it.
+    pub(crate) fn host_access(field: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::TopologyHostAccess,
+            format!(
+                "{}: {field} (an admin can allow it for the collection)",
+                ErrorCode::TopologyHostAccess.message()
+            ),
+        )
     }
 
     /// 404 `{-1}`: unknown id.
@@ -109,9 +140,30 @@ impl ApiError {
     }
 }
 
+/// Whether an error is the disk being full (a write the file system or SQLite refused).
+fn disk_full(error: &crate::Error) -> bool {
+    match error {
+        crate::Error::Io { source, .. } => {
+            source.kind() == std::io::ErrorKind::StorageFull
+                || source.kind() == std::io::ErrorKind::QuotaExceeded
+        }
+        crate::Error::Database(rusqlite::Error::SqliteFailure(failure, _)) => {
+            failure.code == rusqlite::ErrorCode::DiskFull
+        }
+        _ => false,
+    }
+}
+
 impl From<crate::Error> for ApiError {
     fn from(error: crate::Error) -> Self {
         tracing::error!(%error, "request failed");
+        if disk_full(&error) {
+            return Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                ErrorCode::Unexpected,
+                "the server's disk is full; nothing was changed",
+            );
+        }
         match error {
             crate::Error::Database(_) => Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -129,6 +181,13 @@ impl From<crate::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }

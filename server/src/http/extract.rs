@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for AuthUser {
         };
         let now = antimony_protocol::Timestamp::now_utc().unix_timestamp();
         let claims = state
-            .tokens
+            .sessions
             .verify(&token, TokenKind::Access, now)
             .map_err(|_| ApiError::invalid_token())?;
         let user = state

@@ -11,6 +11,7 @@ use super::extract::{ApiJson, AuthUser, Id};
 use super::{ApiError, ok};
 use crate::AppState;
 use crate::events::LabEvent;
+use crate::lab::EditGuard;
 use crate::permissions::{can_control_lab, can_create_lab, can_see_lab};
 use crate::store::{LabFilter, LabRecord, LabUpdate, NewLab};
 
@@ -24,6 +25,21 @@ fn check_time(time: &antimony_protocol::Timestamp, field: &str) -> Result<(), Ap
             "{field} must be between the years 1700 and 2200"
         )))
     }
+}
+
+/// An end time before the start time is impossible: 400 `{422}`.
+fn check_order(
+    start: Option<&antimony_protocol::Timestamp>,
+    end: Option<&antimony_protocol::Timestamp>,
+) -> Result<(), ApiError> {
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        return Err(ApiError::invalid_body(
+            "endTime must not be before startTime",
+        ));
+    }
+    Ok(())
 }
 
 /// Why a lab with an instance cannot be changed.
@@ -123,8 +139,10 @@ pub(super) async fn create(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<LabIn>,
 ) -> Result<Response, ApiError> {
+    super::check_text("name", &input.name, super::NAME_LIMIT)?;
     check_time(&input.start_time, "startTime")?;
     check_time(&input.end_time, "endTime")?;
+    check_order(Some(&input.start_time), Some(&input.end_time))?;
     let topology = state
         .store
         .topology(&input.topology_id)
@@ -154,13 +172,44 @@ pub(super) async fn create(
     Ok(ok(id))
 }
 
-/// The lab, if the user may change it and it has no instance.
+/// Holds every lab of a collection or topology about to be deleted: refused (409, naming
+/// them) when any has an instance or a command running or waiting, since its containers would
+/// be orphaned. While the guards live, none can start.
+pub(super) fn hold_idle(
+    state: &AppState,
+    labs: &[std::sync::Arc<LabRecord>],
+    what: &str,
+) -> Result<Vec<EditGuard>, ApiError> {
+    let mut guards = Vec::with_capacity(labs.len());
+    let mut running = Vec::new();
+    for lab in labs {
+        match state.labs.locks.try_edit(&lab.id) {
+            Some(guard) if state.labs.instances.instance(&lab.id).is_none() => guards.push(guard),
+            _ => running.push(lab.name.clone()),
+        }
+    }
+    if running.is_empty() {
+        return Ok(guards);
+    }
+    let more = running.len().saturating_sub(10);
+    running.truncate(10);
+    let mut names = running.join(", ");
+    if more > 0 {
+        names.push_str(&format!(" and {more} more"));
+    }
+    Err(ApiError::conflict(format!(
+        "the {what} still has labs with instances; destroy them first: {names}"
+    )))
+}
+
+/// The lab, if the user may change it and it has no instance, with its order held: no
+/// command runs on it until the guard is dropped (a deploy cannot race the change).
 async fn changeable_lab(
     state: &AppState,
     user: &crate::store::User,
     id: &str,
     allow_failed: bool,
-) -> Result<LabRecord, ApiError> {
+) -> Result<(LabRecord, EditGuard), ApiError> {
     let lab = state.store.lab(id).await?.ok_or_else(ApiError::not_found)?;
     if !can_control_lab(user, &lab) {
         return Err(ApiError::forbidden(
@@ -168,12 +217,14 @@ async fn changeable_lab(
         ));
     }
     // A deploy waiting for its turn, or any command running, counts as running too.
-    if state.labs.locks.is_busy(&lab.id) {
-        return Err(ApiError::refused(RUNNING_LAB));
-    }
+    let guard = state
+        .labs
+        .locks
+        .try_edit(&lab.id)
+        .ok_or_else(|| ApiError::refused(RUNNING_LAB))?;
     match state.labs.instances.instance(&lab.id).map(|i| i.state) {
-        None => Ok(lab),
-        Some(InstanceState::Failed) if allow_failed => Ok(lab),
+        None => Ok((lab, guard)),
+        Some(InstanceState::Failed) if allow_failed => Ok((lab, guard)),
         Some(_) => Err(ApiError::refused(RUNNING_LAB)),
     }
 }
@@ -195,7 +246,18 @@ pub(super) async fn update(
             check_time(time, field)?;
         }
     }
-    let lab = changeable_lab(&state, &user, &id, false).await?;
+    if let Some(name) = &input.name {
+        super::check_text("name", name, super::NAME_LIMIT)?;
+    }
+    let (lab, _guard) = changeable_lab(&state, &user, &id, false).await?;
+    // The times after the change, one of them possibly unchanged, must stay in order.
+    let start = input.start_time.unwrap_or(lab.start_time);
+    let end = match (input.indefinite, input.end_time) {
+        (Some(true), _) => None,
+        (_, Some(end)) => Some(end),
+        (_, None) => lab.end_time,
+    };
+    check_order(Some(&start), end.as_ref())?;
     let end_time = match (input.indefinite, input.end_time) {
         (Some(true), _) => Some(None),
         (_, Some(end)) => Some(Some(end)),
@@ -227,8 +289,9 @@ pub(super) async fn delete(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Response, ApiError> {
-    let lab = changeable_lab(&state, &user, &id, true).await?;
+    let (lab, guard) = changeable_lab(&state, &user, &id, true).await?;
     state.store.delete_lab(&lab.id).await?;
+    drop(guard);
     crate::lab::forget_lab(&state.labs, &lab.id);
     let run_dir = state.config.run_dir.join(&lab.id);
     match tokio::fs::remove_dir_all(&run_dir).await {

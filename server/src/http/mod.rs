@@ -24,6 +24,21 @@ pub(crate) use extract::BODY_LIMIT;
 
 use crate::AppState;
 
+/// The longest name of a lab or collection, in characters.
+pub(crate) const NAME_LIMIT: usize = 128;
+
+/// A text field from a request: 1 to `limit` characters, no control characters; else 400
+/// `{422}` naming the field.
+fn check_text(field: &str, value: &str, limit: usize) -> Result<(), ApiError> {
+    let length = value.chars().count();
+    if length == 0 || length > limit || value.chars().any(char::is_control) {
+        return Err(ApiError::invalid_body(format!(
+            "{field} must be 1 to {limit} characters without control characters"
+        )));
+    }
+    Ok(())
+}
+
 /// `{payload: value}` with status 200.
 fn ok<T: Serialize>(payload: T) -> Response {
     Json(Envelope::new(payload)).into_response()

@@ -16,23 +16,42 @@ use crate::files::BindFilePath;
 use crate::permissions::{
     can_create_topology, can_edit_topology, can_own_topology, can_see_topology,
 };
-use crate::store::{BindFileRecord, TopologyChange, TopologyRecord, User};
-use crate::topology::DefinitionError;
+use crate::store::{BindFileRecord, CollectionRecord, TopologyChange, TopologyRecord, User};
+use crate::topology::{Definition, DefinitionError, host_access};
 
 fn definition_error(error: DefinitionError) -> ApiError {
-    let detail = match &error {
-        DefinitionError::NotYaml(m) | DefinitionError::Schema(m) => m.clone(),
+    let detail = match error {
+        DefinitionError::NotYaml(m) => format!("not valid YAML: {m}"),
+        DefinitionError::Schema(m) => format!("does not match the containerlab schema: {m}"),
+        DefinitionError::Limit(m) => format!("over a limit: {m}"),
     };
-    match error {
-        DefinitionError::NotYaml(_) => ApiError::bad_request(
-            ErrorCode::TopologyInvalid,
-            Some(&format!("not valid YAML: {detail}")),
-        ),
-        DefinitionError::Schema(_) => ApiError::bad_request(
-            ErrorCode::TopologyInvalid,
-            Some(&format!("does not match the containerlab schema: {detail}")),
-        ),
+    ApiError::bad_request(ErrorCode::TopologyInvalid, Some(&detail))
+}
+
+/// Checks a definition on the blocking pool (parsing a large one takes CPU time).
+async fn check_definition(state: &AppState, definition: String) -> Result<Definition, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.validator.check(&definition))
+        .await
+        .map_err(|e| ApiError::from(crate::Error::Task(e.to_string())))?
+        .map_err(definition_error)
+}
+
+/// Refuses (400 `{3401}`, naming the fields) a definition that acts on the host, unless the
+/// user is an admin or the collection allows it.
+fn check_host_access(
+    user: &User,
+    collection: &CollectionRecord,
+    document: &serde_json::Value,
+) -> Result<(), ApiError> {
+    if user.is_admin || collection.allow_host_access {
+        return Ok(());
     }
+    let fields = host_access(document, 5);
+    if fields.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::host_access(&fields.join(", ")))
 }
 
 /// `GET /topologies`: the topologies the user may see, with definitions and bind files.
@@ -96,7 +115,11 @@ async fn topology_out(
 }
 
 /// The collection, if it exists and the user may create topologies in it.
-async fn writable_collection(state: &AppState, user: &User, id: &str) -> Result<(), ApiError> {
+async fn writable_collection(
+    state: &AppState,
+    user: &User,
+    id: &str,
+) -> Result<CollectionRecord, ApiError> {
     let collection = state
         .store
         .collection(id)
@@ -107,7 +130,7 @@ async fn writable_collection(state: &AppState, user: &User, id: &str) -> Result<
             "write access to the provided collection is not granted",
         ));
     }
-    Ok(())
+    Ok(collection)
 }
 
 /// `POST /topologies`
@@ -117,11 +140,10 @@ pub(super) async fn create(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<TopologyIn>,
 ) -> Result<Response, ApiError> {
-    writable_collection(&state, &user, &input.collection_id).await?;
-    let name = state
-        .validator
-        .check(&input.definition)
-        .map_err(definition_error)?;
+    let collection = writable_collection(&state, &user, &input.collection_id).await?;
+    let definition = check_definition(&state, input.definition.clone()).await?;
+    check_host_access(&user, &collection, &definition.document)?;
+    let name = definition.name;
     let id = uuid::Uuid::new_v4().to_string();
     // The file first: a topology row without its file would be skipped by every listing.
     state.files.write_definition(&id, &input.definition).await?;
@@ -164,19 +186,46 @@ pub(super) async fn update(
             "write access to the provided topology is not granted",
         ));
     }
-    if let Some(collection) = &input.collection_id {
-        writable_collection(&state, &user, collection).await?;
+    let collection = match &input.collection_id {
+        Some(collection) => writable_collection(&state, &user, collection).await?,
+        None => state
+            .store
+            .collection(&topology.collection_id)
+            .await?
+            .ok_or_else(ApiError::not_found)?,
+    };
+    let definition = match &input.definition {
+        Some(definition) => Some(check_definition(&state, definition.clone()).await?),
+        None => None,
+    };
+    // The (new or current) definition must be allowed in the (new or current) collection.
+    if !user.is_admin && !collection.allow_host_access {
+        match &definition {
+            Some(definition) => check_host_access(&user, &collection, &definition.document)?,
+            None if input.collection_id.is_some() => {
+                let current = state.files.read_definition(&topology.id).await?;
+                let current = check_definition(&state, current).await?;
+                check_host_access(&user, &collection, &current.document)?;
+            }
+            None => {}
+        }
     }
-    let name = input
-        .definition
-        .as_deref()
-        .map(|d| state.validator.check(d))
-        .transpose()
-        .map_err(definition_error)?;
+    let name = definition.map(|d| d.name);
     let change = TopologyChange {
         name,
         sync_url: input.sync_url,
         collection_id: input.collection_id,
+    };
+    // The new file first, then the database, then the file in place: a failure at any step
+    // (a full disk, a name taken) leaves the old definition and record as they were.
+    let staged = match &input.definition {
+        Some(definition) => Some(
+            state
+                .files
+                .stage_definition(&topology.id, definition)
+                .await?,
+        ),
+        None => None,
     };
     if state
         .store
@@ -186,11 +235,8 @@ pub(super) async fn update(
     {
         return Err(ApiError::bad_request(ErrorCode::TopologyExists, None));
     }
-    if let Some(definition) = &input.definition {
-        state
-            .files
-            .write_definition(&topology.id, definition)
-            .await?;
+    if let Some(staged) = staged {
+        staged.commit().await?;
     }
     Ok(ok(()))
 }
@@ -251,15 +297,16 @@ pub(super) async fn create_bind_file(
         file_path: path.as_str().to_owned(),
     };
     let id = record.id.clone();
+    // The file is written before the row exists (a row without its file would hide the
+    // whole topology from listings) and put in place once the row is in.
+    let staged = state
+        .files
+        .stage_bind_file(&topology.id, &path, &input.content)
+        .await?;
     if state.store.create_bind_file(record).await?.is_err() {
         return Err(ApiError::bad_request(ErrorCode::BindFileExists, None));
     }
-    // A row without its file would hide the whole topology from listings: undo it.
-    if let Err(error) = state
-        .files
-        .write_bind_file(&topology.id, &path, &input.content)
-        .await
-    {
+    if let Err(error) = staged.commit().await {
         let _ = state.store.delete_bind_file(&id).await;
         return Err(error.into());
     }
@@ -290,8 +337,14 @@ pub(super) async fn update_bind_file(
                 .await?
         }
     };
-    let path = match new_path {
+    match new_path {
         Some(path) if path.as_str() != file.file_path => {
+            // A rename: the new file, then the database, then the file in place and the old
+            // one removed. A failure before the switch leaves everything as it was.
+            let staged = state
+                .files
+                .stage_bind_file(&topology.id, &path, &content)
+                .await?;
             let moved = BindFileRecord {
                 file_path: path.as_str().to_owned(),
                 ..file.clone()
@@ -299,18 +352,20 @@ pub(super) async fn update_bind_file(
             if state.store.rename_bind_file(moved).await?.is_err() {
                 return Err(ApiError::bad_request(ErrorCode::BindFileExists, None));
             }
+            staged.commit().await?;
             state
                 .files
                 .remove_bind_file(&topology.id, &file.file_path)
                 .await?;
-            path
         }
-        _ => bind_file_path(&file.file_path)?,
-    };
-    state
-        .files
-        .write_bind_file(&topology.id, &path, &content)
-        .await?;
+        _ => {
+            let path = bind_file_path(&file.file_path)?;
+            state
+                .files
+                .write_bind_file(&topology.id, &path, &content)
+                .await?;
+        }
+    }
     Ok(ok(()))
 }
 

@@ -3,8 +3,13 @@
 use antimony_protocol::rest::{
     LoginConfig, NativeCredentials, NativeLoginConfig, OpenIdLoginConfig, cookie,
 };
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use antimony_protocol::{ErrorCode, Timestamp};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -12,7 +17,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use super::extract::read_body;
 use super::{ApiError, ok};
 use crate::AppState;
-use crate::auth::{TokenKind, native_credentials_match};
+use crate::auth::{TokenKind, native_credentials_match, new_session_id};
 use crate::store::User;
 
 /// `GET /users/login/config`
@@ -27,12 +32,32 @@ pub(super) async fn login_config(State(state): State<AppState>) -> Response {
     })
 }
 
-fn token_cookie(name: &'static str, value: String, http_only: bool) -> Cookie<'static> {
+/// A token cookie: `SameSite=Strict` (no other site's page sends it), `Secure` when the
+/// request came over HTTPS.
+fn token_cookie(
+    name: &'static str,
+    value: String,
+    http_only: bool,
+    secure: bool,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(http_only)
-        .same_site(SameSite::Lax)
+        .same_site(SameSite::Strict)
+        .secure(secure)
         .build()
+}
+
+/// Whether the request came over HTTPS: a TLS-terminating proxy says so in
+/// `X-Forwarded-Proto`, and a browser's `Origin` names the scheme.
+fn over_https(headers: &HeaderMap) -> bool {
+    let says = |name: &str, prefix: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with(prefix))
+    };
+    says("x-forwarded-proto", "https") || says("origin", "https://")
 }
 
 fn now() -> i64 {
@@ -40,6 +65,9 @@ fn now() -> i64 {
 }
 
 /// `POST /users/login/native`: 200 with an empty body and both token cookies.
+///
+/// The body must be JSON (`Content-Type: application/json`). Failed logins are throttled per
+/// client address and per user name (429 with `Retry-After`, see `auth::LoginThrottle`).
 pub(super) async fn login_native(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -48,30 +76,65 @@ pub(super) async fn login_native(
     if !state.config.auth.enable_native {
         return Err(ApiError::unauthorized("native authentication is disabled"));
     }
+    if !is_json(req.headers()) {
+        return Err(ApiError::invalid_body(
+            "the request body must be JSON (Content-Type: application/json)",
+        ));
+    }
+    let secure = over_https(req.headers());
+    let address = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
     let body = read_body(req, &state).await?;
     let credentials: NativeCredentials = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request(ErrorCode::InvalidCredentials, None))?;
+    if let Some(wait) = state
+        .throttle
+        .wait(address, &credentials.username, Instant::now())
+    {
+        return Err(ApiError::too_many_requests(
+            "too many failed logins; try again later",
+            wait,
+        ));
+    }
     if !native_credentials_match(
         &state.config.auth,
         &credentials.username,
         &credentials.password,
     ) {
-        tracing::info!(username = %credentials.username, "native login refused");
+        state
+            .throttle
+            .failed(address, &credentials.username, Instant::now());
+        tracing::info!(username = %credentials.username.chars().take(64).collect::<String>(), ?address, "native login refused");
         return Err(ApiError::bad_request(ErrorCode::InvalidCredentials, None));
     }
+    state.throttle.succeeded(address, &credentials.username);
     let admin = User::native_admin();
-    let now = now();
-    let auth = state.tokens.issue(TokenKind::Auth, &admin.id, true, now);
-    let access = state.tokens.issue(TokenKind::Access, &admin.id, true, now);
+    let (now, sid) = (now(), new_session_id());
+    let tokens = &state.tokens;
+    let auth = tokens.issue_in(Some(&sid), TokenKind::Auth, &admin.id, true, now);
+    let access = tokens.issue_in(Some(&sid), TokenKind::Access, &admin.id, true, now);
     let jar = jar
-        .add(token_cookie(cookie::AUTH_TOKEN, auth, true))
-        .add(token_cookie(cookie::ACCESS_TOKEN, access, false));
+        .add(token_cookie(cookie::AUTH_TOKEN, auth, true, secure))
+        .add(token_cookie(cookie::ACCESS_TOKEN, access, false, secure));
     Ok((jar, ()).into_response())
 }
 
-/// `GET /users/login/refresh`: a new access token for the `authToken` cookie.
+/// Whether a request says its body is JSON.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// `GET /users/login/refresh`: a new access token (of the same login session) for the
+/// `authToken` cookie.
 pub(super) async fn refresh(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
 ) -> Result<Response, ApiError> {
     let token = jar
@@ -80,19 +143,40 @@ pub(super) async fn refresh(
         .ok_or_else(|| ApiError::unauthorized(ErrorCode::Unauthorized.message()))?;
     let forbidden = || ApiError::forbidden(ErrorCode::Forbidden.message());
     let claims = state
-        .tokens
+        .sessions
         .verify(&token, TokenKind::Auth, now())
         .map_err(|_| forbidden())?;
     let user = state.store.user(&claims.id).await?.ok_or_else(forbidden)?;
-    let access = state
-        .tokens
-        .issue(TokenKind::Access, &user.id, user.is_admin, now());
-    let jar = jar.add(token_cookie(cookie::ACCESS_TOKEN, access.clone(), false));
+    let access = state.tokens.issue_in(
+        claims.sid.as_deref(),
+        TokenKind::Access,
+        &user.id,
+        user.is_admin,
+        now(),
+    );
+    let secure = over_https(&headers);
+    let jar = jar.add(token_cookie(
+        cookie::ACCESS_TOKEN,
+        access.clone(),
+        false,
+        secure,
+    ));
     Ok((jar, ok(access)).into_response())
 }
 
-/// `POST /users/logout`: expires the three cookies. Tokens are not revoked.
-pub(super) async fn logout(jar: CookieJar) -> Response {
+/// `POST /users/logout`: ends the login session of the `authToken` cookie (its auth token and
+/// every access token refreshed from it stop working) and expires the three cookies.
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+) -> Result<Response, ApiError> {
+    if let Some(token) = jar.get(cookie::AUTH_TOKEN).map(|c| c.value().to_owned())
+        && let Ok(claims) = state.sessions.verify(&token, TokenKind::Auth, now())
+        && let Some(sid) = &claims.sid
+    {
+        state.sessions.revoke(&state.store, sid, claims.exp).await?;
+        tracing::info!(user = %claims.id, "logged out; the session is revoked");
+    }
     let expired = |name: &'static str| {
         Cookie::build((name, ""))
             .path("/")
@@ -103,7 +187,7 @@ pub(super) async fn logout(jar: CookieJar) -> Response {
         .add(expired(cookie::ACCESS_TOKEN))
         .add(expired(cookie::AUTH_TOKEN))
         .add(expired(cookie::AUTH_OIDC));
-    (jar, ()).into_response()
+    Ok((jar, ()).into_response())
 }
 
 /// `GET /users/login/openid` and `/users/login/success`: OpenID is not supported yet.

@@ -34,6 +34,18 @@ impl LabLocks {
         slot.deploy_claimed.load(Ordering::Acquire) || slot.op.try_lock().is_err()
     }
 
+    /// Holds the lab's order for a change of its record (PATCH, DELETE): `None` while an
+    /// operation runs on it or a deploy waits for its turn. While the guard lives, no command
+    /// runs on the lab; a deploy admitted meanwhile waits and then reads the changed record.
+    pub fn try_edit(&self, lab_id: &str) -> Option<EditGuard> {
+        let slot = self.slot(lab_id);
+        let turn = Arc::clone(&slot.op).try_lock_owned().ok()?;
+        if slot.deploy_claimed.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(EditGuard { _turn: turn })
+    }
+
     /// Forgets a deleted lab's coordination state (and stops its followers).
     pub fn forget(&self, lab_id: &str) {
         let removed = lock(&self.slots).remove(lab_id);
@@ -47,6 +59,12 @@ impl LabLocks {
     pub(super) fn slot(&self, lab_id: &str) -> Arc<LabSlot> {
         Arc::clone(lock(&self.slots).entry(lab_id.to_owned()).or_default())
     }
+}
+
+/// A lab's order, held for a change of its record (see [`LabLocks::try_edit`]).
+#[derive(Debug)]
+pub struct EditGuard {
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 /// Locks a std mutex whose data stays consistent under every operation, so a poisoned lock
@@ -104,5 +122,25 @@ mod tests {
         assert!(!locks.is_busy("l1"));
         assert!(lock(&slot.deploy_cancel).is_none());
         assert!(DeployClaim::take(&slot).is_some(), "free again");
+    }
+
+    #[test]
+    fn an_edit_waits_for_no_one_and_holds_off_commands() {
+        let locks = LabLocks::default();
+        let slot = locks.slot("l1");
+        let edit = locks.try_edit("l1").expect("idle");
+        assert!(locks.is_busy("l1"), "commands wait for the edit");
+        assert!(locks.try_edit("l1").is_none(), "one edit at a time");
+        drop(edit);
+        let claim = DeployClaim::take(&slot).expect("free");
+        assert!(
+            locks.try_edit("l1").is_none(),
+            "a deploy waiting for its turn"
+        );
+        drop(claim);
+        let turn = slot.op.clone().try_lock_owned().expect("free");
+        assert!(locks.try_edit("l1").is_none(), "an operation running");
+        drop(turn);
+        assert!(locks.try_edit("l1").is_some());
     }
 }

@@ -52,7 +52,10 @@ impl LabMessages {
         if let Some(log) = log {
             log.push(message.log_content.clone());
         }
-        events.send(LabEvent::Status(message));
+        events.send(LabEvent::Status {
+            lab_id: Some(self.lab_id.clone()),
+            message,
+        });
     }
 
     /// Info `Deploying lab '<lab>' (<topo>)`.

@@ -42,7 +42,7 @@ use antimony_protocol::{LabCommand, LabCommandData, Namespace, Timestamp, is_wel
 pub use destroy::forget_lab;
 pub use error::LabError;
 pub use instances::Instances;
-pub use locks::LabLocks;
+pub use locks::{EditGuard, LabLocks};
 pub use messages::LabMessages;
 pub use recovery::recover;
 pub use scheduler::run_scheduler;

@@ -166,7 +166,7 @@ async fn authenticate(
         .ok_or(Refusal(ConnectError::Unauthorized))?;
     let now = antimony_protocol::Timestamp::now_utc().unix_timestamp();
     let claims = state
-        .tokens
+        .sessions
         .verify(&token, TokenKind::Access, now)
         .map_err(|_| Refusal(ConnectError::InvalidToken))?;
     let user = match state.store.user(&claims.id).await {
@@ -243,7 +243,17 @@ pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: Canc
                 namespace::LAB_UPDATES,
                 serde_json::to_value(Envelope::new(LabUpdate { lab_id })),
             ),
-            Ok(LabEvent::Status(message)) => (
+            Ok(LabEvent::Status {
+                lab_id: Some(lab_id),
+                message,
+            }) => {
+                send_lab_status(&state, &io, &lab_id, message).await;
+                continue;
+            }
+            Ok(LabEvent::Status {
+                lab_id: None,
+                message,
+            }) => (
                 namespace::STATUS_MESSAGES,
                 serde_json::to_value(Envelope::new(message)),
             ),
@@ -277,6 +287,42 @@ pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: Canc
             && let Err(error) = operators.emit(event::DATA, &payload).await
         {
             tracing::warn!(%error, path, "some sockets missed an event (their queue was full)");
+        }
+    }
+}
+
+/// Sends a status message about a lab to the `/status-messages` sockets of users who may
+/// see the lab (admins only, once the lab is gone).
+async fn send_lab_status(
+    state: &AppState,
+    io: &SocketIo,
+    lab_id: &str,
+    message: antimony_protocol::StatusMessage,
+) {
+    let Some(operators) = io.of(namespace::STATUS_MESSAGES) else {
+        return;
+    };
+    let lab = match state.store.lab(lab_id).await {
+        Ok(lab) => lab,
+        Err(error) => {
+            tracing::warn!(%error, "cannot look up the lab of a status message");
+            None
+        }
+    };
+    let Ok(payload) = serde_json::to_value(Envelope::new(message)) else {
+        return;
+    };
+    for socket in operators.sockets() {
+        let allowed =
+            socket
+                .extensions
+                .get::<crate::store::User>()
+                .is_some_and(|user| match &lab {
+                    Some(lab) => crate::permissions::can_see_lab(&user, lab),
+                    None => user.is_admin,
+                });
+        if allowed && let Err(error) = socket.emit(event::DATA, &payload) {
+            tracing::warn!(%error, socket = %socket.id, "a status message was not delivered");
         }
     }
 }

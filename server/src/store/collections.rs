@@ -19,6 +19,8 @@ pub struct CollectionRecord {
     pub public_deploy: bool,
     /// The creator.
     pub creator: UserOut,
+    /// Topologies in it may use fields that act on the host.
+    pub allow_host_access: bool,
 }
 
 impl CollectionRecord {
@@ -30,11 +32,13 @@ impl CollectionRecord {
             public_write: self.public_write,
             public_deploy: self.public_deploy,
             creator: self.creator.clone(),
+            allow_host_access: self.allow_host_access,
         }
     }
 }
 
-const SELECT: &str = "SELECT c.id, c.name, c.public_write, c.public_deploy, u.id, u.name
+const SELECT: &str = "SELECT c.id, c.name, c.public_write, c.public_deploy, u.id, u.name,
+        c.allow_host_access
     FROM collections c JOIN users u ON u.id = c.creator_id
     WHERE c.deleted_at IS NULL";
 
@@ -48,6 +52,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<CollectionRecord> {
             id: row.get(4)?,
             name: row.get(5)?,
         },
+        allow_host_access: row.get(6)?,
     })
 }
 
@@ -96,9 +101,18 @@ impl Store {
                 return Ok(Err(Conflict));
             }
             tx.execute(
-                "INSERT INTO collections (id, name, public_write, public_deploy, creator_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, input.name, input.public_write, input.public_deploy, creator_id, now_text()],
+                "INSERT INTO collections (id, name, public_write, public_deploy, creator_id, created_at,
+                     allow_host_access)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    input.name,
+                    input.public_write,
+                    input.public_deploy,
+                    creator_id,
+                    now_text(),
+                    input.allow_host_access.unwrap_or(false)
+                ],
             )?;
             tx.commit()?;
             Ok(Ok(()))
@@ -122,9 +136,16 @@ impl Store {
             tx.execute(
                 "UPDATE collections SET name = COALESCE(?2, name),
                      public_write = COALESCE(?3, public_write),
-                     public_deploy = COALESCE(?4, public_deploy)
+                     public_deploy = COALESCE(?4, public_deploy),
+                     allow_host_access = COALESCE(?5, allow_host_access)
                  WHERE id = ?1 AND deleted_at IS NULL",
-                params![id, input.name, input.public_write, input.public_deploy],
+                params![
+                    id,
+                    input.name,
+                    input.public_write,
+                    input.public_deploy,
+                    input.allow_host_access
+                ],
             )?;
             tx.commit()?;
             Ok(Ok(()))

@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use crate::{Error, Result};
 
 /// Each entry moves the schema one version up. Never edit a released entry; append.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
@@ -63,7 +64,15 @@ CREATE TABLE labs (
 );
 CREATE INDEX labs_start ON labs(start_ns) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX labs_instance_name ON labs(instance_name) WHERE instance_name IS NOT NULL;
-"#];
+"#,
+    r#"
+CREATE TABLE revoked_sessions (
+    sid     TEXT PRIMARY KEY,
+    expires INTEGER NOT NULL
+);
+ALTER TABLE collections ADD COLUMN allow_host_access INTEGER NOT NULL DEFAULT 0;
+"#,
+];
 
 /// Brings the schema to the newest version.
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -5,13 +5,12 @@
 //! SQLite is used through `rusqlite` on one connection: every call runs on tokio's blocking
 //! pool under a mutex, which also makes each call's check-then-write atomic. The lab list,
 //! the hot read (`GET /labs`), is kept in memory beside the connection and dropped by every
-//! write that can change it, under the same mutex, so it is never stale. The lab list,
-//! the hot read (`GET /labs`), is kept in memory beside the connection and dropped by every
 //! write that can change it, under the same mutex, so it is never stale.
 
 mod collections;
 mod labs;
 mod migrations;
+mod sessions;
 mod topologies;
 mod users;
 
@@ -57,12 +56,16 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         }
+        // The database and its journal files are created private (0600) and tightened if
+        // they exist: they hold every lab and topology.
         let mut conn = Connection::open(path)?;
+        private_files(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
+        private_files(path)?;
         Ok(Store {
             db: Arc::new(Mutex::new(Db { conn, labs: None })),
         })
@@ -106,6 +109,22 @@ impl Store {
         })
         .await
     }
+}
+
+/// Sets mode 0600 on the database file and its `-wal` and `-shm` files that exist.
+fn private_files(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(format!("securing {}", file.display()), e)),
+        }
+    }
+    Ok(())
 }
 
 /// The current time as RFC 3339 text, for `created_at` and `deleted_at`.

@@ -15,4 +15,8 @@ publicWrite: boolean,
 /**
  * Members may create labs.
  */
-publicDeploy: boolean, };
+publicDeploy: boolean, 
+/**
+ * Whether topologies in it may act on the host (antimony-server; admins only).
+ */
+allowHostAccess?: boolean, };

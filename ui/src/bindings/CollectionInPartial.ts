@@ -15,4 +15,8 @@ publicWrite?: boolean,
 /**
  * A new deploy setting.
  */
-publicDeploy?: boolean, };
+publicDeploy?: boolean, 
+/**
+ * A new host-access setting (antimony-server; admins only).
+ */
+allowHostAccess?: boolean, };

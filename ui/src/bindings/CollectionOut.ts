@@ -24,4 +24,10 @@ publicDeploy: boolean,
 /**
  * Who created it.
  */
-creator: UserOut, };
+creator: UserOut, 
+/**
+ * Topologies in it may use fields that act on the host (bind mounts outside the lab,
+ * host networking, devices, …; antimony-server only, set by admins). Go servers do not
+ * send it.
+ */
+allowHostAccess?: boolean, };

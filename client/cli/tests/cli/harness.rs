@@ -101,6 +101,7 @@ impl Stack {
                     name: "netlab".into(),
                     public_write: true,
                     public_deploy: true,
+                    allow_host_access: None,
                 })
                 .await
                 .unwrap(),
