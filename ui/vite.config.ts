@@ -2,10 +2,12 @@
 // development (Tauri's devUrl). Vitest shares this file: unit and component tests run in jsdom.
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
+import { frozenPrototype } from "./build/frozen-prototype.ts";
 
 export default defineConfig({
   base: "./",
-  plugins: [react()],
+  // xterm has to load under the frozen Object.prototype of the webview (build/frozen-prototype.ts).
+  plugins: [react(), frozenPrototype()],
   clearScreen: false,
   server: { port: 5173, strictPort: true },
   build: {
@@ -17,7 +19,7 @@ export default defineConfig({
   },
   test: {
     environment: "jsdom",
-    include: ["src/**/*.test.{ts,tsx}"],
+    include: ["src/**/*.test.{ts,tsx}", "build/**/*.test.ts"],
     setupFiles: ["src/test-setup.ts"],
     restoreMocks: true,
   },
