@@ -120,17 +120,24 @@ impl LabCommandData {
     ///
     /// Use [`Error::lab_command_code`] to pick the ack code for a rejection.
     pub fn from_wire(value: &serde_json::Value) -> Result<Self> {
-        let raw: RawLabCommand = match value {
-            serde_json::Value::String(text) => serde_json::from_str(text)?,
-            serde_json::Value::Object(_) => RawLabCommand::deserialize(value)?,
-            other => return Err(Error::wrong_type("a JSON string or an object", other)),
-        };
-        raw.try_into()
+        match value {
+            serde_json::Value::String(text) => LabCommandData::from_json(text),
+            serde_json::Value::Object(_) => RawLabCommand::deserialize(value)?.try_into(),
+            other => Err(Error::wrong_type("a JSON string or an object", other)),
+        }
     }
 
-    /// Decodes a JSON text (the content of the wire string).
+    /// Decodes a JSON text (the content of the wire string), which must be an object.
     pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str::<RawLabCommand>(text)?.try_into()
+        // Through a `Value`: serde would read the struct from an array too (`["id", 0]`),
+        // which is not the wire shape (the Go server refuses it). A repeated key keeps its
+        // last value, as in Go.
+        match serde_json::from_str::<serde_json::Value>(text)? {
+            object @ serde_json::Value::Object(_) => {
+                RawLabCommand::deserialize(&object)?.try_into()
+            }
+            other => Err(Error::wrong_type("a JSON object", &other)),
+        }
     }
 }
 

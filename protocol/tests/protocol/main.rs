@@ -6,6 +6,7 @@
 
 mod bindings;
 mod claims;
+mod commands;
 mod fixtures;
 mod frozen;
 mod hostile;
