@@ -21,4 +21,16 @@ pub mod rest;
 pub mod session;
 pub mod tls;
 
+/// Log directives a binary adds to whatever its log setting says, so no level shows what
+/// crosses the wire: tungstenite logs every WebSocket message at trace (Socket.IO handshakes
+/// carry tokens, shell input carries typed passwords).
+pub const QUIET_LOGGERS: &[&str] = &[
+    "tungstenite=debug",
+    "tokio_tungstenite=debug",
+    "rust_socketio=debug",
+    "rust_engineio=debug",
+    "reqwest=debug",
+    "hyper=info",
+];
+
 pub use error::{Error, Result};

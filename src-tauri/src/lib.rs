@@ -205,9 +205,19 @@ fn init_logging(dir: Option<PathBuf>) -> Option<()> {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
+    // Whatever ANTIMONY_LOG says, no level logs what crosses the wire (tokens, shell input).
     let filter = || {
-        tracing_subscriber::EnvFilter::try_from_env("ANTIMONY_LOG")
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        antimony_client::QUIET_LOGGERS
+            .iter()
+            .chain(antimony_server::QUIET_LOGGERS)
+            .fold(
+                tracing_subscriber::EnvFilter::try_from_env("ANTIMONY_LOG")
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                |filter, directive| match directive.parse() {
+                    Ok(directive) => filter.add_directive(directive),
+                    Err(_) => filter,
+                },
+            )
     };
     let file = dir.and_then(|dir| {
         // The appender prunes old files by listing the directory: it must exist.

@@ -121,8 +121,14 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ANTIMONY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            antimony_client::QUIET_LOGGERS.iter().fold(
+                tracing_subscriber::EnvFilter::try_from_env("ANTIMONY_LOG")
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                |filter, directive| match directive.parse() {
+                    Ok(directive) => filter.add_directive(directive),
+                    Err(_) => filter,
+                },
+            ),
         )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -18,6 +18,7 @@ mod hostile;
 mod labs;
 mod misc;
 mod process;
+mod security;
 mod shells;
 mod sockets;
 mod ssh;
