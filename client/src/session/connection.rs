@@ -10,6 +10,7 @@
 //! `deliver`), so consumers get every line and every byte once. Acks get their own timeouts. Dropping every [`Connection`] handle stops
 //! the task and disconnects.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -78,6 +79,8 @@ impl Answer {
 pub(super) struct Connection {
     requests: mpsc::UnboundedSender<Request>,
     connected: watch::Receiver<bool>,
+    /// Whether the namespace has been connected at least once.
+    established: Arc<AtomicBool>,
 }
 
 impl Connection {
@@ -90,10 +93,22 @@ impl Connection {
     ) -> Self {
         let (requests, inbox) = mpsc::unbounded_channel();
         let (connected_tx, connected) = watch::channel(false);
-        tokio::spawn(run(rest, path, kind, events, connected_tx, inbox));
+        let established = Arc::new(AtomicBool::new(false));
+        let state = Arc::clone(&established);
+        tokio::spawn(run(rest, path, kind, events, (connected_tx, state), inbox));
         Connection {
             requests,
             connected,
+            established,
+        }
+    }
+
+    /// Waits (at most `within`) for the namespace's first connection, if it never connected:
+    /// emits before it would be refused. Once it has connected, returns at once, also while
+    /// it is reconnecting.
+    pub(super) async fn first_connection(&self, within: Duration) {
+        if !self.established.load(Ordering::Acquire) {
+            self.wait_connected(within).await;
         }
     }
 
@@ -210,7 +225,7 @@ async fn run(
     path: String,
     kind: Kind,
     events: EventSink,
-    connected: watch::Sender<bool>,
+    (connected, established): (watch::Sender<bool>, Arc<AtomicBool>),
     mut inbox: mpsc::UnboundedReceiver<Request>,
 ) {
     let mut stream = Stream::for_kind(kind, &path);
@@ -239,7 +254,7 @@ async fn run(
                     (kind, &client),
                     &mut signals,
                     &mut inbox,
-                    (&connected, &mut attempt),
+                    (&connected, &established, &mut attempt),
                     &report,
                     |name, args| stream.deliver(kind, &name, args, &events),
                 )
@@ -302,7 +317,7 @@ async fn serve(
     (kind, client): (Kind, &Client),
     signals: &mut mpsc::UnboundedReceiver<Signal>,
     inbox: &mut mpsc::UnboundedReceiver<Request>,
-    (connected, attempt): (&watch::Sender<bool>, &mut u32),
+    (connected, established, attempt): (&watch::Sender<bool>, &AtomicBool, &mut u32),
     report: impl Fn(ConnectionState),
     mut deliver: impl FnMut(String, Vec<Value>),
 ) -> Served {
@@ -327,6 +342,7 @@ async fn serve(
         match signal {
             Some(Signal::Connected) => {
                 *attempt = 0;
+                established.store(true, Ordering::Release);
                 let _ = connected.send(true);
                 report(ConnectionState::Connected);
             }

@@ -16,6 +16,10 @@ use crate::rest::RestClient;
 /// (the Go server) never answer.
 const RESIZE_ACK: Duration = Duration::from_secs(3);
 
+/// How long input and sizes given to a handle that has not connected yet wait for its first
+/// connection (a view types and sends its size as soon as it is attached).
+const FIRST_CONNECTION: Duration = Duration::from_secs(10);
+
 /// What happens to an attached shell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShellEvent {
@@ -89,10 +93,12 @@ impl ShellHandle {
     }
 
     /// Sends input (keystrokes, pasted text) as it is, a large paste in pieces of at most
-    /// [`INPUT_CHUNK`] bytes (servers bound one message). Fails while the shell is not
+    /// [`INPUT_CHUNK`] bytes (servers bound one message). A handle just attached waits for
+    /// its first connection (up to 10 s); after that, input fails while the shell is not
     /// connected (input typed then is lost, as on a dropped SSH session).
     pub async fn input(&self, text: impl Into<String>) -> Result<(), CommandError> {
         let text = text.into();
+        self.connection.first_connection(FIRST_CONNECTION).await;
         for piece in input_pieces(&text) {
             self.connection
                 .emit(event::DATA, Value::String(piece.to_owned()))
@@ -101,9 +107,11 @@ impl ShellHandle {
         Ok(())
     }
 
-    /// Tells the server the terminal's size.
+    /// Tells the server the terminal's size (a handle just attached waits for its first
+    /// connection first, as [`ShellHandle::input`] does).
     pub async fn resize(&self, size: TerminalSize) -> Result<Resized, CommandError> {
         let value = serde_json::to_value(size).unwrap_or_default();
+        self.connection.first_connection(FIRST_CONNECTION).await;
         match self
             .connection
             .emit_with_ack(event::RESIZE, value, RESIZE_ACK)

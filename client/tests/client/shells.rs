@@ -1,6 +1,7 @@
 //! Shells through the client engine against antimony-server and the fake Docker engine's
-//! exec: open, type, resize, two views of one shell, reattach after the connection drops
-//! with nothing shown twice, and the close with its reason.
+//! exec: open, type, resize (also at once after attaching), two views of one shell,
+//! reattach after the connection drops with nothing shown twice, and the close with its
+//! reason.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,6 +86,22 @@ async fn a_shell_types_resizes_and_closes_with_its_reason() {
         Err(e) => assert_eq!(e.code(), 5007),
         Ok(()) => panic!("closed twice"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_size_and_input_sent_right_after_attaching_wait_for_the_connection() {
+    let stack = stack().await;
+    let (session, lab) = deployed_session(&stack).await;
+    let id = session.open_shell(&lab, "a").await.unwrap();
+    // As a terminal view does: its size and what is typed go out as soon as it is attached,
+    // before its namespace has connected.
+    let mut shell = session.attach_shell(&id);
+    assert_eq!(
+        shell.resize(TerminalSize::new(41, 101).unwrap()).await,
+        Ok(Resized::Yes)
+    );
+    shell.input("stty size\r").await.unwrap();
+    read_until(&mut shell, "\r\n41 101\r\n").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
