@@ -141,7 +141,19 @@ export class Lab {
         error ? reject(new Error(`adding a user with python3: ${error.message} ${stderr}`)) : resolve(),
       );
     });
-    const secret = Buffer.from(fs.readFileSync(path.join(this.dir, "data", "jwt-secret"), "utf8").trim(), "hex");
+    // The server signs with its stored secret bound to the native login settings
+    // (server/src/auth/mod.rs, `signing_key`): HMAC-SHA256(secret, label, enabled, SHA-256 of
+    // the user name, SHA-256 of the password).
+    const stored = Buffer.from(fs.readFileSync(path.join(this.dir, "data", "jwt-secret"), "utf8").trim(), "hex");
+    const sha256 = (text) => crypto.createHash("sha256").update(text ?? "").digest();
+    const enabled = !/enableNative:\s*false/.test(this.config);
+    const secret = crypto
+      .createHmac("sha256", stored)
+      .update(Buffer.from("antimony-server token key v1\0"))
+      .update(Buffer.from([enabled ? 1 : 0]))
+      .update(sha256(this.processEnv.SB_NATIVE_USERNAME))
+      .update(sha256(this.processEnv.SB_NATIVE_PASSWORD))
+      .digest();
     const now = Math.floor(Date.now() / 1000);
     const segment = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
     const input = `${segment({ alg: "HS256", typ: "JWT" })}.${segment({ id, isAdmin, nbf: now, exp: now + 1800, typ: "access" })}`;
