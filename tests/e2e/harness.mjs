@@ -257,10 +257,11 @@ export class Stack {
     fs.writeFileSync(path.join(this.dir, "servers.toml"), `current = "lab"\n\n[[servers]]\nname = "lab"\norigin = "${this.origin}"\n`);
   }
 
-  async screenshot(name) {
+  /** Saves the X screen as `<name>.png`; `settleMs`: how long WebKit gets to paint first. */
+  async screenshot(name, { settleMs = 700 } = {}) {
     fs.mkdirSync(screenshots, { recursive: true });
     // Let WebKit paint the last change before the screen is captured.
-    await sleep(700);
+    await sleep(settleMs);
     // The X screen, as a user sees it (ImageMagick's import): WebKitWebDriver's own
     // screenshot waits for a new frame, which a page that does not change never makes
     // without GPU compositing (the app turns it off).
