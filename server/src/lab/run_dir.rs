@@ -24,7 +24,7 @@ pub(super) async fn prepare(
     let definition = labs.files.read_definition(&lab.topology_id).await?;
     let instance_name = instance_name.to_owned();
     tokio::task::spawn_blocking(move || {
-        copy_dir(&source, &target)?;
+        fresh_copy(&source, &target)?;
         let mut document: serde_norway::Value = serde_norway::from_str(&definition)
             .map_err(|e| crate::Error::Corrupt(format!("stored topology: {e}")))?;
         if let serde_norway::Value::Mapping(map) = &mut document {
@@ -39,6 +39,23 @@ pub(super) async fn prepare(
     })
     .await
     .map_err(|e| crate::Error::Task(e.to_string()))?
+}
+
+/// Replaces `target` with a copy of `source`. The old directory goes first: a node that had
+/// part of it bound may have left symbolic links there (to `/etc/…`), which copying over
+/// them would follow as root. Removing does not follow them.
+fn fresh_copy(source: &Path, target: &Path) -> crate::Result<()> {
+    match std::fs::remove_dir_all(target) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(crate::Error::io(
+                format!("removing {}", target.display()),
+                e,
+            ));
+        }
+    }
+    copy_dir(source, target)
 }
 
 fn copy_dir(source: &Path, target: &Path) -> crate::Result<()> {
@@ -82,5 +99,39 @@ mod tests {
             "x"
         );
         copy_dir(&dir.path().join("missing"), &dir.path().join("run/m")).unwrap();
+    }
+
+    #[test]
+    fn a_fresh_copy_does_not_follow_links_a_node_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("storage/t");
+        std::fs::create_dir_all(source.join("data/sub")).unwrap();
+        std::fs::write(source.join("data/a.cfg"), "lab file").unwrap();
+        std::fs::write(source.join("data/sub/b.cfg"), "lab file").unwrap();
+        std::fs::write(source.join("topology.clab.yaml"), "name: t\n").unwrap();
+        // What a root shell in a node with `data` bound could leave in the run directory.
+        let outside = dir.path().join("etc");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("passwd"), "host file").unwrap();
+        let run = dir.path().join("run/l");
+        std::fs::create_dir_all(run.join("data")).unwrap();
+        std::os::unix::fs::symlink(outside.join("passwd"), run.join("data/a.cfg")).unwrap();
+        std::os::unix::fs::symlink(&outside, run.join("data/sub")).unwrap();
+        std::os::unix::fs::symlink(outside.join("passwd"), run.join("topology.clab.yaml")).unwrap();
+
+        fresh_copy(&source, &run).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(outside.join("passwd")).unwrap(),
+            "host file"
+        );
+        assert!(!outside.join("b.cfg").exists());
+        for file in ["data/a.cfg", "data/sub/b.cfg"] {
+            let path = run.join(file);
+            assert!(!path.is_symlink(), "{file}");
+            assert_eq!(std::fs::read_to_string(path).unwrap(), "lab file");
+        }
+        assert!(!run.join("data/sub").is_symlink());
+        assert!(!run.join("topology.clab.yaml").is_symlink());
+        fresh_copy(&dir.path().join("missing"), &dir.path().join("run/m")).unwrap();
     }
 }

@@ -8,6 +8,7 @@
 //! | Field | Why |
 //! |---|---|
 //! | `binds` whose host side is absolute, has `..` or `~` | mounts host files into a node |
+//! | `binds` of the lab directory itself or of its definition file | a node could rewrite the definition containerlab reads again on a redeploy |
 //! | `startup-config`, `license`, `env-files`, `kernel`, `sandbox`, `settings.certificate-authority.{cert,key}` that are absolute, have `..` or `~` | reads host files |
 //! | `network-mode: host` or `container:…` | the host's (or another container's) network |
 //! | `devices`, `cap-add`, `ports`, `publish`, `extras`, `runtime` (other than docker) | host devices, privileges, host ports, host paths |
@@ -16,6 +17,7 @@
 //! | links to `host:`/`macvlan:` endpoints, links of type `host`, `macvlan`, `vxlan`, `vxlan-stitch` | host interfaces and tunnels |
 //! | `mgmt.network`, `mgmt.bridge`, `mgmt.driver-opts` | existing host networks and bridges |
 //! | any `$VAR` or `${VAR}` | containerlab expands the server's environment (its secrets) |
+//! | any `{{` | containerlab renders the definition as a Go template first: an action can write any field, or a `$` |
 //!
 //! The same rules apply under `topology.defaults`, `topology.kinds.*` and
 //! `topology.groups.*`, which nodes inherit.
@@ -88,6 +90,18 @@ fn bind_source(bind: &str) -> &str {
     bind.split(':').next().unwrap_or_default()
 }
 
+/// Whether a bind's host side reaches the host: it leaves the lab's directory, or it is that
+/// directory itself or the definition in it (`.`, `./`, `topology.clab.yaml`), which a node
+/// could rewrite before containerlab reads it again.
+fn bind_reaches_host(source: &str) -> bool {
+    let segments: Vec<&str> = source
+        .trim()
+        .split(['/', '\\'])
+        .filter(|segment| !segment.is_empty() && *segment != ".")
+        .collect();
+    leaves_lab_dir(source) || segments.is_empty() || segments == [crate::files::DEFINITION_FILE]
+}
+
 fn node(config: &Value, at: &str, found: &mut Vec<String>) {
     let Some(config) = config.as_object() else {
         return;
@@ -96,7 +110,7 @@ fn node(config: &Value, at: &str, found: &mut Vec<String>) {
         for (index, bind) in binds.iter().enumerate() {
             if bind
                 .as_str()
-                .is_some_and(|b| leaves_lab_dir(bind_source(b)))
+                .is_some_and(|b| bind_reaches_host(bind_source(b)))
             {
                 found.push(format!("{at}.binds[{index}]"));
             }
@@ -182,7 +196,8 @@ fn link(link: &Value, at: &str, found: &mut Vec<String>) {
     }
 }
 
-/// Strings anywhere that containerlab would expand from the server's environment.
+/// Strings anywhere that containerlab would expand from the server's environment or run as
+/// a template.
 fn environment(value: &Value, at: &mut String, found: &mut Vec<String>) {
     match value {
         Value::String(text) if expands_environment(text) => found.push(at.clone()),
@@ -212,10 +227,12 @@ fn environment(value: &Value, at: &mut String, found: &mut Vec<String>) {
     }
 }
 
-/// `$NAME` or `${…}`.
+/// `$NAME` or `${…}`, or a Go template action (`{{`), which containerlab runs before it
+/// expands the environment and which can print a `$` or any YAML.
 fn expands_environment(text: &str) -> bool {
     text.as_bytes().windows(2).any(|pair| {
         matches!(pair, [b'$', next] if *next == b'{' || *next == b'_' || next.is_ascii_alphabetic())
+            || pair == b"{{"
     })
 }
 

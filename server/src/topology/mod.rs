@@ -106,6 +106,19 @@ fn check_names(document: &Value) -> Result<(), DefinitionError> {
     Ok(())
 }
 
+/// The longest description of one problem, in characters.
+const MAX_PROBLEM: usize = 240;
+
+/// A problem's description, cut to [`MAX_PROBLEM`] characters.
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= MAX_PROBLEM {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(MAX_PROBLEM - 1).collect();
+    short.push('…');
+    short
+}
+
 /// Validates definitions against the bundled schema.
 pub struct TopologyValidator {
     schema: Value,
@@ -138,18 +151,19 @@ impl TopologyValidator {
     pub fn check(&self, definition: &str) -> Result<Definition, DefinitionError> {
         check_bounds(definition)?;
         let document: Value = serde_norway::from_str(definition)
-            .map_err(|e| DefinitionError::NotYaml(e.to_string()))?;
+            .map_err(|e| DefinitionError::NotYaml(shorten(&e.to_string())))?;
         let problems: Vec<String> = self
             .validator
             .iter_errors(&document)
             .take(5)
             .map(|e| {
                 let at = e.instance_path().to_string();
-                if at.is_empty() {
+                // The validator quotes the offending value, which can be most of the document.
+                shorten(&if at.is_empty() {
                     e.to_string()
                 } else {
                     format!("{at}: {e}")
-                }
+                })
             })
             .collect();
         if !problems.is_empty() {
