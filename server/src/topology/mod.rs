@@ -263,3 +263,305 @@ mod tests {
         assert!(validator.check(&bomb).is_err());
     }
 }
+
+/// Property tests: whatever text arrives, [`TopologyValidator::check`] answers without a
+/// panic, in bounded time and with a bounded message; generated topologies are accepted
+/// exactly when their names are usable; the size and nesting limits hold for any text.
+#[cfg(test)]
+mod properties {
+    use std::sync::LazyLock;
+    use std::time::{Duration, Instant};
+
+    use proptest::prelude::*;
+    use serde_json::{Map, json};
+
+    use super::*;
+
+    static VALIDATOR: LazyLock<TopologyValidator> =
+        LazyLock::new(|| TopologyValidator::bundled().expect("the bundled schema compiles"));
+
+    /// Generous for a debug build on a busy machine: the inputs here take milliseconds.
+    const TIME: Duration = Duration::from_secs(5);
+    /// Five problems of [`MAX_PROBLEM`] characters, their separators and the prefix.
+    const MESSAGE: usize = 5 * (MAX_PROBLEM + 2) + 100;
+
+    /// Checks `text` and that the answer came in time with a bounded message.
+    fn check(text: &str) -> Result<Definition, DefinitionError> {
+        let started = Instant::now();
+        let result = VALIDATOR.check(text);
+        let took = started.elapsed();
+        assert!(took < TIME, "{took:?} for {} bytes", text.len());
+        if let Err(error) = &result {
+            let length = error.to_string().chars().count();
+            assert!(length <= MESSAGE, "a {length}-character message: {error}");
+        }
+        result
+    }
+
+    /// Names containerlab can use for a node (schema pattern and our check together).
+    fn usable_node_name(name: &str) -> bool {
+        (1..=MAX_NAME).contains(&name.chars().count())
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    }
+
+    /// Names the schema and our check accept for the lab.
+    fn usable_lab_name(name: &str) -> bool {
+        (1..=MAX_NAME).contains(&name.chars().count())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[a-zA-Z0-9][a-zA-Z0-9_.-]{0,20}",
+            1 => "[a-zA-Z0-9][a-zA-Z0-9_.-]{60,66}",
+            1 => "\\PC{0,12}",
+            1 => prop::sample::select(vec![
+                "", ".", "..", "../x", "a/b", "-a", "_a", ".a", "a b", "ü", "1e3", "true",
+                "null", "~", "0x10", "a:b", "a\tb", "é",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    /// A bind as a user may write it: sensible, hostile or junk.
+    fn bind() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9/._-]{0,20}:/[a-z0-9/_-]{1,12}(:ro|:rw)?",
+            "\\PC{0,30}",
+            prop::sample::select(vec![
+                "/:/host",
+                "~/.ssh:/x",
+                "../..:/y",
+                "${HOME}:/z",
+                ":",
+                ""
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    /// A node with the fields the schema knows, holding strings.
+    fn node() -> impl Strategy<Value = serde_json::Value> {
+        (
+            prop_oneof![Just("linux".to_owned()), "[a-z_]{1,12}"],
+            proptest::option::of("\\PC{0,20}"),
+            proptest::option::of(proptest::collection::vec(bind(), 0..4)),
+            proptest::option::of("\\PC{0,40}"),
+            proptest::option::of(proptest::collection::btree_map(
+                "[A-Z_]{1,6}",
+                "\\PC{0,10}",
+                0..3,
+            )),
+        )
+            .prop_map(|(kind, image, binds, startup, env)| {
+                let mut node = Map::new();
+                node.insert("kind".into(), json!(kind));
+                if let Some(image) = image {
+                    node.insert("image".into(), json!(image));
+                }
+                if let Some(binds) = binds {
+                    node.insert("binds".into(), json!(binds));
+                }
+                if let Some(startup) = startup {
+                    node.insert("startup-config".into(), json!(startup));
+                }
+                if let Some(env) = env {
+                    node.insert("env".into(), json!(env));
+                }
+                serde_json::Value::Object(node)
+            })
+    }
+
+    /// A topology the schema accepts whatever its names are, as a document.
+    fn topology() -> impl Strategy<Value = (String, Vec<String>, serde_json::Value)> {
+        (
+            name(),
+            proptest::collection::btree_map(name(), node(), 0..5),
+            proptest::collection::vec(("[a-z0-9]{1,6}", "[a-z0-9]{1,6}"), 0..3),
+        )
+            .prop_map(|(lab, nodes, links)| {
+                let names = nodes.keys().cloned().collect();
+                let links: Vec<_> = links
+                    .into_iter()
+                    .map(|(a, b)| json!({"endpoints": [format!("{a}:eth1"), format!("{b}:eth1")]}))
+                    .collect();
+                let document = json!({
+                    "name": lab,
+                    "topology": {"nodes": nodes, "links": links},
+                });
+                (lab, names, document)
+            })
+    }
+
+    /// YAML-like documents: maps, lists and scalars nested at random, with the keys of a
+    /// topology among others.
+    fn junk() -> impl Strategy<Value = serde_json::Value> {
+        let key = prop_oneof![
+            3 => prop::sample::select(vec![
+                "name", "topology", "nodes", "kinds", "groups", "defaults", "links", "binds",
+                "kind", "image", "endpoints", "mgmt", "env", "settings", "stages", "exec",
+            ])
+            .prop_map(str::to_owned),
+            1 => "\\PC{0,10}",
+        ];
+        let scalar = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            "\\PC{0,16}".prop_map(serde_json::Value::from),
+        ];
+        scalar.prop_recursive(8, 128, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                proptest::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|entries| serde_json::Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// The document as block YAML, or as JSON (which is flow YAML).
+    fn texts(document: &serde_json::Value) -> [String; 2] {
+        [
+            serde_norway::to_string(document).expect("a JSON value is YAML"),
+            document.to_string(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_answered_in_time_with_a_bounded_message(
+            text in prop_oneof![
+                "\\PC{0,400}",
+                "[ \\n\\t:,?|>!&*#%@'\"\\[\\]{}a-z0-9.-]{0,400}",
+            ]
+        ) {
+            let _ = check(&text);
+        }
+
+        #[test]
+        fn generated_topologies_are_accepted_exactly_when_their_names_are_usable(
+            (lab, nodes, document) in topology()
+        ) {
+            let usable = usable_lab_name(&lab) && nodes.iter().all(|n| usable_node_name(n));
+            for text in texts(&document) {
+                match check(&text) {
+                    Ok(definition) => {
+                        prop_assert!(usable, "accepted {:?} with nodes {:?}", lab, nodes);
+                        prop_assert_eq!(&definition.name, &lab);
+                        prop_assert_eq!(&definition.document, &document);
+                    }
+                    Err(error) => prop_assert!(!usable, "refused ({}):\n{}", error, text),
+                }
+            }
+        }
+
+        #[test]
+        fn junk_documents_are_answered_in_time_and_only_usable_names_pass(document in junk()) {
+            for text in texts(&document) {
+                if let Ok(definition) = check(&text) {
+                    prop_assert!(usable_lab_name(&definition.name));
+                    let nodes = definition.document.pointer("/topology/nodes").and_then(|n| n.as_object());
+                    for name in nodes.into_iter().flat_map(|n| n.keys()) {
+                        prop_assert!(usable_node_name(name), "{:?}", name);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn more_than_the_nesting_limit_is_refused_before_parsing(
+            before in "\\PC{0,40}",
+            depth in (MAX_NESTING + 1)..5_000,
+            open in prop::sample::select(vec!['[', '{']),
+            after in "\\PC{0,40}",
+        ) {
+            let text = format!("{before}{}{after}", open.to_string().repeat(depth));
+            let result = check(&text);
+            prop_assert!(
+                matches!(&result, Err(DefinitionError::Limit(m)) if m.contains("levels")),
+                "{:?}", result.map(|d| d.name)
+            );
+        }
+
+        #[test]
+        fn nesting_within_the_limit_is_parsed(depth in 0..=(MAX_NESTING - 3)) {
+            let text = format!(
+                "name: x\ntopology: {{nodes: {{a: {{kind: linux, exec: {}{}}}}}}}\n",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            let result = check(&text);
+            prop_assert!(!matches!(result, Err(DefinitionError::Limit(_))), "{:?}", result.map(|d| d.name));
+        }
+    }
+
+    proptest! {
+        // A large bomb takes most of a second to refuse in a debug build.
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn alias_bombs_are_answered_in_time(fan_out in 2_usize..12, depth in 1_usize..40) {
+            let items = |name: &str| vec![format!("*{name}"); fan_out].join(", ");
+            let mut text = format!("name: x\ntopology:\n  nodes:\n    n:\n      kind: linux\n      exec: &a0 [{}]\n", vec!["x"; fan_out].join(", "));
+            for level in 1..=depth {
+                text.push_str(&format!("    n{level}:\n      kind: linux\n      exec: &a{level} [{}]\n", items(&format!("a{}", level - 1))));
+            }
+            prop_assert!(check(&text).is_err());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8))]
+
+        #[test]
+        fn more_than_the_size_limit_is_refused_before_parsing(
+            extra in 1_usize..4096,
+            filler in prop::sample::select(vec!['y', '[', ' ', 'é']),
+        ) {
+            let head = "name: x\ntopology: {}\n# ";
+            let size = MAX_DEFINITION + extra - head.len();
+            let text = format!("{head}{}", filler.to_string().repeat(size / filler.len_utf8() + 1));
+            let result = check(&text);
+            prop_assert!(
+                matches!(&result, Err(DefinitionError::Limit(m)) if m.contains("bytes") || m.contains("levels")),
+                "{:?}", result.map(|d| d.name)
+            );
+        }
+    }
+
+    #[test]
+    fn a_megabyte_of_nested_block_sequences_is_answered_in_time() {
+        let text = format!("{}x\n", "- ".repeat((MAX_DEFINITION - 2) / 2));
+        assert!(matches!(check(&text), Err(DefinitionError::NotYaml(_))));
+        let mut text = String::new();
+        for depth in 0.. {
+            let line = format!("{}a:\n", " ".repeat(depth));
+            if text.len() + line.len() > MAX_DEFINITION {
+                break;
+            }
+            text.push_str(&line);
+        }
+        assert!(matches!(check(&text), Err(DefinitionError::NotYaml(_))));
+    }
+
+    #[test]
+    fn a_schema_error_does_not_quote_a_whole_megabyte() {
+        let text = format!(
+            "name: x\ntopology: \"{}\"\n",
+            "y".repeat(MAX_DEFINITION - 100)
+        );
+        let error = check(&text).unwrap_err();
+        assert!(
+            matches!(&error, DefinitionError::Schema(m) if m.contains("topology")),
+            "{error}"
+        );
+    }
+}
