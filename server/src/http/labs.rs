@@ -222,6 +222,9 @@ async fn changeable_lab(
         .locks
         .try_edit(&lab.id)
         .ok_or_else(|| ApiError::refused(RUNNING_LAB))?;
+    // Read again under the guard: a change that held the lab a moment ago may have changed
+    // it, and checks against the old record (start before end) would no longer hold.
+    let lab = state.store.lab(id).await?.ok_or_else(ApiError::not_found)?;
     match state.labs.instances.instance(&lab.id).map(|i| i.state) {
         None => Ok((lab, guard)),
         Some(InstanceState::Failed) if allow_failed => Ok((lab, guard)),

@@ -21,7 +21,6 @@ use crate::store::{LabRecord, LabUpdate};
 #[derive(Debug)]
 pub(super) struct Ticket {
     lab: LabRecord,
-    messages: LabMessages,
     origin: Origin,
     slot: Arc<LabSlot>,
     // Dropped in this order: the claim is released before the lab's lock.
@@ -42,7 +41,6 @@ pub(super) async fn admit(labs: &Labs, lab: LabRecord, origin: Origin) -> Result
     let turn = Arc::clone(&slot.op).lock_owned().await;
     Ok(Ticket {
         lab,
-        messages,
         origin,
         slot,
         claim,
@@ -63,22 +61,17 @@ pub(super) async fn run(labs: &Labs, ticket: Ticket) -> Result<Outcome, LabError
         .lab(&ticket.lab.id)
         .await?
         .ok_or(LabError::NotFound)?;
+    // Named as the lab is now: an edit that held it while this deploy waited may have
+    // renamed it (or its topology).
+    let messages = messages(labs, &lab).await;
     let has_run_file = run_dir::run_file(labs, &lab.id).exists();
     // A failed first deploy may have no run environment to redeploy: start afresh.
     let redeploy = labs.instances.instance(&lab.id).is_some() && has_run_file;
     tracing::Span::current().record("redeploy", redeploy);
     if redeploy {
-        redeploy_lab(labs, &lab, &ticket.messages, &ticket.slot, cancel).await
+        redeploy_lab(labs, &lab, &messages, &ticket.slot, cancel).await
     } else {
-        deploy_lab(
-            labs,
-            &lab,
-            &ticket.messages,
-            &ticket.slot,
-            ticket.origin,
-            cancel,
-        )
-        .await
+        deploy_lab(labs, &lab, &messages, &ticket.slot, ticket.origin, cancel).await
     }
 }
 
