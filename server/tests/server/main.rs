@@ -17,6 +17,7 @@ mod harness;
 mod hostile;
 mod labs;
 mod misc;
+mod policy;
 mod process;
 mod security;
 mod shells;
