@@ -19,9 +19,9 @@ pub struct CollectionOut {
     /// Who created it.
     pub creator: UserOut,
     /// Topologies in it may use fields that act on the host (bind mounts outside the lab,
-    /// host networking, devices, …; antimony-server only, set by admins). Go servers do not
-    /// send it.
-    #[serde(default)]
+    /// host networking, devices, …; antimony-server only, set by admins). Sent only when true;
+    /// Go servers never send it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     #[ts(as = "Option<bool>", optional)]
     pub allow_host_access: bool,
 }

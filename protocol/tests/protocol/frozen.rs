@@ -153,6 +153,22 @@ fn error_codes_and_messages() {
             5422,
             "the socket request was invalid",
         ),
+        // antimony-server's own (PROTOCOL.md has no Go equivalent).
+        (
+            ErrorCode::Conflict,
+            409,
+            "the request conflicts with the current state of the resource",
+        ),
+        (
+            ErrorCode::TooManyRequests,
+            429,
+            "too many requests; try again later",
+        ),
+        (
+            ErrorCode::TopologyHostAccess,
+            3401,
+            "the topology uses a field that acts on the host, which requires an admin",
+        ),
     ];
     assert_eq!(
         ErrorCode::ALL.len(),

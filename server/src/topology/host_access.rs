@@ -10,7 +10,9 @@
 //! | `binds` whose host side is absolute, has `..` or `~` | mounts host files into a node |
 //! | `binds` of the lab directory itself or of its definition file | a node could rewrite the definition containerlab reads again on a redeploy |
 //! | `startup-config`, `license`, `env-files`, `kernel`, `sandbox`, `settings.certificate-authority.{cert,key}` that are absolute, have `..` or `~` | reads host files |
-//! | `network-mode: host` or `container:…` | the host's (or another container's) network |
+//! | `network-mode` other than `none` (`host`, `container:…`, a Docker network) | the host's, another container's or an existing network |
+//! | `__clabDir__` or `clab-…/` in a path | containerlab's lab directory, where nodes' directories are writable |
+//! | a bind source or host-read path inside a directory another entry binds writable | a node can leave a link there that leads anywhere on the host |
 //! | `devices`, `cap-add`, `ports`, `publish`, `extras`, `runtime` (other than docker) | host devices, privileges, host ports, host paths |
 //! | `kind: bridge, ovs-bridge, host, ext-container, k8s-kind` | host bridges, the host itself, foreign containers, clusters |
 //! | `stages.*.exec` with `target: host` | runs commands on the host |
@@ -39,6 +41,7 @@ const HOST_FIELDS: &[&str] = &["devices", "cap-add", "ports", "publish", "extras
 /// (`topology.nodes.srl1.binds[0]`), at most `limit`.
 pub fn host_access(document: &Value, limit: usize) -> Vec<String> {
     let mut found = Vec::new();
+    let mut paths = LabPaths::default();
     environment(document, &mut String::new(), &mut found);
     if let Some(mgmt) = document.get("mgmt").and_then(Value::as_object) {
         for field in ["network", "bridge", "driver-opts"] {
@@ -56,12 +59,17 @@ pub fn host_access(document: &Value, limit: usize) -> Vec<String> {
     }
     if let Some(topology) = document.get("topology") {
         if let Some(defaults) = topology.get("defaults") {
-            node(defaults, "topology.defaults", &mut found);
+            node(defaults, "topology.defaults", &mut found, &mut paths);
         }
         for section in ["kinds", "groups", "nodes"] {
             if let Some(entries) = topology.get(section).and_then(Value::as_object) {
                 for (name, config) in entries {
-                    node(config, &format!("topology.{section}.{name}"), &mut found);
+                    node(
+                        config,
+                        &format!("topology.{section}.{name}"),
+                        &mut found,
+                        &mut paths,
+                    );
                 }
             }
         }
@@ -71,18 +79,70 @@ pub fn host_access(document: &Value, limit: usize) -> Vec<String> {
             }
         }
     }
+    found.extend(paths.through_writable());
     found.sort();
     found.dedup();
     found.truncate(limit);
     found
 }
 
-/// Whether a host path leaves the lab's directory: absolute, home-relative or with `..`.
+/// Whether a host path leaves the lab's directory: absolute, home-relative or with `..`, or
+/// into containerlab's own lab directory (`__clabDir__`, `clab-<lab>/…`), where other nodes'
+/// directories are mounted writable.
 fn leaves_lab_dir(path: &str) -> bool {
     let path = path.trim();
     path.starts_with('/')
         || path.starts_with('~')
+        || path.contains("__clabDir__")
+        || path
+            .split(['/', '\\'])
+            .find(|segment| !segment.is_empty() && *segment != ".")
+            .is_some_and(|first| first.starts_with("clab-"))
         || path.split(['/', '\\']).any(|segment| segment == "..")
+}
+
+/// A path's segments inside the lab directory (`./a//b/` → `[a, b]`).
+fn segments(path: &str) -> Vec<String> {
+    path.trim()
+        .split(['/', '\\'])
+        .filter(|segment| !segment.is_empty() && *segment != ".")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Lab-directory paths the topology names: those bound writable into a node, and every one
+/// the host reads (bind sources, startup configs, licenses, env files). A node that can
+/// write a directory can leave a link there (`ln -s / dir/escape`); a path inside that
+/// directory would then lead containerlab or Docker, as root, anywhere on the host.
+#[derive(Default)]
+struct LabPaths {
+    writable: Vec<(String, Vec<String>)>,
+    read: Vec<(String, Vec<String>)>,
+}
+
+impl LabPaths {
+    /// The paths that lie inside a directory some other entry binds writable.
+    fn through_writable(&self) -> Vec<String> {
+        self.read
+            .iter()
+            .filter(|(at, path)| {
+                self.writable.iter().any(|(other, dir)| {
+                    other != at && dir.len() < path.len() && path.starts_with(dir)
+                })
+            })
+            .map(|(at, _)| at.clone())
+            .collect()
+    }
+}
+
+/// Whether a bind is writable: no `ro` among its options.
+fn bind_writable(bind: &str) -> bool {
+    let mut parts = bind.split(':');
+    let _source = parts.next();
+    let _target = parts.next();
+    !parts
+        .next()
+        .is_some_and(|options| options.split(',').any(|o| o.trim() == "ro"))
 }
 
 /// The host side of a bind (`host:container[:options]`).
@@ -102,39 +162,55 @@ fn bind_reaches_host(source: &str) -> bool {
     leaves_lab_dir(source) || segments.is_empty() || segments == [crate::files::DEFINITION_FILE]
 }
 
-fn node(config: &Value, at: &str, found: &mut Vec<String>) {
+fn node(config: &Value, at: &str, found: &mut Vec<String>, paths: &mut LabPaths) {
     let Some(config) = config.as_object() else {
         return;
     };
     if let Some(binds) = config.get("binds").and_then(Value::as_array) {
         for (index, bind) in binds.iter().enumerate() {
-            if bind
-                .as_str()
-                .is_some_and(|b| bind_reaches_host(bind_source(b)))
-            {
-                found.push(format!("{at}.binds[{index}]"));
+            let Some(bind) = bind.as_str() else { continue };
+            let entry = format!("{at}.binds[{index}]");
+            if bind_reaches_host(bind_source(bind)) {
+                found.push(entry);
+                continue;
             }
+            let path = segments(bind_source(bind));
+            if bind_writable(bind) {
+                paths.writable.push((entry.clone(), path.clone()));
+            }
+            paths.read.push((entry, path));
         }
     }
     for field in PATH_FIELDS {
         // Inline configuration (several lines) is not a path.
         if let Some(path) = config.get(*field).and_then(Value::as_str)
             && !path.contains('\n')
-            && leaves_lab_dir(path)
         {
-            found.push(format!("{at}.{field}"));
+            if leaves_lab_dir(path) {
+                found.push(format!("{at}.{field}"));
+            } else {
+                paths.read.push((format!("{at}.{field}"), segments(path)));
+            }
         }
     }
     if let Some(files) = config.get("env-files").and_then(Value::as_array) {
         for (index, file) in files.iter().enumerate() {
-            if file.as_str().is_some_and(leaves_lab_dir) {
+            let Some(file) = file.as_str() else { continue };
+            if leaves_lab_dir(file) {
                 found.push(format!("{at}.env-files[{index}]"));
+            } else {
+                paths
+                    .read
+                    .push((format!("{at}.env-files[{index}]"), segments(file)));
             }
         }
     }
+    // `none` keeps a node to itself; anything else but the lab's own networks (which
+    // containerlab sets up) names the host's network, another container's, or an existing
+    // Docker network such as `bridge`.
     if let Some(mode) = config.get("network-mode").and_then(Value::as_str) {
         let mode = mode.trim().to_ascii_lowercase();
-        if mode == "host" || mode.starts_with("container:") {
+        if !mode.is_empty() && mode != "none" {
             found.push(format!("{at}.network-mode"));
         }
     }
@@ -283,6 +359,44 @@ topology:
     }
 
     #[test]
+    fn paths_through_a_writable_directory_or_containerlabs_own_are_named() {
+        // Node a can write `data` and leave `data/escape -> /` there; b's bind of
+        // `data/escape` would then mount the host's root.
+        let yaml = r#"
+name: links
+topology:
+  nodes:
+    a: {kind: linux, binds: ["data:/data"]}
+    b: {kind: linux, binds: ["data/escape:/host"], startup-config: data/cfg}
+    c: {kind: linux, binds: ["ro/dir:/d:ro", "ro/dir/file:/f:ro", "own:/o", "own:/o2"]}
+    d: {kind: linux, binds: ["__clabDir__/a/escape:/x", "clab-lab/a/x:/y"]}
+    e: {kind: linux, network-mode: bridge}
+"#;
+        let found = fields(yaml);
+        for expected in [
+            "topology.nodes.b.binds[0]",
+            "topology.nodes.b.startup-config",
+            "topology.nodes.d.binds[0]",
+            "topology.nodes.d.binds[1]",
+            "topology.nodes.e.network-mode",
+        ] {
+            assert!(
+                found.contains(&expected.to_owned()),
+                "{expected} in {found:?}"
+            );
+        }
+        for fine in [
+            "topology.nodes.a.binds[0]",
+            "topology.nodes.c.binds[0]",
+            "topology.nodes.c.binds[1]",
+            "topology.nodes.c.binds[2]",
+            "topology.nodes.c.binds[3]",
+        ] {
+            assert!(!found.contains(&fine.to_owned()), "{fine} in {found:?}");
+        }
+    }
+
+    #[test]
     fn every_field_that_reaches_the_host_is_named() {
         let yaml = r#"
 name: bad
@@ -379,9 +493,10 @@ mod properties {
         "[a-zA-Z0-9 _.,:/=+-]{0,16}"
     }
 
-    /// A path inside the lab directory: relative, no `.` or `..` segment.
+    /// A path inside the lab directory: relative, no `.` or `..` segment, and never inside a
+    /// directory bound writable (those are one segment starting with `w`, see `inside_node`).
     fn relative_path() -> impl Strategy<Value = String> {
-        "[a-z0-9_-][a-z0-9_.-]{0,8}(/[a-z0-9_-][a-z0-9_.-]{0,8}){0,3}"
+        "[a-vx-z0-9_-][a-z0-9_.-]{0,8}(/[a-z0-9_-][a-z0-9_.-]{0,8}){0,3}"
     }
 
     /// A node name that is not an endpoint naming the host.
@@ -397,12 +512,18 @@ mod properties {
 
     /// A node (or defaults, kind, group) configuration that stays inside the lab.
     fn inside_node() -> impl Strategy<Value = Value> {
-        let bind = (
-            relative_path(),
-            "/[a-z0-9/_-]{1,12}",
-            prop_oneof![Just(""), Just(":ro"), Just(":rw")],
-        )
-            .prop_map(|(host, container, options)| json!(format!("{host}:{container}{options}")));
+        // Read-only binds anywhere in the lab; writable ones of top-level `w…` directories,
+        // which no other path lies inside (a path inside a writable directory reaches the
+        // host, see `LabPaths`).
+        let bind = prop_oneof![
+            (relative_path(), "/[a-z0-9/_-]{1,12}", Just(":ro")),
+            (
+                "w[a-z0-9_-]{0,8}",
+                "/[a-z0-9/_-]{1,12}",
+                prop_oneof![Just(""), Just(":rw")]
+            ),
+        ]
+        .prop_map(|(host, container, options)| json!(format!("{host}:{container}{options}")));
         (
             proptest::option::of(prop::sample::select(vec![
                 "linux",

@@ -323,9 +323,12 @@ async fn allow_host_access(server: &TestServer, token: &str, collection: &str) -
         .find(|c| c["id"] == json!(collection))
         .unwrap_or_else(|| panic!("no collection {collection}"))
         .clone();
-    found["allowHostAccess"]
-        .as_bool()
-        .unwrap_or_else(|| panic!("allowHostAccess is a boolean: {found}"))
+    // Sent only when true (Go servers never send it).
+    match &found["allowHostAccess"] {
+        Value::Null => false,
+        Value::Bool(true) => true,
+        other => panic!("allowHostAccess is true or absent, not {other}: {found}"),
+    }
 }
 
 // --- parsing and limits -------------------------------------------------------------------

@@ -27,7 +27,7 @@ publicDeploy: boolean,
 creator: UserOut, 
 /**
  * Topologies in it may use fields that act on the host (bind mounts outside the lab,
- * host networking, devices, …; antimony-server only, set by admins). Go servers do not
- * send it.
+ * host networking, devices, …; antimony-server only, set by admins). Sent only when true;
+ * Go servers never send it.
  */
 allowHostAccess?: boolean, };
