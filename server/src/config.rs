@@ -51,6 +51,11 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Connection and timing limits of the listener.
     pub net: crate::net::NetLimits,
+    /// HTTPS: a certificate and key, or a self-signed certificate kept in the data directory
+    /// (`server.tls`, `--tls-cert`/`--tls-key`, `--tls-self-signed`).
+    pub tls: Option<crate::net::TlsSource>,
+    /// A build of the official web UI to serve at `/` (`server.webUi`, `--web-ui`).
+    pub web_ui: Option<PathBuf>,
 }
 
 /// Login settings.
@@ -130,6 +135,8 @@ impl Config {
             public_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             net: crate::net::NetLimits::default(),
+            tls: None,
+            web_ui: None,
         }
     }
 
@@ -171,6 +178,33 @@ impl Config {
         if overrides.allow_empty_credentials {
             config.auth.allow_empty_remote = true;
         }
+        match (&overrides.tls_certificate, &overrides.tls_key) {
+            (Some(certificate), Some(key)) => {
+                config.tls = Some(crate::net::TlsSource::Files {
+                    certificate: certificate.clone(),
+                    key: key.clone(),
+                });
+            }
+            (None, None) if overrides.tls_self_signed => {
+                config.tls = Some(crate::net::TlsSource::SelfSigned);
+            }
+            (None, None) => {}
+            _ => {
+                return Err(Error::Config("--tls-cert and --tls-key go together".into()));
+            }
+        }
+        if let Some(dir) = &overrides.web_ui {
+            config.web_ui = Some(dir.clone());
+        }
+        if let Some(dir) = &config.web_ui
+            && !dir.join("index.html").is_file()
+        {
+            return Err(Error::Config(format!(
+                "the web UI directory {} has no index.html (give the directory of a built \
+                 web UI, e.g. antimony-interface's `dist`)",
+                dir.display()
+            )));
+        }
         config.auth.native_username = env("SB_NATIVE_USERNAME").unwrap_or_default();
         config.auth.native_password = env("SB_NATIVE_PASSWORD").unwrap_or_default();
         Ok(config)
@@ -207,6 +241,14 @@ pub struct Overrides {
     pub allowed_origins: Vec<String>,
     /// `--allow-empty-credentials`
     pub allow_empty_credentials: bool,
+    /// `--tls-cert PATH`
+    pub tls_certificate: Option<PathBuf>,
+    /// `--tls-key PATH`
+    pub tls_key: Option<PathBuf>,
+    /// `--tls-self-signed`
+    pub tls_self_signed: bool,
+    /// `--web-ui DIR`
+    pub web_ui: Option<PathBuf>,
 }
 
 /// The keys of Antimony's `config.yml` that this server reads. Unknown keys are ignored, so
@@ -241,6 +283,16 @@ struct ServerSection {
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     request_timeout: Option<u64>,
+    tls: TlsSection,
+    web_ui: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct TlsSection {
+    certificate: Option<PathBuf>,
+    key: Option<PathBuf>,
+    self_signed: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -315,6 +367,24 @@ impl FileConfig {
         if let Some(seconds) = self.server.request_timeout.filter(|n| *n > 0) {
             config.net.request_timeout = Duration::from_secs(seconds);
         }
+        config.tls = match self.server.tls {
+            TlsSection {
+                certificate: Some(certificate),
+                key: Some(key),
+                ..
+            } => Some(crate::net::TlsSource::Files { certificate, key }),
+            TlsSection {
+                certificate: None,
+                key: None,
+                self_signed,
+            } => self_signed.then_some(crate::net::TlsSource::SelfSigned),
+            _ => {
+                return Err(Error::Config(
+                    "server.tls.certificate and server.tls.key go together".into(),
+                ));
+            }
+        };
+        config.web_ui = self.server.web_ui;
         let host = match self.server.host.as_deref() {
             None | Some("") => config.bind.ip(),
             Some("localhost") => IpAddr::V4(Ipv4Addr::LOCALHOST),

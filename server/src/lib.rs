@@ -160,7 +160,17 @@ impl Server {
             state.labs.clone(),
             background.clone(),
         ));
-        tracing::info!(%address, "antimony-server listening");
+        let tls = match &state.config.tls {
+            Some(source) => {
+                let tls =
+                    net::Tls::load(source, &state.config.data_dir, &state.config.public_hosts)?;
+                tracing::info!(fingerprint = %tls.fingerprint, "serving HTTPS; the certificate's SHA-256 fingerprint");
+                Some(tls)
+            }
+            None => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%address, %scheme, "antimony-server listening");
         let io = self.io.clone();
         let stopping = async move {
             shutdown.await;
@@ -172,6 +182,7 @@ impl Server {
             listener,
             self.app(address.ip()),
             state.config.net.clone(),
+            tls,
             stopping,
         )
         .await;

@@ -40,6 +40,20 @@ struct Args {
     /// who reaches it is then an admin, and can run containers as root).
     #[arg(long)]
     allow_empty_credentials: bool,
+    /// Serve HTTPS with this certificate chain (PEM; with --tls-key).
+    #[arg(long = "tls-cert", value_name = "PATH", requires = "tls_key")]
+    tls_certificate: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long = "tls-key", value_name = "PATH", requires = "tls_certificate")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate made once and kept in the data directory
+    /// (its SHA-256 fingerprint is logged at start, for clients to pin).
+    #[arg(long, conflicts_with = "tls_certificate")]
+    tls_self_signed: bool,
+    /// Serve a build of the official Antimony web UI from DIR at `/` (REST then only under
+    /// `/api`, Socket.IO at `/socket.io`, all on one origin).
+    #[arg(long, value_name = "DIR")]
+    web_ui: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -63,6 +77,10 @@ async fn main() -> anyhow::Result<()> {
         public_hosts: args.public_hosts,
         allowed_origins: args.allowed_origins,
         allow_empty_credentials: args.allow_empty_credentials,
+        tls_certificate: args.tls_certificate,
+        tls_key: args.tls_key,
+        tls_self_signed: args.tls_self_signed,
+        web_ui: args.web_ui,
     };
     let config = Config::load(args.config.as_deref(), &overrides, |key| {
         std::env::var(key).ok()

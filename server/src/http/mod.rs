@@ -10,6 +10,7 @@ mod extract;
 mod labs;
 mod topologies;
 mod users;
+mod web_ui;
 
 use antimony_protocol::Envelope;
 use axum::extract::{DefaultBodyLimit, State};
@@ -91,11 +92,20 @@ fn api() -> Router<AppState> {
 
 /// The REST router with its state, body limit, panic guard and request tracing. The
 /// Socket.IO layer goes around it in [`crate::Server::app`].
+///
+/// REST is served at the root and under `/api`; with a web UI directory configured
+/// (`--web-ui`), only under `/api`, and the UI takes every other path (as behind Traefik).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(api())
-        .nest("/api", api())
-        .fallback(|| async { ApiError::no_route() })
+    let routes = match &state.config.web_ui {
+        None => Router::new()
+            .merge(api())
+            .nest("/api", api())
+            .fallback(|| async { ApiError::no_route() }),
+        Some(dir) => Router::new()
+            .nest("/api", api().fallback(|| async { ApiError::no_route() }))
+            .merge(web_ui::router(dir)),
+    };
+    routes
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {

@@ -48,9 +48,12 @@ fn token_cookie(
         .build()
 }
 
-/// Whether the request came over HTTPS: a TLS-terminating proxy says so in
-/// `X-Forwarded-Proto`, and a browser's `Origin` names the scheme.
-fn over_https(headers: &HeaderMap) -> bool {
+/// Whether the request came over HTTPS: this server's own TLS, a TLS-terminating proxy's
+/// `X-Forwarded-Proto`, or a browser's `Origin` naming the scheme.
+fn over_https(parts: &axum::http::Extensions, headers: &HeaderMap) -> bool {
+    if parts.get::<crate::net::OverTls>().is_some() {
+        return true;
+    }
     let says = |name: &str, prefix: &str| {
         headers
             .get(name)
@@ -81,7 +84,7 @@ pub(super) async fn login_native(
             "the request body must be JSON (Content-Type: application/json)",
         ));
     }
-    let secure = over_https(req.headers());
+    let secure = over_https(req.extensions(), req.headers());
     let address = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -134,8 +137,8 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// `authToken` cookie.
 pub(super) async fn refresh(
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: CookieJar,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let token = jar
         .get(cookie::AUTH_TOKEN)
@@ -154,7 +157,7 @@ pub(super) async fn refresh(
         user.is_admin,
         now(),
     );
-    let secure = over_https(&headers);
+    let secure = over_https(request.extensions(), request.headers());
     let jar = jar.add(token_cookie(
         cookie::ACCESS_TOKEN,
         access.clone(),

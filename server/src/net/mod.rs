@@ -13,6 +13,7 @@
 
 pub(crate) mod guard;
 mod stall;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -30,6 +31,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
 pub use guard::HostPolicy;
+pub use tls::{Tls, TlsSource};
 
 /// Connection and timing limits of the listener.
 #[derive(Debug, Clone)]
@@ -118,12 +120,18 @@ impl Drop for Slot {
     }
 }
 
-/// Serves `app` on `listener` until `stop` completes, then waits (a little) for requests in
-/// flight. Each request carries its peer's address as [`ConnectInfo`].
+/// Marks a request that came over HTTPS (this server's own TLS).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OverTls;
+
+/// Serves `app` on `listener` (over TLS when `tls` is given) until `stop` completes, then
+/// waits (a little) for requests in flight. Each request carries its peer's address as
+/// [`ConnectInfo`], and [`OverTls`] when it came over TLS.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     limits: NetLimits,
+    tls: Option<tls::Tls>,
     stop: impl Future<Output = ()>,
 ) {
     let connections = Arc::new(Connections {
@@ -161,34 +169,85 @@ pub(crate) async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(stall::StallGuard::new(stream, limits.write_stall));
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(request.map(axum::body::Body::new))
-        });
-        let connection = http.serve_connection(io, service).with_upgrades();
-        let draining = draining.clone();
-        tracker.spawn(async move {
-            tokio::pin!(connection);
-            let ended = tokio::select! {
-                ended = connection.as_mut() => ended,
-                () = draining.cancelled() => {
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
-                }
-            };
-            if let Err(error) = ended {
-                tracing::debug!(%peer, %error, "connection ended with an error");
+        let stream = stall::StallGuard::new(stream, limits.write_stall);
+        let connection = Connection {
+            http: http.clone(),
+            app: app.clone(),
+            peer,
+            draining: draining.clone(),
+        };
+        match &tls {
+            None => {
+                tracker.spawn(async move {
+                    connection.run(stream, false).await;
+                    drop(slot);
+                });
             }
-            drop(slot);
-        });
+            Some(tls) => {
+                let (acceptor, handshake) = (tls.acceptor.clone(), limits.request_timeout);
+                tracker.spawn(async move {
+                    // The handshake is bounded like a request's headers.
+                    match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => connection.run(stream, true).await,
+                        Ok(Err(error)) => {
+                            tracing::debug!(%peer, %error, "TLS handshake failed");
+                        }
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                    drop(slot);
+                });
+            }
+        }
     }
     drop(listener);
     draining.cancel();
     tracker.close();
     if tokio::time::timeout(DRAIN, tracker.wait()).await.is_err() {
         tracing::warn!("HTTP requests still in flight at shutdown");
+    }
+}
+
+/// One accepted connection's HTTP side.
+struct Connection {
+    http: hyper::server::conn::http1::Builder,
+    app: Router,
+    peer: std::net::SocketAddr,
+    draining: tokio_util::sync::CancellationToken,
+}
+
+impl Connection {
+    /// Serves requests on `io` until the client goes, or shutdown asks it to finish.
+    async fn run<I>(self, io: I, over_tls: bool)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            http,
+            app,
+            peer,
+            draining,
+        } = self;
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            if over_tls {
+                request.extensions_mut().insert(OverTls);
+            }
+            app.clone().oneshot(request.map(axum::body::Body::new))
+        });
+        let connection = http
+            .serve_connection(TokioIo::new(io), service)
+            .with_upgrades();
+        tokio::pin!(connection);
+        let ended = tokio::select! {
+            ended = connection.as_mut() => ended,
+            () = draining.cancelled() => {
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            }
+        };
+        if let Err(error) = ended {
+            tracing::debug!(%peer, %error, "connection ended with an error");
+        }
     }
 }
 

@@ -24,4 +24,5 @@ mod shells;
 mod sockets;
 mod ssh;
 mod stack;
+mod team;
 mod topologies;

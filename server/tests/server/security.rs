@@ -12,25 +12,25 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const USER: &str = "admin";
-const PASSWORD: &str = "s3cret-Pa55w0rd-XYZ";
+pub const USER: &str = "admin";
+pub const PASSWORD: &str = "s3cret-Pa55w0rd-XYZ";
 
 /// The binary, with what it wrote to stderr.
-struct Server {
+pub struct Server {
     child: Child,
-    address: String,
-    base: String,
+    pub address: String,
+    pub base: String,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// Starts the binary on a free loopback port with the native login set.
-    fn start(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub fn start(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         Self::try_start(dir, args, env).unwrap_or_else(|log| panic!("no start: {log}"))
     }
 
     /// Starts it; on failure returns what it wrote.
-    fn try_start(
+    pub fn try_start(
         dir: &std::path::Path,
         args: &[&str],
         env: &[(&str, &str)],
@@ -59,22 +59,22 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(address) = line.split("address=").nth(1) {
-                    let _ = tx.send(Some(
-                        address
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    ));
+                    let scheme = if line.contains("scheme=https") {
+                        "https"
+                    } else {
+                        "http"
+                    };
+                    let address = address.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(Some((scheme, address.to_owned())));
                 }
                 lines.lock().unwrap().push(line);
             }
             let _ = tx.send(None);
         });
         match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(Some(address)) => Ok(Server {
+            Ok(Some((scheme, address))) => Ok(Server {
                 child,
-                base: format!("http://{address}"),
+                base: format!("{scheme}://{address}"),
                 address,
                 log,
             }),
@@ -90,6 +90,11 @@ impl Server {
         self.address.rsplit(':').next().unwrap().parse().unwrap()
     }
 
+    /// What it logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
     /// Resident memory in KiB.
     fn rss_kib(&self) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -101,7 +106,7 @@ impl Server {
     }
 
     /// Stops it with SIGTERM and waits; returns its whole log.
-    fn stop(mut self) -> String {
+    pub fn stop(mut self) -> String {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -706,10 +711,7 @@ async fn no_secret_reaches_the_log_even_at_trace_level() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let log = server.stop();
-    assert!(
-        log.contains(" DEBUG "),
-        "trace logging is on: {log}"
-    );
+    assert!(log.contains(" DEBUG "), "trace logging is on: {log}");
     let signature = |token: &str| token.rsplit('.').next().unwrap().to_owned();
     for (what, secret) in [
         ("the password", PASSWORD.to_owned()),
