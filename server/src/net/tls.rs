@@ -124,6 +124,14 @@ fn self_signed(data_dir: &Path, names: &[String]) -> Result<(PathBuf, PathBuf)> 
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "antimony-server");
+    // Its own authority, as `openssl req -x509` makes them: clients that pin it use it as the
+    // trust anchor, which OpenSSL accepts only from a CA certificate.
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::days(1);
     params.not_after = now + time::Duration::days(3650);

@@ -24,6 +24,20 @@ pub struct Stack {
     _docker: FakeDocker,
 }
 
+/// The DER bytes of the first certificate in a PEM text.
+fn rustls_pem_der(pem: &str) -> Vec<u8> {
+    use base64::Engine;
+    let body: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
 /// A stack whose containerlab deploys work.
 pub async fn stack() -> Stack {
     stack_with(false).await
@@ -31,6 +45,15 @@ pub async fn stack() -> Stack {
 
 /// A stack; with `failing_deploys`, containerlab fails every deploy.
 pub async fn stack_with(failing_deploys: bool) -> Stack {
+    stack_configured(failing_deploys, false).await
+}
+
+/// A stack serving HTTPS itself, with a self-signed certificate in `<dir>/data/tls/`.
+pub async fn stack_https() -> Stack {
+    stack_configured(false, true).await
+}
+
+async fn stack_configured(failing_deploys: bool, https: bool) -> Stack {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -60,14 +83,28 @@ pub async fn stack_with(failing_deploys: bool) -> Stack {
     config.docker_host = Some(docker.host.clone());
     config.auth.native_username = "admin".into();
     config.auth.native_password = "s3cret".into();
+    if https {
+        config.tls = Some(antimony_server::net::TlsSource::SelfSigned);
+    }
     let state = AppState::open(config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if https { "https" } else { "http" };
+    let origin = format!("{scheme}://{}", listener.local_addr().unwrap());
     tokio::spawn(antimony_server::serve(
         state.clone(),
         listener,
         std::future::pending(),
     ));
+    if https {
+        // The server makes its certificate as it starts serving.
+        let certificate = dir.path().join("data/tls/self-signed.crt");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !certificate.exists() {
+            assert!(std::time::Instant::now() < deadline, "no certificate");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     Stack {
         _state: state,
         origin,
@@ -80,7 +117,19 @@ pub async fn stack_with(failing_deploys: bool) -> Stack {
 impl Stack {
     /// A logged-in REST client, to set things up.
     pub async fn rest(&self) -> Arc<RestClient> {
-        let rest = RestClient::new(ServerProfile::new("setup", &self.origin).unwrap()).unwrap();
+        let mut profile = ServerProfile::new("setup", &self.origin).unwrap();
+        // Over the server's own HTTPS: its self-signed certificate, pinned.
+        let certificate = self.dir.path().join("data/tls/self-signed.crt");
+        if self.origin.starts_with("https://")
+            && let Ok(pem) = std::fs::read_to_string(&certificate)
+        {
+            let der = rustls_pem_der(&pem);
+            profile.tls = antimony_client::tls::Trust::Pinned {
+                fingerprint: antimony_client::tls::fingerprint_of(&der),
+                certificate: pem,
+            };
+        }
+        let rest = RestClient::new(profile).unwrap();
         rest.login_native("admin", "s3cret").await.unwrap();
         Arc::new(rest)
     }

@@ -231,3 +231,35 @@ async fn a_private_ca_is_trusted_from_its_file() {
     let deployed = run(cli, &["deploy", "-q", "pair"]).await;
     assert!(deployed.ok().contains("Deployed pair"), "{deployed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn antimony_servers_own_https_is_pinned_and_used_for_rest_and_socket_io() {
+    let stack = super::harness::stack_https().await;
+    stack.lab("pair").await;
+    // The certificate the server made and logged the fingerprint of.
+    let cert = stack.dir.path().join("data/tls/self-signed.crt");
+    let expected = openssl_fingerprint(&cert);
+    let asked = run(stack.bare(), &["server", "add", "lab", &stack.origin]).await;
+    assert!(asked.fails(5).contains(&expected));
+    run(
+        stack.bare(),
+        &[
+            "server",
+            "add",
+            "lab",
+            &stack.origin,
+            "--trust-fingerprint",
+            &expected,
+        ],
+    )
+    .await
+    .ok();
+    let mut cli = stack.bare();
+    cli.env("ANTIMONY_USER", "admin")
+        .env("ANTIMONY_PASSWORD", "s3cret");
+    let deployed = run(cli, &["deploy", "pair"]).await;
+    assert!(
+        deployed.ok().contains("Deployed pair: running"),
+        "{deployed:?}"
+    );
+}
