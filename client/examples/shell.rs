@@ -2,10 +2,12 @@
 //! from a keystroke to its echo, and the rate of a shell's output.
 //!
 //! Usage: `shell <origin> <lab id> <node> <keystrokes> [<output command> <marker>]`. Logs
-//! in with empty native credentials, opens a shell on the node, waits for its prompt, then
+//! in natively as `ANTIMONY_USER` with `ANTIMONY_PASSWORD` (empty credentials when they are
+//! unset), with REST at `<origin>`, opens a shell on the node, waits for its prompt, then
 //! types `<keystrokes>` single characters one at a time (each after the previous echo came
 //! back) and, with an output command, runs it and counts output bytes until `<marker>`
-//! appears. Prints one JSON line: `{"latencyMs": [...], "outputBytes": …, "outputMs": …}`.
+//! appears. Prints one JSON line: `{"latencyMs": [...], "outputBytes": …, "missedBytes": …,
+//! "outputMs": …}` (missed: output the server dropped because this client fell behind).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -16,10 +18,12 @@ use antimony_client::profile::ServerProfile;
 use antimony_client::rest::RestClient;
 use antimony_client::session::{Session, ShellEvent, ShellHandle};
 
-/// Output until it contains `wanted`; its byte count.
-async fn until(shell: &mut ShellHandle, wanted: &str) -> Result<usize, String> {
+/// Output until it contains `wanted`: the bytes received, and the bytes the server said it
+/// dropped meanwhile.
+async fn until(shell: &mut ShellHandle, wanted: &str) -> Result<(usize, u64), String> {
     let mut seen = String::new();
     let mut bytes = 0;
+    let mut missed = 0;
     let found = tokio::time::timeout(Duration::from_secs(120), async {
         while let Some(event) = shell.next().await {
             match event {
@@ -35,6 +39,7 @@ async fn until(shell: &mut ShellHandle, wanted: &str) -> Result<usize, String> {
                         seen.drain(..cut);
                     }
                 }
+                ShellEvent::Missed(lost) => missed += lost,
                 ShellEvent::Closed(reason) => {
                     eprintln!("the shell closed: {reason}");
                     return false;
@@ -46,7 +51,7 @@ async fn until(shell: &mut ShellHandle, wanted: &str) -> Result<usize, String> {
     })
     .await;
     match found {
-        Ok(true) => Ok(bytes),
+        Ok(true) => Ok((bytes, missed)),
         _ => Err(format!("no {wanted:?}; last output {seen:?}")),
     }
 }
@@ -75,7 +80,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rest = Arc::new(RestClient::new(
             ServerProfile::new("bench", origin)?.with_rest_base(origin)?,
         )?);
-        rest.login_native("", "").await?;
+        let user = std::env::var("ANTIMONY_USER").unwrap_or_default();
+        let password = std::env::var("ANTIMONY_PASSWORD").unwrap_or_default();
+        rest.login_native(&user, &password).await?;
         let (session, _events) = Session::open(rest);
         if !session.ready(Duration::from_secs(15)).await {
             return Err("the session did not connect".into());
@@ -95,17 +102,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Drop the typed line (Ctrl-C), back at the prompt.
         shell.input("\u{3}").await?;
         until(&mut shell, "# ").await?;
-        let (mut output_bytes, mut output_ms) = (0, 0.0);
+        let (mut output_bytes, mut missed_bytes, mut output_ms) = (0, 0, 0.0);
         if let Some((command, marker)) = output {
             shell.input(format!("{command}\r")).await?;
             let started = Instant::now();
-            output_bytes = until(&mut shell, &marker).await?;
+            (output_bytes, missed_bytes) = until(&mut shell, &marker).await?;
             output_ms = started.elapsed().as_secs_f64() * 1000.0;
         }
         let _ = session.close_shell(lab, &id).await;
         let latencies: Vec<String> = latency.iter().map(|l| format!("{l:.3}")).collect();
         println!(
-            "{{\"latencyMs\":[{}],\"outputBytes\":{output_bytes},\"outputMs\":{output_ms:.1}}}",
+            "{{\"latencyMs\":[{}],\"outputBytes\":{output_bytes},\"missedBytes\":{missed_bytes},\"outputMs\":{output_ms:.1}}}",
             latencies.join(",")
         );
         Ok::<(), Box<dyn std::error::Error>>(())
