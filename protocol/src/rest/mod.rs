@@ -33,3 +33,8 @@ pub mod cookie {
 
 /// The header with the total number of labs matching a query, before paging.
 pub const TOTAL_COUNT_HEADER: &str = "X-Total-Count";
+
+/// The header antimony-server sends on every REST response: its version (`0.1.0`). An
+/// extension of ours, outside every payload the Go server and its web UI know: Go servers
+/// send none, so a missing header means "another server, version unknown".
+pub const SERVER_HEADER: &str = "X-Antimony-Server";

@@ -90,7 +90,8 @@ fn api() -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }
 
-/// The REST router with its state, body limit, panic guard and request tracing. The
+/// The REST router with its state, body limit, panic guard, request tracing and version
+/// header. The
 /// Socket.IO layer goes around it in [`crate::Server::app`].
 ///
 /// REST is served at the root and under `/api`; with a web UI directory configured
@@ -114,7 +115,20 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::map_response(server_header))
         .with_state(state)
+}
+
+/// Names this server and its version on every response ([`SERVER_HEADER`]): a header, so no
+/// payload the Go server's clients know changes.
+///
+/// [`SERVER_HEADER`]: antimony_protocol::rest::SERVER_HEADER
+async fn server_header(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        antimony_protocol::rest::SERVER_HEADER,
+        axum::http::HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
+    );
+    response
 }
 
 /// `GET /devices`: interface naming per containerlab kind.

@@ -57,6 +57,28 @@ async fn every_route_is_mirrored_under_api() {
 }
 
 #[tokio::test]
+async fn every_response_names_the_server_version_in_a_header_only() {
+    let server = TestServer::new().await;
+    let config = server
+        .call(Method::GET, "/users/login/config", None, None)
+        .await;
+    let missing = server.call(Method::GET, "/nope", None, None).await;
+    for reply in [&config, &missing] {
+        assert_eq!(
+            reply.headers[antimony_protocol::rest::SERVER_HEADER],
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    // The body stays the Go server's: no version in it.
+    let keys = |v: &serde_json::Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(keys(&config.body), Some(vec!["payload".to_owned()]));
+    assert_eq!(
+        keys(config.payload()),
+        Some(vec!["native".to_owned(), "openId".to_owned()])
+    );
+}
+
+#[tokio::test]
 async fn unknown_routes_and_methods_answer_json() {
     let server = TestServer::new().await;
     server
