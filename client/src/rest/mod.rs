@@ -70,6 +70,20 @@ impl RestClient {
             .await
     }
 
+    /// The server's version, from the [`SERVER_HEADER`] of `GET /users/login/config` (public,
+    /// so no login is needed). `None` for a server that does not say (the Go server).
+    ///
+    /// [`SERVER_HEADER`]: antimony_protocol::rest::SERVER_HEADER
+    pub async fn server_version(&self) -> Result<Option<String>> {
+        let (headers, _) = self
+            .send_raw::<LoginConfig, ()>(Method::GET, "/users/login/config", None, false)
+            .await?;
+        Ok(headers
+            .get(antimony_protocol::rest::SERVER_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(64).collect()))
+    }
+
     /// `GET /labs`, always with `limit` and `offset`.
     pub async fn labs(&self, query: &LabsQuery) -> Result<LabPage> {
         let mut query = query.clone();

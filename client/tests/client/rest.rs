@@ -69,6 +69,40 @@ async fn native_login_gives_the_identity_and_wrong_credentials_give_1001() {
 }
 
 #[tokio::test]
+async fn the_server_version_is_antimony_servers_or_none_for_a_server_that_does_not_say() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limit = std::time::Duration::from_secs(10);
+    let server = server().await;
+    let client = RestClient::new(ServerProfile::new("test", &server.origin).unwrap()).unwrap();
+    let version = tokio::time::timeout(limit, client.server_version())
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    assert_eq!(version.as_deref(), Some(env!("CARGO_PKG_VERSION")));
+
+    // A server like the Go one: the same answer, without the header.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = vec![0_u8; 4096];
+        let _ = stream.read(&mut request).await;
+        let body = r#"{"payload":{"openId":{"enabled":false},"native":{"enabled":true,"allowEmpty":false}}}"#;
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(response.as_bytes()).await.unwrap();
+    });
+    let go = RestClient::new(ServerProfile::new("go", &origin).unwrap()).unwrap();
+    let version = tokio::time::timeout(limit, go.server_version())
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    assert_eq!(version, None);
+}
+
+#[tokio::test]
 async fn imports_a_topology_and_lab_and_lists_them() {
     let server = server().await;
     let client = logged_in(&server).await;
