@@ -7,8 +7,15 @@
 //!
 //! A stream removed from the [`LogHub`] is closed: its subscribers get what it holds, then
 //! see it end (the socket layer disconnects them), and new subscribers are refused.
+//!
+//! A shell's output is the exception to "writers never wait": a terminal attached to it takes
+//! a [`Hold`], and the shell reads more of its node's output only once every held reader has
+//! room for it in the backlog ([`LogStream::room_for`]), as a pseudo-terminal makes a program
+//! wait for a slow terminal. So an attached terminal gets every byte however fast the node
+//! writes; only output written while no terminal is attached is trimmed.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
@@ -30,6 +37,11 @@ pub struct LogStream {
     caught_up: watch::Sender<bool>,
     /// Set once the stream ended (its lab was destroyed or redeployed).
     closed: watch::Sender<bool>,
+    /// Readers holding the writer back ([`Hold`]): the sequence number each reads next.
+    holds: Mutex<HashMap<u64, u64>>,
+    next_hold: AtomicU64,
+    /// Changes when a hold advances or goes.
+    holds_moved: watch::Sender<()>,
 }
 
 #[derive(Debug, Default)]
@@ -68,6 +80,62 @@ impl LogStream {
             next: watch::channel(0).0,
             caught_up: watch::channel(true).0,
             closed: watch::channel(false).0,
+            holds: Mutex::new(HashMap::new()),
+            next_hold: AtomicU64::new(0),
+            holds_moved: watch::channel(()).0,
+        }
+    }
+
+    fn lock_holds(&self) -> MutexGuard<'_, HashMap<u64, u64>> {
+        self.holds
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A reader that holds the writer back ([`LogStream::room_for`]) until it is dropped; it
+    /// reads line `from` next and says how far it got with [`Hold::advance`].
+    pub fn hold(self: &Arc<Self>, from: u64) -> Hold {
+        let id = self.next_hold.fetch_add(1, Ordering::Relaxed);
+        self.lock_holds().insert(id, from);
+        Hold {
+            stream: Arc::clone(self),
+            id,
+        }
+    }
+
+    /// Bytes kept after line `cursor` that the slowest held reader has yet to read (0 for a
+    /// reader that lost lines already: waiting would not bring them back).
+    fn held_behind(&self) -> usize {
+        let cursors: Vec<u64> = self.lock_holds().values().copied().collect();
+        if cursors.is_empty() {
+            return 0;
+        }
+        let backlog = self.lock();
+        cursors
+            .into_iter()
+            .filter(|&cursor| cursor >= backlog.first)
+            .map(|cursor| {
+                let skip = usize::try_from(cursor - backlog.first).unwrap_or(usize::MAX);
+                backlog.lines.iter().skip(skip).map(|line| line.len()).sum()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Waits until `bytes` more can be appended without trimming a line some held reader has
+    /// not read (at once when nobody holds the stream, or when the slowest reader has read
+    /// everything: a line larger than the byte limit is kept whole).
+    pub async fn room_for(&self, bytes: usize) {
+        let mut moved = self.holds_moved.subscribe();
+        loop {
+            moved.borrow_and_update();
+            let behind = self.held_behind();
+            if behind == 0 || behind.saturating_add(bytes) <= self.max_bytes {
+                return;
+            }
+            if moved.changed().await.is_err() {
+                return;
+            }
         }
     }
 
@@ -203,6 +271,30 @@ impl LogStream {
     }
 }
 
+/// A reader holding a stream's writer back (see [`LogStream::hold`]); dropping it lets go.
+#[derive(Debug)]
+pub struct Hold {
+    stream: Arc<LogStream>,
+    id: u64,
+}
+
+impl Hold {
+    /// The reader reads line `next` next (it has sent what came before).
+    pub fn advance(&self, next: u64) {
+        if let Some(cursor) = self.stream.lock_holds().get_mut(&self.id) {
+            *cursor = next;
+        }
+        self.stream.holds_moved.send_replace(());
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.stream.lock_holds().remove(&self.id);
+        self.stream.holds_moved.send_replace(());
+    }
+}
+
 /// The first backlog line when lines were trimmed.
 pub fn trim_marker(trimmed: u64) -> Arc<str> {
     Arc::from(format!(
@@ -329,6 +421,63 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(*watch.borrow(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_held_reader_makes_the_writer_wait_for_room_instead_of_losing_lines() {
+        let stream = Arc::new(LogStream::with_limits(usize::MAX, 10));
+        let short = std::time::Duration::from_millis(50);
+        // Nobody holds the stream: the writer never waits.
+        stream.push_lines(["abcd", "efgh"]);
+        tokio::time::timeout(short, stream.room_for(8))
+            .await
+            .unwrap();
+
+        let hold = stream.hold(2);
+        stream.push_lines(["ijkl", "mnop"]);
+        tokio::time::timeout(short, stream.room_for(2))
+            .await
+            .expect("8 bytes unread, 2 more fit in 10");
+        assert!(
+            tokio::time::timeout(short, stream.room_for(4))
+                .await
+                .is_err(),
+            "4 more would trim a line the reader has not read"
+        );
+        // The reader reads one line: the writer goes on, and the reader loses nothing.
+        let waiting = tokio::spawn({
+            let stream = Arc::clone(&stream);
+            async move { stream.room_for(4).await }
+        });
+        let (lines, next) = stream.read(2, 1).unwrap();
+        assert_eq!((texts(&lines), next), (vec!["ijkl"], 3));
+        hold.advance(next);
+        tokio::time::timeout(std::time::Duration::from_secs(1), waiting)
+            .await
+            .expect("woken by the reader")
+            .unwrap();
+        stream.push("qrst");
+        assert_eq!(texts(&stream.read(3, 10).unwrap().0), ["mnop", "qrst"]);
+
+        // The slowest of two readers counts; a reader that goes lets go.
+        let slow = stream.hold(3);
+        hold.advance(5);
+        assert!(
+            tokio::time::timeout(short, stream.room_for(4))
+                .await
+                .is_err()
+        );
+        drop(slow);
+        tokio::time::timeout(short, stream.room_for(4))
+            .await
+            .unwrap();
+        // A line larger than the limit goes in once the reader has read everything.
+        assert!(
+            tokio::time::timeout(short, stream.room_for(50))
+                .await
+                .is_ok()
+        );
+        drop(hold);
     }
 
     #[test]

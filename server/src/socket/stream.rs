@@ -2,8 +2,9 @@
 //! (or shell output chunk) in order, with backpressure. When its queue is full the sender
 //! waits; when it falls behind the backlog, or stays unable to take anything for
 //! [`STALL_LIMIT`], it is disconnected with a logged reason (it gets the backlog again when
-//! it reconnects). When the stream ends, the subscriber gets what it held, then is
-//! disconnected. Nothing is dropped silently.
+//! it reconnects). A shell's terminal never falls behind: it holds the shell's output back
+//! instead (`LogStream::hold`). When the stream ends, the subscriber gets what it held, then
+//! is disconnected. Nothing is dropped silently.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,23 +78,26 @@ enum Stop {
 /// server shuts down (socketioxide's close does not always mark sockets disconnected).
 async fn pump(
     s: &SocketRef,
-    stream: &LogStream,
+    stream: &Arc<LogStream>,
     form: Backlog,
     shutdown: &CancellationToken,
 ) -> Result<(), Stop> {
     let mut watch = stream.watch();
     let mut closed = stream.watch_closed();
-    let mut cursor = match form {
+    let (mut cursor, hold) = match form {
         Backlog::Lines => {
             let (backlog, cursor) = stream.backlog();
             send(s, event::BACKLOG, &backlog).await?;
-            cursor
+            (cursor, None)
         }
         Backlog::Chunks => {
             let (chunks, cursor, position) = stream.chunks();
+            // A terminal holds the shell's output back while it is behind (LogStream::hold):
+            // it gets every byte written while it is attached.
+            let hold = stream.hold(cursor);
             // A tuple is sent as two arguments; clients that expect one ignore the second.
             send(s, event::BACKLOG, &(chunks, position)).await?;
-            cursor
+            (cursor, Some(hold))
         }
     };
     loop {
@@ -120,8 +124,12 @@ async fn pump(
         }
         for line in &lines {
             send(s, event::DATA, line.as_ref()).await?;
+            cursor += 1;
+            if let Some(hold) = &hold {
+                hold.advance(cursor);
+            }
         }
-        cursor = next;
+        debug_assert_eq!(cursor, next);
     }
 }
 

@@ -200,6 +200,65 @@ async fn a_shell_echoes_follows_its_size_and_closes_on_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_slower_than_the_node_gets_every_byte() {
+    let stack = start().await;
+    let (lab, commands) = deployed(&stack).await;
+    let id = open_shell(&commands, &lab, "srl1").await;
+    let path = Namespace::shell(&id).path();
+    // 1 ms per event: far slower than the node prints 2.3 MB, more than its queue (1,024
+    // packets) and the shell's backlog (256 KiB) hold. The node waits for it, as for a slow
+    // terminal; nothing is dropped and it is not disconnected.
+    let (terminal, mut output) = connect(
+        &stack.base,
+        &path,
+        Some(&stack.admin),
+        Some(Duration::from_millis(1)),
+    )
+    .await
+    .unwrap();
+    let backlog = next_event(&mut output, "backlog").await;
+    let mut seen: String = backlog[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let prompt = seen.clone();
+    assert!(prompt.ends_with(":~# "), "the prompt: {prompt:?}");
+    emit(&terminal, "data", json!("seq 1 300000\r"), false).await;
+    let expected: String = std::iter::once(format!("{prompt}seq 1 300000\r\n"))
+        .chain((1..=300_000).map(|n| format!("{n}\r\n")))
+        .chain(std::iter::once(prompt.clone()))
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while seen.len() < expected.len() {
+        let Ok(event) = tokio::time::timeout(Duration::from_secs(2), output.recv()).await else {
+            // Quiet for a while: still connected (and in time), or dropped for lagging?
+            let connected = stack
+                .io
+                .of(&path)
+                .is_some_and(|ns| !ns.sockets().is_empty());
+            assert!(
+                connected && tokio::time::Instant::now() < deadline,
+                "{} of {} bytes; connected: {connected}",
+                seen.len(),
+                expected.len()
+            );
+            continue;
+        };
+        match event {
+            Some((name, values)) if name == "data" => {
+                seen.push_str(values.first().and_then(Value::as_str).unwrap_or_default());
+            }
+            Some((name, values)) => panic!("{name} {values:?} after {} bytes", seen.len()),
+            None => panic!("the terminal was disconnected after {} bytes", seen.len()),
+        }
+    }
+    assert!(seen == expected, "every byte, in order, once");
+    let _ = terminal.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shell_commands_answer_the_protocols_codes() {
     let stack = start_with(|config| config.shell.user_limit = 2).await;
     let (lab, commands) = deployed(&stack).await;

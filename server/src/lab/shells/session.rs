@@ -1,6 +1,6 @@
 //! One shell's tasks: output into the shell's backlog (as text, never splitting a
-//! character), input and size to the terminal in the order they came, the idle timeout, and
-//! the close with its reason.
+//! character; no faster than its attached terminals read it), input and size to the terminal
+//! in the order they came, the idle timeout, and the close with its reason.
 //!
 //! Input is written by a task of its own, so the output is read while a large paste is
 //! being written (a terminal echoes what it reads; if nobody read the echo, the node would
@@ -51,7 +51,18 @@ pub(super) async fn run(
                 break lock(&shell.reason).unwrap_or(close_reason::SERVER_STOPPING);
             }
             chunk = output.next() => match chunk {
-                Some(Ok(bytes)) => shell.output.push_lines(chunker.push(&bytes)),
+                Some(Ok(bytes)) => {
+                    let chunks = chunker.push(&bytes);
+                    // An attached terminal that is behind holds the node's output back (the
+                    // node waits, as for a slow terminal) rather than lose what it has not
+                    // shown; input still goes through meanwhile (Ctrl-C).
+                    let size = chunks.iter().map(String::len).sum();
+                    tokio::select! {
+                        () = shell.output.room_for(size) => {}
+                        () = shell.close.cancelled() => {}
+                    }
+                    shell.output.push_lines(chunks);
+                }
                 Some(Err(error)) => {
                     tracing::info!(%error, "reading the shell failed");
                     labs.events.send(shell.notice(ShellCommand::Error, error.to_string()));
