@@ -12,6 +12,7 @@ include!("commands/list.rs");
 
 mod commands;
 mod contract;
+mod diagnostics;
 mod forwarder;
 mod local;
 mod notifications;

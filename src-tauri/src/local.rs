@@ -198,6 +198,7 @@ pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, data_dir: &Path) {
     desktop.set_local(LocalServer {
         profile: profile.clone(),
         driver,
+        data_dir: data_dir.to_owned(),
     });
     let rest = match RestClient::new(profile) {
         Ok(rest) => Arc::new(rest),

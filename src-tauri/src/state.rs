@@ -98,6 +98,8 @@ pub(crate) struct LocalServer {
     pub(crate) profile: ServerProfile,
     /// Its lab driver (for the prerequisites).
     pub(crate) driver: Arc<dyn LabDriver>,
+    /// Its data directory (database, lab files, kind configuration).
+    pub(crate) data_dir: PathBuf,
 }
 
 /// Everything the commands share.
@@ -143,6 +145,11 @@ impl Desktop {
             local: Mutex::new(None),
             local_settled: watch::Sender::new(false),
         }
+    }
+
+    /// Where the profiles file is.
+    pub(crate) fn profiles_path(&self) -> &std::path::Path {
+        &self.profiles_path
     }
 
     /// The keychain.

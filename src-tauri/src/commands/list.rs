@@ -32,6 +32,9 @@ macro_rules! for_each_command {
             shells::shell_input,
             shells::resize_shell,
             shells::pop_out_shell,
+            about::about,
+            about::server_version,
+            about::export_diagnostics,
         }
     };
 }

@@ -53,25 +53,42 @@ pub(crate) async fn export_log(
     suggested_name: String,
     contents: String,
 ) -> Result<Option<String>> {
+    let Some(path) = choose_save_path(&app, suggested_name, ("Log", &["log", "txt"])).await? else {
+        return Ok(None);
+    };
+    write_file(&path, contents).await.map(Some)
+}
+
+/// Asks the user where to save a file: the native save dialog, starting at `suggested_name`
+/// and offering `filter` (a name and extensions). `None` when the user cancelled.
+pub(crate) async fn choose_save_path(
+    app: &tauri::AppHandle,
+    suggested_name: String,
+    filter: (&str, &[&str]),
+) -> Result<Option<std::path::PathBuf>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
         .set_file_name(suggested_name)
-        .add_filter("Log", &["log", "txt"])
+        .add_filter(filter.0, filter.1)
         .save_file(move |path| {
             let _ = tx.send(path);
         });
     let Some(path) = rx.await.ok().flatten() else {
         return Ok(None);
     };
-    let path = path
-        .into_path()
-        .map_err(|e| BridgeError::new(BridgeErrorKind::Io, format!("not a local file: {e}")))?;
-    tokio::fs::write(&path, contents).await.map_err(|e| {
+    path.into_path()
+        .map(Some)
+        .map_err(|e| BridgeError::new(BridgeErrorKind::Io, format!("not a local file: {e}")))
+}
+
+/// Writes a file the user chose; its path, for the webview to show.
+pub(crate) async fn write_file(path: &std::path::Path, contents: String) -> Result<String> {
+    tokio::fs::write(path, contents).await.map_err(|e| {
         BridgeError::new(
             BridgeErrorKind::Io,
             format!("writing {}: {e}", path.display()),
         )
     })?;
-    Ok(Some(path.display().to_string()))
+    Ok(path.display().to_string())
 }

@@ -1,5 +1,6 @@
 //! Tauri commands: thin adapters from the webview to `antimony-client`.
 
+pub(crate) mod about;
 pub(crate) mod labs;
 pub(crate) mod local;
 pub(crate) mod logs;

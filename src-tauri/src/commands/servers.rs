@@ -43,6 +43,27 @@ fn not_for_local(name: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Every server as the webview sees it. The local server comes first, and is current
+/// unless another server was chosen.
+pub(crate) fn server_views(desktop: &Desktop) -> Result<Vec<ServerView>> {
+    let profiles = desktop.profiles()?;
+    let current = profiles.current().map(|p| p.name.clone());
+    let local = desktop
+        .local()
+        .map(|l| view(desktop, &l.profile, current.is_none(), true));
+    Ok(local
+        .into_iter()
+        .chain(profiles.servers.iter().map(|p| {
+            view(
+                desktop,
+                p,
+                current.as_deref() == Some(p.name.as_str()),
+                false,
+            )
+        }))
+        .collect())
+}
+
 /// How long `list_servers` waits for the local server to start.
 const LOCAL_START_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -56,23 +77,7 @@ pub(crate) async fn list_servers(
     // A webview that asks early waits (a little) for the local server, so that "This
     // computer" is in its first list.
     desktop.local_settled(LOCAL_START_WAIT).await;
-    let profiles = desktop.profiles()?;
-    // The local server comes first, and is current unless another server was chosen.
-    let current = profiles.current().map(|p| p.name.clone());
-    let local = desktop
-        .local()
-        .map(|l| view(&desktop, &l.profile, current.is_none(), true));
-    let servers = local
-        .into_iter()
-        .chain(profiles.servers.iter().map(|p| {
-            view(
-                &desktop,
-                p,
-                current.as_deref() == Some(p.name.as_str()),
-                false,
-            )
-        }))
-        .collect();
+    let servers = server_views(&desktop)?;
     // After the answer, so the UI knows the servers the states belong to.
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -154,6 +154,38 @@ pub(crate) struct ServerView {
     pub(crate) local: bool,
 }
 
+/// `about`: what this app is, where it runs, and the servers it talks to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "desktop/")]
+pub(crate) struct About {
+    /// The app's version.
+    pub(crate) version: String,
+    /// The git commit it was built from (`-dirty` with uncommitted changes), or `unknown`.
+    pub(crate) commit: String,
+    /// The Tauri version.
+    pub(crate) tauri: String,
+    /// The webview engine and its version (`WebKitGTK 2.50.1`), when known.
+    pub(crate) webview: Option<String>,
+    /// The OS, kernel and architecture, on one line.
+    pub(crate) os: String,
+    /// Every server, the bundled one first (ask each one's version with `server_version`).
+    pub(crate) servers: Vec<AboutServer>,
+}
+
+/// A server in the About dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "desktop/")]
+pub(crate) struct AboutServer {
+    /// The profile's name.
+    pub(crate) name: String,
+    /// Its origin.
+    pub(crate) origin: String,
+    /// The bundled "This computer" server.
+    pub(crate) local: bool,
+}
+
 /// The lab commands the webview sends (`lab_command`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

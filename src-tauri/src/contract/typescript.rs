@@ -14,6 +14,7 @@ macro_rules! for_each_type {
     ($m:ident) => {
         $m!(BridgeError);
         $m!(ServerView);
+        $m!(About);
         $m!(LabCommandName);
         $m!(ConnectionEvent);
         $m!(StatusEvent);

@@ -27,6 +27,9 @@ export const commands = {
   shellInput: "shell_input",
   resizeShell: "resize_shell",
   popOutShell: "pop_out_shell",
+  about: "about",
+  serverVersion: "server_version",
+  exportDiagnostics: "export_diagnostics",
 } as const;
 
 /** A command's name. */
