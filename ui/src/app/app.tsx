@@ -1,8 +1,10 @@
 // The app shell: creates the feature stores, wires the bridge's events into them, and lays out
-// the server sidebar, the top bar, the dashboard or a lab, the inbox and the toasts; the whole
-// window takes dropped topology files. Features meet only here.
+// the server sidebar, the top bar, the dashboard or a lab, the inbox, the toasts and the About
+// dialog; the whole window takes dropped topology files. Features meet only here.
 
 import { useEffect, useRef, useState } from "react";
+import { AboutButton } from "../features/about/about-button";
+import { AboutDialog } from "../features/about/about-dialog";
 import { DropTarget } from "../features/import/drop-target";
 import { ImportButton } from "../features/import/import-button";
 import { ImportDialog } from "../features/import/import-dialog";
@@ -58,6 +60,7 @@ export function App({ bridge, storage }: AppProps) {
   const health = current === null ? null : healthOf(serversState, current);
   const [route, setRoute] = useState<Route>({ view: "dashboard" });
   const [inboxOpen, setInboxOpen] = useState(false);
+  const [aboutOpen, setAboutOpen] = useState(false);
 
   useEffect(() => {
     const offs: Promise<Unlisten>[] = [
@@ -129,6 +132,9 @@ export function App({ bridge, storage }: AppProps) {
     onRefresh: () => {
       if (labRoute !== null) void labs.refreshLab(labRoute.labId);
       else void labs.refresh();
+    },
+    onAbout: () => {
+      setAboutOpen(true);
     },
   });
 
@@ -205,6 +211,11 @@ export function App({ bridge, storage }: AppProps) {
                   setInboxOpen((o) => !o);
                 }}
               />
+              <AboutButton
+                onOpen={() => {
+                  setAboutOpen(true);
+                }}
+              />
             </header>
             <ReconnectBanner servers={servers} />
             <div className="content">{content}</div>
@@ -218,6 +229,13 @@ export function App({ bridge, storage }: AppProps) {
             )}
           </main>
           <ImportDialog imports={imports} onImported={openImported} />
+          {aboutOpen && (
+            <AboutDialog
+              onClose={() => {
+                setAboutOpen(false);
+              }}
+            />
+          )}
           <ToastStack notifications={notifications} />
         </DropTarget>
       </NotifyContext.Provider>

@@ -1,4 +1,5 @@
-// App-wide shortcuts: Esc (close the inbox, else back to the dashboard) and r (refresh).
+// App-wide shortcuts: Esc (close the inbox, else back to the dashboard), r (refresh) and F1
+// (the About dialog).
 // `/` belongs to the dashboard, Ctrl+F and `/` in a lab to its log viewer, Esc in a dialog to
 // the dialog (it stops the event before it reaches the window; none of these act while a
 // dialog is open).
@@ -9,6 +10,7 @@ import { isTyping } from "../lib/keys";
 export interface GlobalKeys {
   onEscape: () => void;
   onRefresh: () => void;
+  onAbout: () => void;
 }
 
 export function useGlobalKeys(keys: GlobalKeys): void {
@@ -26,7 +28,13 @@ export function useGlobalKeys(keys: GlobalKeys): void {
         latest.current.onEscape();
         return;
       }
-      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "F1") {
+        e.preventDefault();
+        latest.current.onAbout();
+        return;
+      }
+      if (isTyping(e.target)) return;
       if (e.key === "r") {
         e.preventDefault();
         latest.current.onRefresh();

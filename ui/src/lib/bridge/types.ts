@@ -4,6 +4,7 @@
 
 import type { CollectionOut, LabOut, LoginConfig, PrerequisiteCheck, PrerequisiteReport } from "../../bindings";
 import type {
+  About,
   CommandName,
   CommandResultEvent,
   ConnectionEvent,
@@ -25,6 +26,8 @@ import type {
 // `BridgeError` (the generated shape) is not re-exported: the class of that name in `error.ts`
 // is what callers use.
 export type {
+  About,
+  AboutServer,
   BridgeErrorKind,
   CommandName,
   CommandResultEvent,
@@ -100,6 +103,25 @@ export interface Bridge {
    * the file (the webview never names a path). The path written, or `null` when cancelled.
    */
   exportLog(args: { suggestedName: string; contents: string }): Promise<string | null>;
+
+  /**
+   * The app's version, the git commit it was built from, the Tauri and webview versions, the
+   * OS, and every server (the bundled one first) without versions: `serverVersion` asks each.
+   */
+  about(): Promise<About>;
+  /**
+   * A server's version as it says (antimony-server's `X-Antimony-Server` header), `null` for a
+   * server that does not say (the Go server). No login needed. Rejects `unreachable` (after at
+   * most 5 s) or `certificate` when the server cannot be asked.
+   */
+  serverVersion(args: { server: string }): Promise<string | null>;
+  /**
+   * Writes a diagnostics report (app and OS versions, the local prerequisites, the servers
+   * without secrets, the last 2000 lines of the app's log, all scrubbed of tokens and
+   * passwords) where the user chooses in the native save dialog. The path written, or `null`
+   * when cancelled.
+   */
+  exportDiagnostics(): Promise<string | null>;
 
   /**
    * Opens a shell on a node and attaches the terminal view `viewId` (the webview makes view

@@ -4,7 +4,8 @@
 // lines and command results the real app emits, checks and imports topologies into the
 // collection "local" (by antimony-client's rules, mirrored in `./topology`), answers the local
 // server's prerequisites as told (`setPrerequisites`; containerlab missing by default), runs
-// fake shells on running nodes (`./shells`), and records every call for assertions.
+// fake shells on running nodes (`./shells`), answers the About dialog and writes diagnostics
+// reports (`./about`), and records every call for assertions.
 //
 // `../index.ts` loads it only in Vite's dev mode (a dynamic import), so a production build
 // never contains it; `scripts/check-bundle.mjs` checks that after every build.
@@ -13,6 +14,7 @@ import type { StatusMessage } from "../../../bindings";
 import { commands, type CommandId } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
 import type { Bridge, ConnectionState, LogsEvent, PrerequisiteReport } from "../types";
+import { aboutCommands, type FakeServerVersion } from "./about";
 import { importCommands } from "./import";
 import { labCommands } from "./labs";
 import { chatter, logCommands, seedDeployLogs, startFlood } from "./logs";
@@ -22,6 +24,7 @@ import { localServer, remoteServer } from "./seed";
 import { serverCommands } from "./servers";
 import { shellCommands, shellConnection, shellMissed, shellWindowClosed } from "./shells";
 
+export { FAKE_APP, type FakeServerVersion } from "./about";
 export { missingContainerlab, readyPrerequisites } from "./prerequisites";
 
 export interface FakeBridgeOptions {
@@ -43,7 +46,7 @@ export interface FakeBridge extends Bridge {
   readonly kind: "fake";
   /** Every command called (by its Tauri name), in order, with its arguments. */
   readonly calls: { command: CommandId; args: unknown }[];
-  /** Files written by `exportLog`, by path. */
+  /** Files written by `exportLog` and `exportDiagnostics`, by path. */
   readonly files: Map<string, string>;
   /** Emits a connection state for the three session namespaces of a server. */
   simulateConnection(server: string, state: ConnectionState): void;
@@ -53,6 +56,13 @@ export interface FakeBridge extends Bridge {
   simulateLogs(event: LogsEvent): void;
   /** What the next `localPrerequisites` calls answer. */
   setPrerequisites(report: PrerequisiteReport): void;
+  /**
+   * What `serverVersion` answers for a server: a version, `null` (a server that does not
+   * say), or an error to reject with. Unset: the local server says "0.1.0", others `null`.
+   */
+  setServerVersion(server: string, version: FakeServerVersion): void;
+  /** Whether the save dialog is cancelled: `exportLog` and `exportDiagnostics` then answer `null`. */
+  setSaveCancelled(cancelled: boolean): void;
   /** Shell windows: the labels `popOutShell` opened, and how often a page closed its own. */
   readonly windows: { opened: string[]; closedOwn: number };
   /** Sends a connection state to every view of a shell. */
@@ -75,6 +85,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   });
   const { handlers } = rt;
   const windows = { opened: [] as string[], closedOwn: 0 };
+  const versions = new Map<string, FakeServerVersion>();
 
   seedDeployLogs(rt.servers);
   if (chatterMs > 0) rt.every(chatterMs, () => { chatter(rt); });
@@ -96,6 +107,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     ...logCommands(rt),
     ...importCommands(rt),
     ...shellCommands(rt, { resize: options.shellResize ?? true }, windows),
+    ...aboutCommands(rt, versions),
 
     localPrerequisites: () =>
       rt.answer(commands.localPrerequisites, undefined, () => {
@@ -115,6 +127,8 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     simulateStatus: (name, message) => { emit(handlers.status, { server: name, message }); },
     simulateLogs: (event) => { emit(handlers.logs, event); },
     setPrerequisites: (report) => { rt.prerequisites = structuredClone(report); },
+    setServerVersion: (server, version) => { versions.set(server, version); },
+    setSaveCancelled: (cancelled) => { rt.saveCancelled = cancelled; },
     windows,
     simulateShellConnection: (shellId, state, message = null) => { shellConnection(rt, shellId, state, message); },
     simulateShellMissed: (shellId, bytes) => { shellMissed(rt, shellId, bytes); },

@@ -138,6 +138,7 @@ export function logCommands(rt: FakeRuntime): Pick<Bridge, "subscribeLogs" | "un
 
     exportLog: (args) =>
       rt.answer(commands.exportLog, args, () => {
+        if (rt.saveCancelled) return null;
         const path = `/home/user/${args.suggestedName}`;
         rt.files.set(path, args.contents);
         return path;

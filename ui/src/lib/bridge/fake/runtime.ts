@@ -92,6 +92,8 @@ export interface FakeRuntime {
   readonly stepMs: number;
   /** What `localPrerequisites` answers. */
   prerequisites: PrerequisiteReport;
+  /** Whether the save dialog is cancelled (`exportLog` and `exportDiagnostics` write nothing). */
+  saveCancelled: boolean;
   /** Runs `fn` once after `ms` (unless disposed first). */
   readonly later: (ms: number, fn: () => void) => void;
   /** Runs `fn` every `ms` until disposed. */
@@ -150,6 +152,7 @@ export function createRuntime(
     latencyMs,
     stepMs: settings.stepMs,
     prerequisites: settings.prerequisites,
+    saveCancelled: false,
     later,
     every: (ms, fn) => {
       intervals.add(setInterval(fn, ms));
