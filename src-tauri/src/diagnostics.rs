@@ -132,11 +132,12 @@ pub(crate) fn tail_log(dir: &Path, prefix: &str, max: usize) -> LogTail {
             Ok(text) => {
                 let wanted = max - newest_first.len();
                 newest_first.extend(text.lines().rev().take(wanted).map(|line| {
+                    let line = without_ansi(line);
                     if line.chars().count() > LINE_LIMIT {
                         let cut: String = line.chars().take(LINE_LIMIT).collect();
                         format!("{cut} …(cut)")
                     } else {
-                        line.to_owned()
+                        line
                     }
                 }));
                 tail.files.push(path.clone());
@@ -153,6 +154,16 @@ pub(crate) fn tail_log(dir: &Path, prefix: &str, max: usize) -> LogTail {
     newest_first.reverse();
     tail.lines = newest_first;
     tail
+}
+
+/// Terminal colour sequences (span fields in the log file can carry them).
+static ANSI: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").expect("the colour pattern is valid (tested)")
+});
+
+/// A log line without terminal colour sequences.
+fn without_ansi(line: &str) -> String {
+    ANSI.replace_all(line, "").into_owned()
 }
 
 /// The last `limit` bytes of a file (whole lines: a cut first line is dropped).
@@ -397,27 +408,32 @@ fn rule(pattern: &str, replacement: &'static str) -> Rule {
 }
 
 /// What separates a key from its value: `=`, `: `, `":"`, `\":\"` (JSON in a log line),
-/// `=Some(` (Rust's Debug).
-const SEPARATOR: &str = r#"\\?["']?\s*[:=]\s*(?:Some\()?"#;
-/// A value: quoted (spaces and escaped characters included), or up to a delimiter.
-const VALUE: &str = r#"\\?"(?:[^"\\]|\\[^"])*\\?"|'[^']*'|[^\s"',;)}&\\]+"#;
+/// `=Some(` (Rust's Debug). Never a line break: a line's end ends its key.
+const SEPARATOR: &str = r#"\\?["']?[ \t]*[:=][ \t]*(?:Some\()?"#;
+/// A value: quoted (spaces and escaped characters included, not a line break), or up to a
+/// delimiter.
+const VALUE: &str = r#"\\?"(?:[^"\\\n]|\\[^"\n])*\\?"|'[^'\n]*'|[^\s"',;)}&\\]+"#;
 
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     vec![
         // Headers whose whole value is secret: Authorization, cookies.
         rule(
-            r#"(?i)\b((?:proxy-)?authorization|set-cookie|cookie)(\\?["']?\s*[:=]\s*\\?["']?)[^"\\\r\n]+"#,
+            r#"(?i)\b((?:proxy-)?authorization|set-cookie|cookie)(\\?["']?[ \t]*[:=][ \t]*\\?["']?)[^"\\\r\n]+"#,
             "$1$2[redacted]",
         ),
         // Bearer tokens wherever they are.
-        rule(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+", "Bearer [redacted]"),
+        rule(
+            r"(?i)\bbearer[ \t]+[A-Za-z0-9._~+/=-]+",
+            "Bearer [redacted]",
+        ),
         // Keys naming a secret: password, SB_NATIVE_PASSWORD, sshPassword, client_secret,
-        // accessToken, authToken, refresh_token, api_key, …
+        // accessToken, authToken, refresh_token, api_key, … (Not the end of a module path:
+        // `antimony_server::auth::secret: created …` is a log line's target.)
         rule(
             &format!(
-                r"(?i)\b([A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key)[A-Za-z0-9_.-]*)({SEPARATOR})(?:{VALUE})"
+                r"(?i)(?P<path>::)?\b(?P<key>[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key)[A-Za-z0-9_.-]*)(?P<sep>{SEPARATOR})(?:{VALUE})"
             ),
-            "$1$2[redacted]",
+            "${key}${sep}[redacted]",
         ),
         // JWTs wherever they are (a signed token's header always starts `eyJ`).
         rule(
@@ -439,7 +455,14 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 pub(crate) fn scrub(text: &str) -> String {
     RULES.iter().fold(text.to_owned(), |text, rule| {
         rule.pattern
-            .replace_all(&text, rule.replacement)
+            .replace_all(&text, |found: &regex::Captures<'_>| {
+                if found.name("path").is_some() {
+                    return found[0].to_owned();
+                }
+                let mut replaced = String::new();
+                found.expand(rule.replacement, &mut replaced);
+                replaced
+            })
             .into_owned()
     })
 }
@@ -467,7 +490,10 @@ mod tests {
              2026-03-01T10:00:10Z  INFO headers {{\"authorization\": \"Basic YWRtaW46c2VjcmV0\"}}\n\
              2026-03-01T10:00:11Z  INFO url=https://bob:url-SECRET-7@lab.example.org/api\n\
              2026-03-01T10:00:12Z  INFO tokens: Tokens {{ access_token: Some(\"{JWT}\"), auth_token: Some(\"opaque-AUTH-8\") }}\n\
-             2026-03-01T10:00:13Z  INFO refresh_token=opaque-REFRESH-9 client_secret=oidc-SECRET-10\n"
+             2026-03-01T10:00:13Z  INFO refresh_token=opaque-REFRESH-9 client_secret=oidc-SECRET-10\n\
+             2026-03-01T10:00:14Z  INFO antimony_server::auth::secret: created a new token signing secret\n\
+             2026-03-01T10:00:15Z  INFO the line ends with password\n\
+             == kept: the next line ==\n"
         );
         let secrets = vec![
             "hunter2-plain",
@@ -513,6 +539,8 @@ mod tests {
             "in prose",
             "lab.example.org/api",
             "2026-03-01T10:00:13Z  INFO",
+            "antimony_server::auth::secret: created a new token signing secret",
+            "the line ends with password\n== kept: the next line ==\n",
         ] {
             assert!(scrubbed.contains(kept), "{kept:?} was lost:\n{scrubbed}");
         }
@@ -615,13 +643,28 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} missing:\n{text}");
         }
-        // 2000 lines: the 14 secret lines, the 1000 newer ones, the newest 986 older ones.
-        assert!(!text.contains("older line 513\n"));
-        assert!(text.contains("older line 514\n"));
+        // 2000 lines: the 17 secret lines, the 1000 newer ones, the newest 983 older ones.
+        assert!(!text.contains("older line 516\n"));
+        assert!(text.contains("older line 517\n"));
         assert!(!text.contains("not ours"));
         for secret in secrets {
             assert!(!text.contains(secret), "{secret:?} is in the report");
         }
+    }
+
+    #[test]
+    fn log_lines_lose_their_colour_sequences() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::write(
+            dir.path().join("antimony-desktop.2026-03-01.log"),
+            "WARN containerlab{\u{1b}[3mcommand\u{1b}[0m\u{1b}[2m=\u{1b}[0m\"version\"}: failed\n",
+        )
+        .expect("a log file");
+        let tail = tail_log(dir.path(), LOG_PREFIX, LOG_LINES);
+        assert_eq!(
+            tail.lines,
+            vec!["WARN containerlab{command=\"version\"}: failed".to_owned()]
+        );
     }
 
     #[test]
