@@ -21,16 +21,16 @@ pub mod rest;
 pub mod session;
 pub mod tls;
 
-/// Log directives a binary adds to whatever its log setting says, so no level shows what
-/// crosses the wire: tungstenite logs every WebSocket message at trace (Socket.IO handshakes
+/// Log directives a binary adds to whatever its log setting says (they cap these crates at
+/// `warn` whatever the base level), so no level shows what crosses the wire: tungstenite logs every WebSocket message at trace (Socket.IO handshakes
 /// carry tokens, shell input carries typed passwords).
 pub const QUIET_LOGGERS: &[&str] = &[
-    "tungstenite=debug",
-    "tokio_tungstenite=debug",
-    "rust_socketio=debug",
-    "rust_engineio=debug",
-    "reqwest=debug",
-    "hyper=info",
+    "tungstenite=warn",
+    "tokio_tungstenite=warn",
+    "rust_socketio=warn",
+    "rust_engineio=warn",
+    "reqwest=warn",
+    "hyper=warn",
 ];
 
 pub use error::{Error, Result};

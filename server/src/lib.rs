@@ -35,15 +35,15 @@ use socketioxide::layer::SocketIoLayer;
 pub use state::{AppState, SECRET_FILE, Shared};
 use tokio::net::TcpListener;
 
-/// Log directives a binary adds to whatever `RUST_LOG` says, so no level shows what crosses
-/// the wire: tungstenite logs every WebSocket message at trace (Socket.IO handshakes carry
+/// Log directives a binary adds to whatever `RUST_LOG` says (they cap these crates at `warn`
+/// whatever the base level), so no level shows what crosses the wire: tungstenite logs every WebSocket message at trace (Socket.IO handshakes carry
 /// tokens, shell input carries typed passwords), russh its packets, bollard its requests.
 pub const QUIET_LOGGERS: &[&str] = &[
-    "tungstenite=debug",
-    "tokio_tungstenite=debug",
-    "russh=info",
-    "bollard=debug",
-    "hyper=info",
+    "tungstenite=warn",
+    "tokio_tungstenite=warn",
+    "russh=warn",
+    "bollard=warn",
+    "hyper=warn",
 ];
 
 /// How long shutdown waits for background work (log followers, scheduled commands) to end.

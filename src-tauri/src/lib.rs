@@ -232,7 +232,10 @@ fn init_logging(dir: Option<PathBuf>) -> Option<()> {
             .ok()
     });
     let registry = tracing_subscriber::registry().with(
+        // No colours: both layers share the span fields formatted once (by this layer), so
+        // colours here would end up in the log file too.
         tracing_subscriber::fmt::layer()
+            .with_ansi(false)
             .with_writer(std::io::stderr)
             .with_filter(filter()),
     );
