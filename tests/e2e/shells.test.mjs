@@ -103,6 +103,18 @@ async function sttySize() {
   return { rows, cols };
 }
 
+/** Waits until `stty size` reports `size` (the size goes out a moment after the pane has it). */
+async function shellReports(size, what) {
+  let last = null;
+  await until(async () => {
+    last = await sttySize();
+    return last.rows === size.rows && last.cols === size.cols;
+  }, what).catch(async (error) => {
+    const fixed = await (await browser.$(byTestId("terminal-size-fixed"))).isExisting();
+    throw new Error(`${error.message}: wanted ${JSON.stringify(size)}, the shell says ${JSON.stringify(last)}, the terminal is ${JSON.stringify(await terminalSize())}${fixed ? ", marked as not resized by the server" : ""}`);
+  });
+}
+
 /** How the terminal is drawn: the things a terminal without xterm's styles lacks. */
 async function terminalLooks() {
   return browser.execute(() => {
@@ -217,11 +229,11 @@ test("the shell follows the window's size", async () => {
     return size.rows < fitted.rows && size.cols < fitted.cols ? size : null;
   }, "the terminal to shrink with the window");
   // The size goes to the server after the pane holds it for a moment; stty asks the shell.
-  await until(async () => JSON.stringify(await sttySize()) === JSON.stringify(smaller), "the shell to report the new size");
+  await shellReports(smaller, "the shell to report the new size");
 
   await browser.setWindowSize(1280, 800);
   await until(async () => JSON.stringify(await terminalSize()) === JSON.stringify(fitted), "the terminal to grow back");
-  await until(async () => JSON.stringify(await sttySize()) === JSON.stringify(fitted), "the shell to grow back");
+  await shellReports(fitted, "the shell to grow back");
 });
 
 /** Pops the shown shell out; returns its window's handle, switched to. */
@@ -248,7 +260,7 @@ test("pop the shell out into its own window, type there, and bring it back", asy
   await seeLine("typed-in-the-window", "the output in the window");
   // The window is smaller than the lab view: the shell takes the window's size.
   const windowSize = await terminalSize();
-  await until(async () => JSON.stringify(await sttySize()) === JSON.stringify(windowSize), "the shell to take the window's size");
+  await shellReports(windowSize, "the shell to take the window's size");
   assertLooksLikeATerminal(await terminalLooks());
   await cursorShown();
   await stack.screenshot("shell-popout", { settleMs: 0 });
@@ -270,7 +282,7 @@ test("pop the shell out into its own window, type there, and bring it back", asy
   await seeLine("typed-in-the-window", "what was typed in the window");
   // Back in the lab view, the shell takes the main window's size again.
   const mainSize = await terminalSize();
-  await until(async () => JSON.stringify(await sttySize()) === JSON.stringify(mainSize), "the shell to take the main window's size");
+  await shellReports(mainSize, "the shell to take the main window's size");
   assert.equal((await browser.$$(byTestId("shell-detached"))).length, 0, "nothing left elsewhere");
 });
 

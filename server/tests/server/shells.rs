@@ -449,6 +449,8 @@ async fn the_owner_rejoins_a_shell_after_reconnecting_and_sees_its_screen() {
     let (shell, mut output) = connect(&stack.base, &path, Some(&stack.admin), None)
         .await
         .unwrap();
+    // Output written before the backlog is taken arrives in it, not as data: wait for it.
+    next_event(&mut output, "backlog").await;
     emit(&shell, "data", json!("echo before the break\r"), false).await;
     read_until(&mut output, "before the break\r\n").await;
     let _ = shell.disconnect().await;
