@@ -5,6 +5,7 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { Severity } from "../bindings";
+import { DASHBOARD_READY } from "../lib/startup";
 import { startApp } from "./app.test-util";
 
 const start = () => startApp();
@@ -278,6 +279,17 @@ describe("servers", () => {
       expect(screen.getByTestId("server-health").getAttribute("data-state")).toBe("connected");
     });
     expect(screen.queryByText("Reconnecting to lab.example.net…")).toBeNull();
+  });
+
+  it("marks the moment the dashboard is usable once: connected, labs listed", async () => {
+    performance.clearMarks(DASHBOARD_READY);
+    await start();
+    await waitFor(() => {
+      expect(performance.getEntriesByName(DASHBOARD_READY)).toHaveLength(1);
+    });
+    fireEvent.click(screen.getByText("This computer"));
+    await screen.findByText("scratch");
+    expect(performance.getEntriesByName(DASHBOARD_READY)).toHaveLength(1);
   });
 
   it("logs in by itself where the server allows empty credentials", async () => {

@@ -24,6 +24,7 @@ import { Severity } from "../bindings";
 import { BridgeContext, isLabCommandName, type Bridge, type ImportedLab, type Unlisten } from "../lib/bridge";
 import { NotifyContext, commandFailureToast } from "../lib/notify";
 import { useStore } from "../lib/store";
+import { markDashboardReady } from "../lib/startup";
 import { LabWithShells } from "./lab-shells";
 import { useGlobalKeys } from "./use-global-keys";
 
@@ -98,6 +99,12 @@ export function App({ bridge, storage }: AppProps) {
   useEffect(() => {
     labs.setServer(activeServer);
   }, [labs, activeServer]);
+
+  // Connected with its labs listed: the app is usable (bench/desktop-footprint's cold start).
+  const labsStatus = useStore(labs.store, (s) => s.status);
+  useEffect(() => {
+    if (health === "connected" && labsStatus === "ready") markDashboardReady();
+  }, [health, labsStatus]);
 
   // Lab updates sent while the session was away are lost: refetch once it is back.
   const previousHealth = useRef(health);
