@@ -47,6 +47,7 @@ macro_rules! handlers {
 
 /// Starts the app.
 pub fn run() {
+    software_rendering_env();
     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let built = tauri::Builder::default()
         // First, so a second start only brings the running window forward.
@@ -175,6 +176,33 @@ fn is_app_url(url: &tauri::Url) -> bool {
 /// Environment: `1` keeps WebKit's GPU compositing on.
 const GPU_ENV: &str = "ANTIMONY_WEBVIEW_GPU";
 
+/// Whether the webview renders on the CPU (the default; `ANTIMONY_WEBVIEW_GPU=1` keeps GPU
+/// compositing).
+fn software() -> bool {
+    !std::env::var(GPU_ENV).is_ok_and(|v| v == "1")
+}
+
+/// Before GTK starts, in software mode: keeps GL out of the window's process where nothing
+/// draws with it. `GDK_GL=disable` skips GDK's probe of every X visual through GLX at display
+/// open (about 350 ms of the cold start with llvmpipe, `bench/desktop-footprint`);
+/// `WEBKIT_DISABLE_DMABUF_RENDERER=1` has the web process hand its CPU-drawn frames over in
+/// shared memory instead of DMA-BUF through GL (about 9 MB PSS). What the user set wins.
+fn software_rendering_env() {
+    #[cfg(target_os = "linux")]
+    if software() {
+        for (name, value) in [
+            ("GDK_GL", "disable"),
+            ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+        ] {
+            if std::env::var_os(name).is_none() {
+                // The first thing `run` does: no other thread reads the environment yet.
+                // g_setenv fails only for a name with '=' in it, which these are not.
+                let _ = glib::setenv(name, value, false);
+            }
+        }
+    }
+}
+
 /// Turns WebKit's accelerated compositing off, unless `ANTIMONY_WEBVIEW_GPU=1`.
 ///
 /// The UI is tables and text. Composited, every log frame went through GL (llvmpipe without a
@@ -182,17 +210,21 @@ const GPU_ENV: &str = "ANTIMONY_WEBVIEW_GPU";
 /// lines/s with frames up to 1.9 s apart, against 124,000 lines/s and none over 100 ms
 /// without it, and 454 vs 324 MB PSS after the flood.
 fn software_rendering<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
-    if std::env::var(GPU_ENV).is_ok_and(|v| v == "1") {
+    if !software() {
         return;
     }
     #[cfg(target_os = "linux")]
     if let Some(window) = app.get_webview_window("main") {
         let set = window.with_webview(|webview| {
-            use webkit2gtk::{SettingsExt, WebViewExt};
+            use webkit2gtk::{SettingsExt, WebContextExt, WebViewExt};
             if let Some(settings) = webview.inner().settings() {
                 settings.set_hardware_acceleration_policy(
                     webkit2gtk::HardwareAccelerationPolicy::Never,
                 );
+            }
+            // One page that never navigates: no back/forward or page caches to keep.
+            if let Some(context) = webview.inner().context() {
+                context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
             }
         });
         if let Err(error) = set {
