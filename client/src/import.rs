@@ -3,7 +3,7 @@
 //! when it starts and ends. The CLI (`antimony import`) and the desktop app are adapters over
 //! [`import`]; the desktop UI keeps only a quick pre-check.
 
-use antimony_protocol::rest::{CollectionIn, LabIn, TopologyIn};
+use antimony_protocol::rest::{CollectionIn, LabIn, LabOut, TopologyIn};
 use antimony_protocol::{ErrorBody, Timestamp};
 
 use crate::rest::RestClient;
@@ -138,6 +138,76 @@ pub const UNSCHEDULED_START: time::OffsetDateTime = time::macros::datetime!(2099
 
 /// The end time of a lab that never ends: 2199-01-01, after anything the user will see.
 pub const NEVER_ENDS: time::OffsetDateTime = time::macros::datetime!(2199-01-01 00:00 UTC);
+
+/// How far ahead a start or an end is parked rather than planned: 50 years. The import's 2099
+/// and 2199 are beyond it, and no one plans a lab that far ahead.
+const PARKED_AFTER: time::Duration = time::Duration::days(50 * 365);
+
+/// Whether a lab is not scheduled: not deployed, and its start parked far ahead (as the import
+/// leaves a lab the user deploys).
+pub fn not_scheduled(lab: &LabOut, now: time::OffsetDateTime) -> bool {
+    lab.instance.is_none() && time::OffsetDateTime::from(lab.start_time) - now > PARKED_AFTER
+}
+
+/// Whether a lab never ends: no end time, or one parked far ahead (the import's 2199).
+pub fn never_ends(lab: &LabOut, now: time::OffsetDateTime) -> bool {
+    lab.end_time
+        .is_none_or(|end| time::OffsetDateTime::from(end) - now > PARKED_AFTER)
+}
+
+/// The number of nodes a topology defines: the keys one level under `topology:` → `nodes:`,
+/// counted without a YAML parser (as the app counts them), or `None` if it cannot tell.
+pub fn topology_node_count(definition: &str) -> Option<usize> {
+    fn indent(line: &str) -> usize {
+        line.len() - line.trim_start().len()
+    }
+    /// The text of a line without its comment, trimmed.
+    fn bare(line: &str) -> &str {
+        line.split(" #").next().unwrap_or(line).trim()
+    }
+    let lines: Vec<&str> = definition.lines().collect();
+    let mut topology = None;
+    for (i, line) in lines.iter().enumerate() {
+        if bare(line) == "topology:" {
+            topology = Some(indent(line));
+            continue;
+        }
+        let Some(topology) = topology else { continue };
+        if indent(line) <= topology || line.trim().is_empty() {
+            continue;
+        }
+        let text = bare(line).replace(' ', "");
+        if text == "nodes:{}" {
+            return Some(0);
+        }
+        if text != "nodes:" {
+            continue;
+        }
+        let nodes = indent(line);
+        let mut child = None;
+        let mut count = 0;
+        for line in lines.iter().skip(i + 1) {
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let depth = indent(line);
+            if depth <= nodes {
+                break;
+            }
+            let child = *child.get_or_insert(depth);
+            if depth == child
+                && trimmed
+                    .split_once(':')
+                    .is_some_and(|(key, _)| !key.trim().is_empty())
+            {
+                count += 1;
+            }
+        }
+        return Some(count);
+    }
+    None
+}
 
 impl ImportStart {
     /// The start time to send.
@@ -393,6 +463,59 @@ mod tests {
         assert_eq!(
             ImportEnd::Never.time(start),
             Timestamp::parse("2199-01-01T00:00:00Z").unwrap()
+        );
+    }
+
+    fn lab(start: &str, end: Option<&str>) -> LabOut {
+        LabOut {
+            id: "1".into(),
+            name: "pair".into(),
+            start_time: Timestamp::parse(start).unwrap(),
+            end_time: end.map(|e| Timestamp::parse(e).unwrap()),
+            topology_id: "t".into(),
+            collection_id: "c".into(),
+            creator: antimony_protocol::rest::UserOut {
+                id: "u".into(),
+                name: "admin".into(),
+            },
+            topology_definition: String::new(),
+            instance: None,
+            instance_name: None,
+        }
+    }
+
+    #[test]
+    fn parked_starts_and_ends_read_as_not_scheduled_and_no_end() {
+        let now = time::macros::datetime!(2026-12-06 00:00 UTC);
+        let parked = lab("2099-01-01T00:00:00Z", Some("2199-01-01T00:00:00Z"));
+        assert!(not_scheduled(&parked, now));
+        assert!(never_ends(&parked, now));
+        let planned = lab("2027-01-01T09:00:00Z", Some("2027-01-01T17:00:00Z"));
+        assert!(!not_scheduled(&planned, now));
+        assert!(!never_ends(&planned, now));
+        assert!(never_ends(&lab("2027-01-01T09:00:00Z", None), now));
+        // A deployed lab is scheduled, whatever its start says.
+        let mut deployed = parked.clone();
+        deployed.instance = Some(antimony_protocol::rest::InstanceOut {
+            name: String::new(),
+            deployed: Timestamp::parse("2026-12-05T00:00:00Z").unwrap(),
+            state: antimony_protocol::rest::InstanceState::Running,
+            latest_state_change: Timestamp::parse("2026-12-05T00:00:00Z").unwrap(),
+            nodes: None,
+            recovered: false,
+        });
+        assert!(!not_scheduled(&deployed, now));
+    }
+
+    #[test]
+    fn counts_a_topologys_nodes_without_a_yaml_parser() {
+        let text = "name: x\ntopology:\n  kinds:\n    srl: {}\n  nodes:\n    a:\n      kind: srl\n    b: {kind: linux}\n\n    # c:\n    leaf-1: # a comment\n  links:\n    - endpoints: []\n";
+        assert_eq!(topology_node_count(text), Some(3));
+        assert_eq!(topology_node_count("name: x\n"), None);
+        assert_eq!(topology_node_count("topology:\n  nodes: {}\n"), Some(0));
+        assert_eq!(
+            topology_node_count("topology: # c\n  nodes:\n    a:\n"),
+            Some(1)
         );
     }
 }

@@ -118,21 +118,25 @@ pub(crate) async fn list(global: &Global, args: LabsArgs) -> Result<(), Failure>
             .find(|c| c.id == id)
             .map_or_else(|| id.to_owned(), |c| c.name.clone())
     };
+    let now = time::OffsetDateTime::now_utc();
     let rows: Vec<Vec<String>> = page
         .labs
         .iter()
         .map(|lab| {
+            // The instance's nodes, else the topology's (as the app counts them).
             let nodes = lab
                 .instance
                 .as_ref()
                 .and_then(|i| i.nodes.as_ref())
-                .map_or(0, Vec::len);
+                .map(Vec::len)
+                .or_else(|| import::topology_node_count(&lab.topology_definition))
+                .map_or_else(|| "-".to_owned(), |n| n.to_string());
             vec![
                 lab.name.clone(),
                 state(lab.state()).to_owned(),
-                nodes.to_string(),
+                nodes,
                 collection_name(&lab.collection_id),
-                lab.end_time.as_ref().map_or_else(|| "never".into(), time),
+                ends(lab, now),
                 lab.id.clone(),
             ]
         })
@@ -147,6 +151,26 @@ pub(crate) async fn list(global: &Global, args: LabsArgs) -> Result<(), Failure>
         println!("({} of {total} labs)", page.labs.len());
     }
     Ok(())
+}
+
+/// When a lab starts, in words: "not scheduled" for a lab parked far ahead (the import's 2099).
+fn starts(lab: &LabOut, now: time::OffsetDateTime) -> String {
+    if import::not_scheduled(lab, now) {
+        "not scheduled".to_owned()
+    } else {
+        time(&lab.start_time)
+    }
+}
+
+/// When a lab ends, in words: "no end" for none or one parked far ahead (the import's 2199).
+fn ends(lab: &LabOut, now: time::OffsetDateTime) -> String {
+    if import::never_ends(lab, now) {
+        "no end".to_owned()
+    } else {
+        lab.end_time
+            .as_ref()
+            .map_or_else(|| "no end".to_owned(), time)
+    }
 }
 
 /// Finds a lab by id, by name, or by the start of its id.
@@ -202,11 +226,9 @@ pub(crate) async fn show(global: &Global, arg: LabArg) -> Result<(), Failure> {
     println!("Id         {}", lab.id);
     println!("State      {}", state(lab.state()));
     println!("Creator    {}", lab.creator.name);
-    println!("Starts     {}", time(&lab.start_time));
-    println!(
-        "Ends       {}",
-        lab.end_time.as_ref().map_or_else(|| "never".into(), time)
-    );
+    let now = time::OffsetDateTime::now_utc();
+    println!("Starts     {}", starts(&lab, now));
+    println!("Ends       {}", ends(&lab, now));
     let nodes = lab
         .instance
         .as_ref()

@@ -337,6 +337,21 @@ async fn import_creates_a_lab_and_deploys_it() {
     let labs = stack.rest().await.labs(&Default::default()).await.unwrap();
     let spine = labs.labs.iter().find(|l| l.name == "spine").unwrap();
     assert!(spine.instance.is_none(), "{spine:?}");
+    // Listed with the topology's nodes, and never with the placeholder years the import uses.
+    let listed = run(stack.cli(), &["labs"]).await;
+    let text = listed.ok();
+    let row = text.lines().find(|l| l.starts_with("spine")).unwrap();
+    assert_eq!(
+        row.split_whitespace().take(5).collect::<Vec<_>>(),
+        ["spine", "inactive", "2", "local", "no"],
+        "{text}"
+    );
+    assert!(row.contains("no end") && !text.contains("2199"), "{text}");
+    let shown = run(stack.cli(), &["lab", "spine"]).await;
+    let text = shown.ok();
+    assert!(text.contains("Starts     not scheduled"), "{text}");
+    assert!(text.contains("Ends       no end"), "{text}");
+    assert!(!text.contains("2099") && !text.contains("2199"), "{text}");
 
     let second = stack.dir.path().join("leaf.clab.yaml");
     std::fs::write(&second, TOPOLOGY.replace("name: pair", "name: leaf")).unwrap();
