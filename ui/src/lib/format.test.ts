@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDayTime, formatFull } from "./format";
+import { count, formatDayTime, formatFull } from "./format";
 
 // Local times (no zone suffix), so the year is the same in every time zone the tests run in.
 const NOW = new Date(2026, 4, 10, 12, 0).getTime();
@@ -32,5 +32,16 @@ describe("formatDayTime", () => {
 describe("formatFull", () => {
   it("always has the year (tooltips)", () => {
     expect(formatFull("2026-06-13T06:00:00")).toMatch(/2026/);
+  });
+});
+
+describe("count", () => {
+  it("puts the noun in the singular for one and the plural otherwise, with grouped digits", () => {
+    expect(count(1, "lab")).toBe("1 lab");
+    expect(count(0, "lab")).toBe("0 labs");
+    expect(count(2, "lab")).toBe("2 labs");
+    expect(count(1500, "line")).toBe("1,500 lines");
+    expect(count(1, "match", "matches")).toBe("1 match");
+    expect(count(3, "match", "matches")).toBe("3 matches");
   });
 });

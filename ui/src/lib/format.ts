@@ -35,3 +35,8 @@ export function formatFull(iso: string): string {
 export function severityWord(severity: Severity): string {
   return (Severity[severity] as string | undefined)?.toLowerCase() ?? "info";
 }
+
+/** A count with its noun: "1 lab", "2 labs", "0 labs", "1,500 lines" (`many` for irregular plurals). */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}

@@ -57,6 +57,9 @@ describe("LogBuffer", () => {
     expect(b.received).toBe(7);
     expect(b.firstSeq).toBe(2);
     expect(b.toText()).toBe("— 2 older lines were dropped —\n3\n4\n5\n6\n7\n");
+    const one = new LogBuffer(2);
+    one.append(batch(["a", "b", "c"]));
+    expect(one.toText()).toBe("— 1 older line was dropped —\nb\nc\n");
   });
 
   it("bounds memory at 200,000 lines by default", () => {

@@ -201,7 +201,7 @@ export class LogBuffer {
   /** Every held entry as plain text, one per line (markers included, escapes removed). */
   toText(): string {
     const parts: string[] = [];
-    if (this.droppedCount > 0) parts.push(`— ${this.droppedCount.toLocaleString("en-US")} older lines were dropped —`);
+    if (this.droppedCount > 0) parts.push(this.droppedCount === 1 ? "— 1 older line was dropped —" : `— ${this.droppedCount.toLocaleString("en-US")} older lines were dropped —`);
     for (let i = 0; i < this.size; i++) {
       const entry = this.ring[(this.head + i) % this.capacity];
       if (entry !== undefined) parts.push(entryText(entry));

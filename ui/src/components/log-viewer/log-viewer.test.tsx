@@ -79,6 +79,7 @@ describe("LogViewer", () => {
     deliver(f, ["a", "b", "c", "d", "e"]);
     await screen.findByText("2 older lines were dropped; the newest 3 are kept.");
     expect(lineTexts()).toEqual(["c", "d", "e"]);
+    expect(screen.getByText("5 lines")).toBeTruthy();
   });
 
   it("searches with a match count, Enter and Shift+Enter, and highlights the current match", async () => {

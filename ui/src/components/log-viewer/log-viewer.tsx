@@ -8,6 +8,7 @@ import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, ty
 import { logsNamespace, Severity } from "../../bindings";
 import { describeError, useBridge, type Unlisten } from "../../lib/bridge";
 import { useNotify } from "../../lib/notify";
+import { count } from "../../lib/format";
 import { isTyping } from "../../lib/keys";
 import { parseAnsi } from "./ansi";
 import { LogBuffer, isMarker } from "./log-buffer";
@@ -388,7 +389,7 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
           ↓
         </button>
         <span className="log-toolbar-spacer" />
-        <span className="log-count">{buffer.received.toLocaleString()} lines</span>
+        <span className="log-count">{count(buffer.received, "line")}</span>
         <button
           type="button"
           className={follow ? "button button--small button--pressed" : "button button--small"}
@@ -403,7 +404,7 @@ export function LogViewer({ server, labId, containerId, name, active, capacity }
         </button>
       </div>
       {buffer.dropped > 0 && (
-        <div className="log-notice">{`${buffer.dropped.toLocaleString()} older lines were dropped; the newest ${buffer.capacity.toLocaleString()} are kept.`}</div>
+        <div className="log-notice">{`${buffer.dropped === 1 ? "1 older line was" : `${buffer.dropped.toLocaleString("en-US")} older lines were`} dropped; the newest ${buffer.capacity.toLocaleString("en-US")} are kept.`}</div>
       )}
       {error !== null && <div className="log-notice log-notice--error">{`Cannot follow this log: ${error}`}</div>}
       <div

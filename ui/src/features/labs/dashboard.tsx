@@ -3,12 +3,13 @@
 // to open a lab. The app puts what other features show here into `banner` and `actions`.
 
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
-import { formatDayTime, formatFull } from "../../lib/format";
+import type { LabOut } from "../../bindings";
+import { count, formatDayTime, formatFull } from "../../lib/format";
 import { useStore } from "../../lib/store";
 import { isTyping } from "../../lib/keys";
 import { useNow } from "../../lib/use-now";
 import { LabStateBadge } from "./lab-state-badge";
-import { stateLabel, stateOrder, stateWord } from "./lab-state";
+import { neverEnds, notScheduled, stateLabel, stateOrder, stateWord } from "./lab-state";
 import { defaultQuery, labRows, toggleSort, type SortKey } from "./lab-table";
 import type { Labs } from "./labs-store";
 
@@ -21,6 +22,29 @@ const sortable: { key: SortKey; label: string }[] = [
 function inDialog(target: EventTarget | null): boolean {
   if (document.querySelector("[aria-modal='true']") !== null) return true;
   return target instanceof Element && target.closest("[role='dialog']") !== null;
+}
+
+/** When a lab ends: "not scheduled" and "no end" instead of the far-off times that stand for them. */
+function EndCell({ lab, now }: { lab: LabOut; now: number }) {
+  if (notScheduled(lab, now)) {
+    return (
+      <td title="Not scheduled: it is deployed by hand" data-testid="lab-ends">
+        <span className="muted">not scheduled</span>
+      </td>
+    );
+  }
+  if (neverEnds(lab, now) || lab.endTime === null) {
+    return (
+      <td title="Runs until destroyed" data-testid="lab-ends">
+        <span className="muted">no end</span>
+      </td>
+    );
+  }
+  return (
+    <td title={formatFull(lab.endTime)} data-testid="lab-ends">
+      {formatDayTime(lab.endTime, now)}
+    </td>
+  );
 }
 
 export function Dashboard({
@@ -195,7 +219,7 @@ export function Dashboard({
           ))}
         </select>
         <span className="toolbar-spacer" />
-        <span className="toolbar-count">{filtered ? `${rows.length} of ${state.labs.length} labs` : `${state.labs.length} labs`}</span>
+        <span className="toolbar-count">{filtered ? `${rows.length.toLocaleString("en-US")} of ${count(state.labs.length, "lab")}` : count(state.labs.length, "lab")}</span>
         {actions}
         <button type="button" className="button" onClick={() => void labs.refresh()} title="Refresh (r)">
           Refresh
@@ -263,9 +287,7 @@ export function Dashboard({
                   </td>
                   <td>{row.collectionName === "" ? <span className="muted">—</span> : row.collectionName}</td>
                   <td className="num">{row.nodeCount ?? <span className="muted">—</span>}</td>
-                  <td title={row.lab.endTime === null ? "Runs until destroyed" : formatFull(row.lab.endTime)}>
-                    {row.lab.endTime === null ? <span className="muted">never</span> : formatDayTime(row.lab.endTime, now)}
-                  </td>
+                  <EndCell lab={row.lab} now={now} />
                   <td className="col-creator">{row.lab.creator.name}</td>
                 </tr>
               );

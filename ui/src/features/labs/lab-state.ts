@@ -20,6 +20,24 @@ export function labState(lab: LabOut, now: number): InstanceState {
   return end > now && start > now - 2 * 60_000 ? InstanceState.Scheduled : InstanceState.Inactive;
 }
 
+/**
+ * Whether a lab is not scheduled: not deployed, and its start is decades ahead (the import parks
+ * such labs in 2099).
+ */
+export function notScheduled(lab: LabOut, now: number): boolean {
+  return lab.instance === undefined && Date.parse(lab.startTime) - now > PARKED_AFTER_MS;
+}
+
+/** Whether a lab never ends: no end time, or one decades ahead (the import's 2199). */
+export function neverEnds(lab: LabOut, now: number): boolean {
+  return lab.endTime === null || Date.parse(lab.endTime) - now > PARKED_AFTER_MS;
+}
+
+/** When a lab ends, as the dashboard sorts it: never (and not scheduled) last. */
+export function endsAt(lab: LabOut, now: number): number {
+  return notScheduled(lab, now) || neverEnds(lab, now) || lab.endTime === null ? Number.POSITIVE_INFINITY : Date.parse(lab.endTime);
+}
+
 
 export function stateWord(state: InstanceState): LabStateWord {
   switch (state) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InstanceState } from "../../bindings";
-import { labState, stateWord, topologyNodeCount } from "./lab-state";
+import { labState, neverEnds, notScheduled, stateWord, topologyNodeCount } from "./lab-state";
 import { defaultQuery, labRows, toggleSort, type LabQuery } from "./lab-table";
 import { NOW, collections, lab } from "./fixtures.test-util";
 
@@ -32,6 +32,20 @@ describe("lab states", () => {
     expect(labState(nextYear, NOW)).toBe(InstanceState.Scheduled);
   });
 
+  it("tells labs that are not scheduled or never end by the far-off times that stand for them", () => {
+    const parked = lab("p", InstanceState.Inactive, { startTime: "2099-01-01T00:00:00Z", endTime: "2199-01-01T00:00:00Z" });
+    expect(notScheduled(parked, NOW)).toBe(true);
+    expect(neverEnds(parked, NOW)).toBe(true);
+    // Deployed by hand from there: running, so no longer "not scheduled", and still no end.
+    const running = lab("r", InstanceState.Running, { startTime: "2099-01-01T00:00:00Z", endTime: "2099-01-02T00:00:00Z" });
+    expect(notScheduled(running, NOW)).toBe(false);
+    expect(neverEnds(running, NOW)).toBe(true);
+    const week = lab("w", InstanceState.Inactive, { startTime: new Date(NOW + 3_600_000).toISOString(), endTime: new Date(NOW + 7 * 86_400_000).toISOString() });
+    expect(notScheduled(week, NOW)).toBe(false);
+    expect(neverEnds(week, NOW)).toBe(false);
+    expect(neverEnds(lab("n", InstanceState.Running, { endTime: null }), NOW)).toBe(true);
+  });
+
   it("counts the nodes of a topology", () => {
     expect(topologyNodeCount("name: x\ntopology:\n  kinds:\n    srl: {}\n  nodes:\n    a:\n      kind: srl\n    b: {kind: linux}\n\n    # c:\n    d:\n  links:\n    - endpoints: []\n")).toBe(3);
     expect(topologyNodeCount("name: x\n")).toBeNull();
@@ -51,6 +65,9 @@ describe("lab table", () => {
 
   it("sorts by end time with labs that never end last", () => {
     expect(names({ sort: "endTime" })).toEqual(["spine leaf", "BGP lab", "lab 9", "lab 10", "Forever"]);
+    // An end in 2199 (the import's "never") sorts with the labs without an end, by name.
+    const more = [...labs, lab("Anchored", InstanceState.Running, { endTime: "2199-01-01T00:00:00Z" })];
+    expect(labRows(more, collections, { ...defaultQuery, sort: "endTime" }, NOW).map((r) => r.lab.name)).toEqual(["spine leaf", "BGP lab", "lab 9", "lab 10", "Anchored", "Forever"]);
   });
 
   it("filters by state and by collection", () => {

@@ -2,7 +2,7 @@
 // over the labs the store holds.
 
 import type { CollectionOut, InstanceState, LabOut } from "../../bindings";
-import { labState, stateOrder, topologyNodeCount } from "./lab-state";
+import { endsAt, labState, stateOrder, topologyNodeCount } from "./lab-state";
 
 export type SortKey = "name" | "state" | "endTime";
 
@@ -28,10 +28,6 @@ export interface LabRow {
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
-function endOf(lab: LabOut): number {
-  return lab.endTime === null ? Number.POSITIVE_INFINITY : Date.parse(lab.endTime);
-}
-
 export function toRow(lab: LabOut, collections: ReadonlyMap<string, string>, now: number): LabRow {
   return {
     lab,
@@ -51,7 +47,7 @@ function matches(row: LabRow, needle: string): boolean {
   );
 }
 
-export function compareRows(a: LabRow, b: LabRow, key: SortKey): number {
+export function compareRows(a: LabRow, b: LabRow, key: SortKey, now: number = Date.now()): number {
   const byName = collator.compare(a.lab.name, b.lab.name) || a.lab.id.localeCompare(b.lab.id);
   switch (key) {
     case "name":
@@ -59,8 +55,8 @@ export function compareRows(a: LabRow, b: LabRow, key: SortKey): number {
     case "state":
       return stateOrder.indexOf(a.state) - stateOrder.indexOf(b.state) || byName;
     case "endTime": {
-      const ea = endOf(a.lab);
-      const eb = endOf(b.lab);
+      const ea = endsAt(a.lab, now);
+      const eb = endsAt(b.lab, now);
       return ea === eb ? byName : ea < eb ? -1 : 1;
     }
   }
@@ -73,7 +69,7 @@ export function labRows(labs: readonly LabOut[], collections: readonly Collectio
   const rows = labs
     .map((lab) => toRow(lab, names, now))
     .filter((row) => (query.state === null || row.state === query.state) && (query.collectionId === null || row.lab.collectionId === query.collectionId) && matches(row, needle));
-  rows.sort((a, b) => (query.descending ? -compareRows(a, b, query.sort) : compareRows(a, b, query.sort)));
+  rows.sort((a, b) => (query.descending ? -compareRows(a, b, query.sort, now) : compareRows(a, b, query.sort, now)));
   return rows;
 }
 

@@ -295,6 +295,8 @@ describe("shells store", () => {
     await settle();
     f.simulateShellMissed(entry(shells, key).shellId ?? "", 2048);
     expect(screen.text).toContain("\u001b[2m[2,048 bytes of output were dropped]\u001b[22m");
+    f.simulateShellMissed(entry(shells, key).shellId ?? "", 1);
+    expect(screen.text).toContain("[1 byte of output was dropped]");
   });
 
   it("says when a shell could not open, and Close then drops the tab", async () => {

@@ -346,7 +346,7 @@ export function createShells(bridge: Bridge, options: ShellsOptions = {}): Shell
           deliver(view, u.data);
           return;
         case "missed":
-          deliver(view, note(`[${u.bytes.toLocaleString()} bytes of output were dropped]`));
+          deliver(view, note(`[${u.bytes === 1 ? "1 byte" : `${u.bytes.toLocaleString("en-US")} bytes`} of output ${u.bytes === 1 ? "was" : "were"} dropped]`));
           return;
         case "connection":
           store.dispatch({ type: "connection", key: view.key, state: u.state, message: u.message, at: now() });
