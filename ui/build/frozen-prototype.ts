@@ -10,6 +10,15 @@
 //
 // `frozenPrototype()` is a Vite plugin doing that rewrite in xterm's modules (build and dev,
 // where xterm is kept out of the dependency pre-bundling so the plugin sees it).
+//
+// The graph's libraries (cytoscape, cytoscape-fcose and its cose-base and layout-base) trip
+// over the same rule in two more ways, in unminified code: `Object.assign` of objects that
+// carry their own `toString` (cytoscape's `extend`, fcose's options helper), and
+// `Point.prototype.toString = function …`. `safeAssignInstead` gives their `extend` an
+// assignment that defines what it cannot assign, and `shadowBeforeAssign` gives the target an
+// own property first (`Object.defineProperty(t, "toString", …).toString = …`, so whatever
+// follows the `=` stays as it is). The plugin rewrites them in the build and in the dev
+// server's dependency pre-bundling (where these CommonJS modules must stay).
 
 import type { Plugin } from "vite";
 
@@ -44,18 +53,81 @@ export function defineInsteadOfAssign(code: string): { code: string; count: numb
   return { code: rewritten, count };
 }
 
+/**
+ * `a.b.toString =` (a chain of plain names, then an inherited name and a single `=`), in
+ * readable code; not `x.toString ==`, nor `y[a].toString =`.
+ */
+const SHADOWED = new RegExp(`(?<![\\w$.\\]])([A-Za-z_$][\\w$]*(?:\\.[A-Za-z_$][\\w$]*)*)\\.(${INHERITED.join("|")})(\\s*)=(?![=>])`, "g");
+
+/** The rewritten code and how many assignments got an own property to assign first. */
+export function shadowBeforeAssign(code: string): { code: string; count: number } {
+  let count = 0;
+  const rewritten = code.replace(SHADOWED, (_match, target: string, name: string, space: string) => {
+    count += 1;
+    return `Object.defineProperty(${target},"${name}",{writable:true,enumerable:true,configurable:true}).${name}${space}=`;
+  });
+  return { code: rewritten, count };
+}
+
+/** `Object.assign` as these libraries use it, defining what a plain assignment cannot shadow. */
+const SAFE_ASSIGN =
+  "(function(t){for(var i=1;i<arguments.length;i++){var s=arguments[i];if(s==null)continue;" +
+  "Reflect.ownKeys(s).forEach(function(k){if(!Object.prototype.propertyIsEnumerable.call(s,k))return;" +
+  "try{t[k]=s[k]}catch(e){Object.defineProperty(t,k,{value:s[k],writable:true,enumerable:true,configurable:true})}})}return t})";
+
+/** `Object.assign.bind(Object)` (how cytoscape and fcose pick their assign) → `SAFE_ASSIGN`. */
+export function safeAssignInstead(code: string): { code: string; count: number } {
+  let count = 0;
+  const rewritten = code.replace(/Object\.assign\.bind\(Object\)/g, () => {
+    count += 1;
+    return SAFE_ASSIGN;
+  });
+  return { code: rewritten, count };
+}
+
 /** Modules rewritten: xterm and its addons. */
 const XTERM = /[\\/]node_modules[\\/]@xterm[\\/]/;
+
+/** The graph's libraries. */
+const GRAPH = /[\\/]node_modules[\\/](cytoscape|cytoscape-fcose|cose-base|layout-base)[\\/]/;
+
+function rewrite(code: string, id: string): string | null {
+  if (XTERM.test(id)) {
+    const { code: rewritten, count } = defineInsteadOfAssign(code);
+    return count === 0 ? null : rewritten;
+  }
+  if (GRAPH.test(id)) {
+    const assigned = safeAssignInstead(code);
+    const shadowed = shadowBeforeAssign(assigned.code);
+    return assigned.count + shadowed.count === 0 ? null : shadowed.code;
+  }
+  return null;
+}
 
 export function frozenPrototype(): Plugin {
   return {
     name: "antimony:frozen-prototype",
     enforce: "pre",
-    config: () => ({ optimizeDeps: { exclude: ["@xterm/xterm"] } }),
+    config: () => ({
+      optimizeDeps: {
+        exclude: ["@xterm/xterm"],
+        // The dev server pre-bundles the graph's CommonJS modules: rewrite them there too.
+        rolldownOptions: {
+          plugins: [
+            {
+              name: "antimony:frozen-prototype-deps",
+              transform(code: string, id: string) {
+                const rewritten = rewrite(code, id);
+                return rewritten === null ? null : { code: rewritten, map: null };
+              },
+            },
+          ],
+        },
+      },
+    }),
     transform(code, id) {
-      if (!XTERM.test(id)) return null;
-      const { code: rewritten, count } = defineInsteadOfAssign(code);
-      return count === 0 ? null : { code: rewritten, map: null };
+      const rewritten = rewrite(code, id);
+      return rewritten === null ? null : { code: rewritten, map: null };
     },
   };
 }

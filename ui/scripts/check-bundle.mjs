@@ -13,6 +13,11 @@
 // Object.prototype, as the webview runs it (Tauri's freezePrototype): the chunk is imported in
 // a child Node process that freezes the prototype first, as Tauri's init script does. xterm 6
 // broke there (build/frozen-prototype.ts), and the app then showed no terminal at all.
+//
+// 3. The same for the graph's chunk (cytoscape.js and fCoSE, which break there the same way
+// without the build's rewrite), and the topology reader's (the yaml package), which also reads
+// a topology there. They import the app's first script (the bundler's CommonJS helpers live
+// there), which needs a document: jsdom's, set up before the prototype is frozen.
 
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -58,4 +63,36 @@ for (const name of terminal) {
   }
 }
 
-process.stdout.write(`check-bundle: ${String(scripts.length)} script(s) in dist/assets, no fake bridge; the terminal loads under a frozen Object.prototype\n`);
+const jsdom = pathToFileURL(join(root, "node_modules", "jsdom", "lib", "api.js")).href;
+/** What each chunk must do once imported (`m`, its exports) under the frozen prototype. */
+const graphChunks = {
+  "cytoscape-engine-": `if (typeof m.createCytoscapeEngine !== "function") throw new Error("no createCytoscapeEngine export");`,
+  "parse-topology-": `const t = m.parseTopology("name: x\\ntopology:\\n  nodes:\\n    leaf-1: {kind: linux}\\n  links:\\n    - endpoints: [leaf-1:e1, leaf-2:e1]\\n");
+    if (!t.ok || t.topology.nodes[0]?.name !== "leaf-1" || t.topology.links[0]?.b.node !== "leaf-2") throw new Error("parseTopology answered " + JSON.stringify(t));`,
+};
+for (const [prefix, check] of Object.entries(graphChunks)) {
+  const found = scripts.filter((name) => name.startsWith(prefix));
+  if (found.length === 0) fail(`no ${prefix}*.js chunk in dist/assets: the chunk was renamed or merged; update this check`);
+  for (const name of found) checkGraphChunk(name, check);
+}
+
+function checkGraphChunk(name, check) {
+  const url = pathToFileURL(join(assets, name)).href;
+  const probe =
+    `const { JSDOM } = await import(${JSON.stringify(jsdom)});\n` +
+    `const dom = new JSDOM("<!doctype html><html><head></head><body></body></html>", { url: "http://localhost/" });\n` +
+    `for (const k of ["window", "document", "navigator", "HTMLElement", "Element", "Node", "getComputedStyle"]) Object.defineProperty(globalThis, k, { value: k === "window" ? dom.window : dom.window[k], configurable: true, writable: true });\n` +
+    `Object.freeze(Object.prototype);\n` +
+    `const m = await import(${JSON.stringify(url)});\n` +
+    `${check}\n` +
+    `process.exit(0);\n`;
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8", timeout: 60_000 });
+  if (run.status !== 0) {
+    const lines = `${run.stderr}${run.stdout}`.split("\n").filter((line) => /^\w*Error\b|^\s+at /.test(line));
+    fail(`${name} does not load under a frozen Object.prototype (Tauri's freezePrototype): ${lines.slice(0, 3).join("\n") || String(run.error)}`);
+  }
+}
+
+process.stdout.write(
+  `check-bundle: ${String(scripts.length)} script(s) in dist/assets, no fake bridge; the terminal, the graph and the topology reader load under a frozen Object.prototype\n`,
+);

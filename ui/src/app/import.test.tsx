@@ -125,7 +125,12 @@ describe("import a topology", () => {
     // Not deployed: it starts in 2099 (how the antimony client parks a lab), so it is inactive,
     // not scheduled.
     expect(view.getAttribute("data-state")).toBe("inactive");
-    expect(screen.queryAllByTestId("node-row")).toHaveLength(0);
+    // Its nodes show from the topology, greyed, until it is deployed.
+    expect(screen.getAllByTestId("node-row").map((r) => [r.getAttribute("data-node-name"), r.getAttribute("data-deployed"), r.getAttribute("data-state")])).toEqual([
+      ["r1", "false", "not deployed"],
+      ["r2", "false", "not deployed"],
+    ]);
+    expect(screen.getByTestId("lab-times").textContent).toBe("not scheduled");
     expect((f.calls.find((c) => c.command === "import_topology")?.args as { deploy: boolean }).deploy).toBe(false);
     expect(f.calls.some((c) => c.command === "lab_command")).toBe(false);
   });

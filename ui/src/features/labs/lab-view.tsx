@@ -2,9 +2,10 @@
 // and the lab log and node logs in tabs, with the lab's shells after them (the app fills those
 // in through `shells`: this feature only lays them out).
 
-import { Fragment, useState, type KeyboardEvent, type ReactNode } from "react";
-import { Severity } from "../../bindings";
+import { Fragment, useMemo, useState, type KeyboardEvent, type ReactNode } from "react";
+import { InstanceState, Severity, type LabOut } from "../../bindings";
 import { ConfirmDialog } from "../../components/dialog";
+import { useTopology } from "../../components/graph/use-topology";
 import { LogViewer } from "../../components/log-viewer/log-viewer";
 import { BridgeError, type Identity, type LabCommandName } from "../../lib/bridge";
 import { formatFull } from "../../lib/format";
@@ -13,8 +14,11 @@ import { useStore } from "../../lib/store";
 import { useNow } from "../../lib/use-now";
 import { ActionButton } from "./action-button";
 import { deployAction, destroyAction, shellAllAction } from "./lab-actions";
+import { LabGraph } from "./lab-graph";
+import { labNodes } from "./lab-nodes";
+import { NodePanel } from "./node-panel";
 import { LabStateBadge } from "./lab-state-badge";
-import { labState, stateWord } from "./lab-state";
+import { labState, neverEnds, notScheduled, stateWord } from "./lab-state";
 import type { Labs } from "./labs-store";
 import { NodesTable } from "./nodes-table";
 
@@ -47,6 +51,22 @@ export interface LabShells {
   others: ReactNode;
 }
 
+/** When the lab starts and ends: "not scheduled" and "no end" for the far-off times that stand for them. */
+function LabTimes({ lab, state, now }: { lab: LabOut; state: InstanceState; now: number }) {
+  if (notScheduled(lab, now)) return <span data-testid="lab-times">not scheduled</span>;
+  const end = neverEnds(lab, now) || lab.endTime === null ? null : lab.endTime;
+  return (
+    <>
+      {state === InstanceState.Scheduled && (
+        <span title={formatFull(lab.startTime)} data-testid="lab-starts">{`starts ${formatFull(lab.startTime)}`}</span>
+      )}
+      <span title={end === null ? "Runs until destroyed" : formatFull(end)} data-testid="lab-times">
+        {end === null ? "no end" : `ends ${formatFull(end)}`}
+      </span>
+    </>
+  );
+}
+
 export function LabView({
   labs,
   labId,
@@ -69,6 +89,10 @@ export function LabView({
   const [tab, setTab] = useState(LAB_TAB);
   const [opened, setOpened] = useState<readonly string[]>([LAB_TAB]);
   const lab = state.labs.find((l) => l.id === labId);
+  const definition = lab?.topologyDefinition ?? "";
+  const parsed = useTopology(definition);
+  const labNodeList = useMemo(() => (lab === undefined ? [] : labNodes(lab, parsed)), [lab, parsed]);
+  const [selectedNode, setSelectedNode] = useState<string | null>(null);
 
   // A shell tab that appears (opened, attached again) is shown; those there on arrival are not.
   const shellTabs = shells?.tabs ?? [];
@@ -98,6 +122,7 @@ export function LabView({
   const destroy = destroyAction(lab, identity, state.pending);
   const nodes = lab.instance?.nodes ?? [];
   const collection = state.collections.find((c) => c.id === lab.collectionId)?.name;
+  const panelNode = selectedNode === null ? undefined : labNodeList.find((n) => n.name === selectedNode);
 
   const run = async (command: LabCommandName, node?: string) => {
     try {
@@ -149,7 +174,7 @@ export function LabView({
         <span className="lab-meta">
           {collection !== undefined && <span>{collection}</span>}
           <span>{`by ${lab.creator.name}`}</span>
-          <span title={lab.endTime === null ? undefined : formatFull(lab.endTime)}>{lab.endTime === null ? "no end time" : `ends ${formatFull(lab.endTime)}`}</span>
+          <LabTimes lab={lab} state={current} now={now} />
           {lab.instanceName !== undefined && <span className="mono">{lab.instanceName}</span>}
         </span>
         <span className="lab-actions">
@@ -165,15 +190,46 @@ export function LabView({
         </span>
       </header>
 
-      <NodesTable
-        lab={lab}
-        identity={identity}
-        pending={state.pending}
-        onCommand={(command, node) => void run(command, node)}
-        onCopy={copy}
-        onOpenLog={open}
-        onOpenShell={shells?.open}
-      />
+      <div className="lab-overview">
+        <LabGraph
+          lab={lab}
+          server={server}
+          parsed={parsed}
+          nodes={labNodeList}
+          selected={selectedNode}
+          onSelect={setSelectedNode}
+          onOpenLog={open}
+          onOpenShell={shells?.open}
+        />
+        <NodesTable
+          lab={lab}
+          nodes={labNodeList}
+          identity={identity}
+          pending={state.pending}
+          selected={selectedNode}
+          onSelect={setSelectedNode}
+          onCommand={(command, node) => void run(command, node)}
+          onCopy={copy}
+          onOpenLog={open}
+          onOpenShell={shells?.open}
+        />
+      </div>
+
+      {panelNode !== undefined && (
+        <NodePanel
+          lab={lab}
+          node={panelNode}
+          identity={identity}
+          pending={state.pending}
+          onCommand={(command, node) => void run(command, node)}
+          onCopy={copy}
+          onOpenLog={open}
+          onOpenShell={shells?.open}
+          onClose={() => {
+            setSelectedNode(null);
+          }}
+        />
+      )}
 
       {shells !== undefined && (
         <div className="shell-bar">

@@ -5,7 +5,7 @@
 import { InstanceState, type CollectionOut, type InstanceNode, type LabOut, type UserOut } from "../../../bindings";
 import { containerId, HOUR, iso, newId } from "./ids";
 import type { FakeServer } from "./runtime";
-import { topology } from "./topology";
+import { topology, type FakeLink } from "./topology";
 
 export const ADMIN: UserOut = { id: "00000000-0000-0000-0000-00000000000", name: "Admin" };
 export const ALICE: UserOut = { id: "7d1e2f3a-2b7d-11f0-9a3e-0242ac120002", name: "alice@example.org" };
@@ -34,6 +34,8 @@ interface LabSeed {
   name: string;
   topo: string;
   nodes: [string, string][];
+  links?: FakeLink[];
+  labels?: Record<string, Record<string, string>>;
   collection: CollectionOut;
   creator: UserOut;
   state: InstanceState;
@@ -52,7 +54,7 @@ function makeLab(seed: LabSeed): LabOut {
     topologyId: newId(),
     collectionId: seed.collection.id,
     creator: seed.creator,
-    topologyDefinition: topology(seed.topo, seed.nodes),
+    topologyDefinition: topology(seed.topo, seed.nodes, seed.links, seed.labels),
   };
   if (seed.state !== InstanceState.Inactive && seed.state !== InstanceState.Scheduled) {
     lab.instanceName = instanceName;
@@ -87,21 +89,30 @@ export function remoteServer(): FakeServer {
     ["leaf2", "nokia_srlinux"],
     ["client1", "linux"],
   ];
+  const spineLeafLinks: FakeLink[] = [
+    ["spine1:e1-1", "leaf1:e1-49"],
+    ["spine1:e1-2", "leaf2:e1-49"],
+    ["leaf1:e1-1", "client1:eth1"],
+    ["leaf2:e1-1", "client1:eth2"],
+  ];
+  const spineLeafLevels = { spine1: { "graph-level": "1" }, leaf1: { "graph-level": "2" }, leaf2: { "graph-level": "2" }, client1: { "graph-level": "3" } };
   const labs = [
-    makeLab({ name: "Spine Leaf", topo: "spine-leaf", nodes: spineLeaf, collection: netops, creator: ALICE, state: InstanceState.Running }),
+    makeLab({ name: "Spine Leaf", topo: "spine-leaf", nodes: spineLeaf, links: spineLeafLinks, labels: spineLeafLevels, collection: netops, creator: ALICE, state: InstanceState.Running }),
     makeLab({
       name: "BGP Playground",
       topo: "bgp",
       nodes: [["r1", "cisco_xrd"], ["r2", "cisco_xrd"]],
+      links: [["r1:Gi0-0-0-0", "r2:Gi0-0-0-0"]],
       collection: training,
       creator: ALICE,
       state: InstanceState.Deploying,
     }),
-    makeLab({ name: "Forever", topo: "spine-leaf", nodes: spineLeaf, collection: netops, creator: ALICE, state: InstanceState.Inactive, start: -48 * HOUR, end: null }),
+    makeLab({ name: "Forever", topo: "spine-leaf", nodes: spineLeaf, links: spineLeafLinks, collection: netops, creator: ALICE, state: InstanceState.Inactive, start: -48 * HOUR, end: null }),
     makeLab({
       name: "Nightly Regression",
       topo: "regression",
       nodes: [["dut", "nokia_srlinux"], ["tester", "linux"]],
+      links: [["dut:e1-1", "tester:eth1"], ["dut:e1-2", "tester:eth2"]],
       collection: ci,
       creator: ADMIN,
       state: InstanceState.Scheduled,
@@ -112,6 +123,7 @@ export function remoteServer(): FakeServer {
       name: "Broken OSPF",
       topo: "ospf",
       nodes: [["area0-r1", "linux"], ["area0-r2", "linux"]],
+      links: [["area0-r1:eth1", "area0-r2:eth1"], ["area0-r2:eth2", "area1-r3:eth1"]],
       collection: training,
       creator: BOB,
       state: InstanceState.Failed,
@@ -119,7 +131,14 @@ export function remoteServer(): FakeServer {
     makeLab({
       name: "EVPN Fabric",
       topo: "evpn",
-      nodes: [["spine", "arista_ceos"], ["leaf-a", "arista_ceos"], ["leaf-b", "arista_ceos"]],
+      nodes: [["spine", "arista_ceos"], ["leaf-a", "arista_ceos"], ["leaf-b", "arista_ceos"], ["host-a", "linux"], ["host-b", "linux"]],
+      links: [
+        ["spine:eth1", "leaf-a:eth1"],
+        ["spine:eth2", "leaf-b:eth1"],
+        ["leaf-a:eth2", "host-a:eth1"],
+        ["leaf-b:eth2", "host-b:eth1"],
+      ],
+      labels: { spine: { "graph-group": "fabric" }, "leaf-a": { "graph-group": "fabric" }, "leaf-b": { "graph-group": "fabric" } },
       collection: netops,
       creator: ADMIN,
       state: InstanceState.Running,
@@ -174,7 +193,8 @@ export function localServer(): FakeServer {
       makeLab({
         name: "scratch",
         topo: "scratch",
-        nodes: [["srl", "nokia_srlinux"]],
+        nodes: [["srl", "nokia_srlinux"], ["client", "linux"]],
+        links: [["srl:e1-1", "client:eth1"]],
         collection: local,
         creator: ADMIN,
         state: InstanceState.Inactive,

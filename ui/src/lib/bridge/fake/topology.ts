@@ -4,9 +4,23 @@
 
 import type { LabOut } from "../../../bindings";
 
-/** A topology definition with these nodes (name, kind). */
-export function topology(name: string, nodes: [string, string][]): string {
-  return `name: ${name}\ntopology:\n  nodes:\n${nodes.map(([n, k]) => `    ${n}:\n      kind: ${k}\n`).join("")}`;
+/** A link's two endpoints, "node:interface" each. */
+export type FakeLink = [string, string];
+
+/**
+ * A topology definition with these nodes (name, kind), links, and per node its labels (e.g.
+ * containerlab's graph-level and graph-group, which the graph draws).
+ */
+export function topology(name: string, nodes: [string, string][], links: FakeLink[] = [], labels: Record<string, Record<string, string>> = {}): string {
+  const nodeText = nodes
+    .map(([n, k]) => {
+      const own = Object.entries(labels[n] ?? {});
+      const labelText = own.length === 0 ? "" : `      labels:\n${own.map(([key, value]) => `        ${key}: "${value}"\n`).join("")}`;
+      return `    ${n}:\n      kind: ${k}\n${labelText}`;
+    })
+    .join("");
+  const linkText = links.length === 0 ? "" : `  links:\n${links.map(([a, b]) => `    - endpoints: ["${a}", "${b}"]\n`).join("")}`;
+  return `name: ${name}\ntopology:\n  nodes:\n${nodeText}${linkText}`;
 }
 
 // What follows mirrors antimony-client's `import` module (client/src/import.rs), which is the
