@@ -153,7 +153,12 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
     // Without an instance the lab is inactive, or "scheduled" while its start (a minute after
     // the import) is recent (PROTOCOL.md §6.1).
     await until(async () => ["inactive", "scheduled"].includes(await attribute(browser, byTestId("lab-open"), "data-state")), "the lab to be destroyed", 60_000);
-    await until(async () => (await browser.$$(byTestId("node-row"))).length === 0, "no nodes");
+    // The nodes stay listed from the topology, greyed: none is deployed.
+    await until(async () => {
+      const deployed = [];
+      for (const row of await browser.$$(byTestId("node-row"))) deployed.push(await row.getAttribute("data-deployed"));
+      return deployed.length === 2 && deployed.every((d) => d === "false");
+    }, "no deployed nodes");
     await until(() => stack.wm("title") === "Antimony", "no running count in the title");
     await until(() => trayLabel() === "", "no count on the tray icon");
     const world = JSON.parse(fs.readFileSync(tools.FAKE_CLAB_STATE, "utf8"));
