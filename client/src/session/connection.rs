@@ -21,22 +21,9 @@ use rust_socketio::{Event, Payload, TransportType};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::deliver::Stream;
+use super::deliver::{Kind, Stream};
 use super::{ClientEvent, CommandError, ConnectionState, EventSink};
 use crate::rest::RestClient;
-
-/// What a namespace's task delivers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Status,
-    Updates,
-    Commands,
-    ShellCommands,
-    Logs,
-    /// `/shells/<id>`: a shell that is gone is refused with `Invalid namespace`, which ends
-    /// the connection (logs are retried: theirs exist once the lab deploys).
-    Shell,
-}
 
 /// Asks a connection's task to do something.
 #[derive(Debug)]

@@ -7,9 +7,21 @@ use antimony_protocol::{
 };
 use serde_json::Value;
 
-use super::connection::Kind;
 use super::{ClientEvent, EventSink, ShellEvent};
 use crate::logsync::LogCursor;
+
+/// What a namespace's task delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Status,
+    Updates,
+    Commands,
+    ShellCommands,
+    Logs,
+    /// `/shells/<id>`: a shell that is gone is refused with `Invalid namespace`, which ends
+    /// the connection (logs are retried: theirs exist once the lab deploys).
+    Shell,
+}
 
 /// The delivery state of one connection.
 #[derive(Debug)]

@@ -33,7 +33,8 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use self::shell::{Resized, ShellEvent, ShellHandle};
 
-use self::connection::{Connection, Kind};
+use self::connection::Connection;
+use self::deliver::Kind;
 use crate::rest::RestClient;
 
 /// How long a lab command may wait for its ack. Deploy and destroy are acknowledged only

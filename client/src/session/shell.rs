@@ -8,7 +8,8 @@ use antimony_protocol::{TerminalSize, event};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::connection::{Connection, Kind};
+use super::connection::Connection;
+use super::deliver::Kind;
 use super::{ClientEvent, CommandError, ConnectionState, EventSink, Request};
 use crate::rest::RestClient;
 

@@ -13,6 +13,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 
 use antimony_protocol::Timestamp;
 
+use super::docker_error::docker_error;
 use super::exec::{self, Endpoint};
 use super::lines::Lines;
 use super::terminal::Terminal;
@@ -31,35 +32,6 @@ pub struct DockerNodes {
 
 /// The shells tried, in order, when a node is reached through `docker exec`.
 const SHELLS: [&str; 2] = ["/bin/bash", "/bin/sh"];
-
-pub(super) fn docker_error(error: bollard::errors::Error) -> DriverError {
-    use bollard::errors::Error as E;
-    match &error {
-        E::SocketNotFoundError(path) => DriverError::Missing {
-            tool: "Docker",
-            hint: format!(
-                "no Docker engine socket at {path}; install and start Docker, or set DOCKER_HOST"
-            ),
-        },
-        E::IOError { err } if err.kind() == std::io::ErrorKind::PermissionDenied => {
-            DriverError::NotPermitted {
-                tool: "Docker",
-                hint: "this user may not use the Docker socket: `sudo usermod -aG docker $USER`, then log out and in again"
-                    .into(),
-            }
-        }
-        E::IOError { err }
-            if err.kind() == std::io::ErrorKind::NotFound
-                || err.kind() == std::io::ErrorKind::ConnectionRefused =>
-        {
-            DriverError::Missing {
-                tool: "Docker",
-                hint: format!("the Docker engine is not reachable ({err}); is it running?"),
-            }
-        }
-        _ => DriverError::Docker(error.to_string()),
-    }
-}
 
 impl DockerNodes {
     /// The engine of `DOCKER_HOST`, or the default local socket.

@@ -24,8 +24,9 @@ use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, UPGRADE};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
+use super::DriverError;
+use super::docker_error::docker_error;
 use super::terminal::{Terminal, TerminalInput};
-use super::{DriverError, docker::docker_error};
 
 /// How long a shell's exec may take to start before its exit code is checked.
 const START_CHECK: Duration = Duration::from_millis(50);

@@ -4,6 +4,7 @@
 
 mod containerlab;
 mod docker;
+mod docker_error;
 mod exec;
 pub mod lines;
 pub mod prerequisites;
