@@ -8,15 +8,18 @@
 // frozen Object.prototype, cytoscape and fCoSE load through the build's rewrite
 // (build/frozen-prototype.ts).
 //
-// The layout runs once per lab: nodes with a saved position keep it, and nodes that have none
-// while others have are put beside their neighbours, so updates never move what is placed.
+// The layout runs once per lab: fCoSE for small graphs, rows (`layered.ts`) for big ones and
+// for topologies with graph-level labels. Nodes with a saved position keep it, and nodes that
+// have none while others have are put beside their neighbours, so updates never move what is
+// placed.
 
 import cytoscape from "cytoscape";
 import type { Core, ElementDefinition, NodeSingular, StylesheetJson } from "cytoscape";
 import fcose from "cytoscape-fcose";
 import type { DotTone } from "../status-dot";
 import type { GraphEngine, GraphEngineFactory, GraphEngineOptions, GraphTheme } from "./engine";
-import { kindIcon, kindIconUrl, type KindIcon } from "./kinds";
+import { KIND_ICONS, kindIcon, kindIconUrl, rasterIcons, type KindIcon } from "./kinds";
+import { layeredLayout } from "./layered";
 import type { GraphModel, GraphNode, Position, Positions } from "./model";
 
 let registered = false;
@@ -42,7 +45,25 @@ const groupId = (name: string) => `${GROUP_PREFIX}${name}`;
 const isGroup = (id: string) => id.startsWith(GROUP_PREFIX);
 
 const TONES: readonly DotTone[] = ["green", "amber", "red", "blue", "grey"];
-const ICONS: readonly KindIcon[] = ["router", "switch", "host", "external"];
+
+/**
+ * What is drawn depends on the zoom, so a big graph, fitted small, stays cheap to draw (it is
+ * drawn again on every state change): kind icons and curved links (parallel links apart) from
+ * `DETAIL_ZOOM` on, interface names from `IFACE_ZOOM` on (smaller, neither could be read).
+ */
+export const DETAIL_ZOOM = 0.5;
+export const IFACE_ZOOM = 0.75;
+
+/** How much is drawn: 0 plain shapes and straight lines, 1 icons and curves, 2 also interface names. */
+type Detail = 0 | 1 | 2;
+const detailAt = (zoom: number): Detail => (zoom >= IFACE_ZOOM ? 2 : zoom >= DETAIL_ZOOM ? 1 : 0);
+const DETAIL_NODE_CLASS = "icons";
+const detailEdgeClasses = (detail: Detail): string => (detail === 2 ? "curved iface" : detail === 1 ? "curved" : "");
+
+/** An icon in a colour: a bitmap where the document has a canvas, else an SVG. */
+function iconUrl(icon: KindIcon, colour: string): string {
+  return (typeof document === "undefined" ? null : rasterIcons(colour))?.[icon] ?? kindIconUrl(icon, colour);
+}
 
 function nodeClasses(node: GraphNode): string {
   const icon = node.missing ? "external" : kindIcon(node.kind);
@@ -66,7 +87,7 @@ export function graphStyle(theme: GraphTheme): StylesheetJson {
         "background-width": "72%",
         "background-height": "72%",
         "background-clip": "none",
-        "border-width": 1,
+        "border-width": 0,
         "border-color": theme.background,
         label: "data(label)",
         "font-family": theme.font,
@@ -82,14 +103,15 @@ export function graphStyle(theme: GraphTheme): StylesheetJson {
         "min-zoomed-font-size": 6,
       },
     },
+    { selector: "node.icons", style: { "border-width": 1 } },
     { selector: "node.icon-router", style: { shape: "ellipse" } },
     ...TONES.map((tone) => ({ selector: `node.tone-${tone}`, style: { "background-color": theme.tones[tone] } })),
-    ...ICONS.map((icon) => ({ selector: `node.icon-${icon}`, style: { "background-image": kindIconUrl(icon, theme.onTone) } })),
+    ...KIND_ICONS.map((icon) => ({ selector: `node.icons.icon-${icon}`, style: { "background-image": iconUrl(icon, theme.onTone) } })),
     {
       selector: "node.dimmed, node.missing",
       style: { "background-color": theme.groupFill, "border-width": 1.5, "border-color": theme.muted, "border-style": "dashed", color: theme.muted },
     },
-    ...ICONS.map((icon) => ({ selector: `node.dimmed.icon-${icon}, node.missing.icon-${icon}`, style: { "background-image": kindIconUrl(icon, theme.muted) } })),
+    ...KIND_ICONS.map((icon) => ({ selector: `node.icons.dimmed.icon-${icon}, node.icons.missing.icon-${icon}`, style: { "background-image": iconUrl(icon, theme.muted) } })),
     { selector: "node.missing", style: { "background-opacity": 0, "font-style": "italic" } },
     {
       selector: "node.group",
@@ -115,12 +137,11 @@ export function graphStyle(theme: GraphTheme): StylesheetJson {
       selector: "node:selected",
       style: { "border-width": 3, "border-color": theme.selected, "border-style": "solid", "underlay-color": theme.selected, "underlay-opacity": 0.18, "underlay-padding": 5 },
     },
+    { selector: "edge", style: { width: 1.5, "line-color": theme.edge, "curve-style": "haystack", "haystack-radius": 0 } },
+    { selector: "edge.curved", style: { "curve-style": "bezier" } },
     {
-      selector: "edge",
+      selector: "edge.iface",
       style: {
-        width: 1.5,
-        "line-color": theme.edge,
-        "curve-style": "bezier",
         "source-label": "data(sourceLabel)",
         "target-label": "data(targetLabel)",
         "source-text-offset": 30,
@@ -140,17 +161,17 @@ export function graphStyle(theme: GraphTheme): StylesheetJson {
   return style;
 }
 
-function elements(model: GraphModel): ElementDefinition[] {
+function elements(model: GraphModel, detail: Detail = 0): ElementDefinition[] {
   const groups = [...new Set(model.nodes.flatMap((n) => (n.group === null ? [] : [n.group])))];
   const dimmed = new Set(model.nodes.filter((n) => n.dimmed).map((n) => n.id));
   const missing = new Set(model.nodes.filter((n) => n.missing).map((n) => n.id));
   return [
     ...groups.map((g) => ({ group: "nodes" as const, data: { id: groupId(g), label: g }, classes: "group", selectable: false })),
-    ...model.nodes.map((n) => ({ group: "nodes" as const, data: nodeData(n), classes: nodeClasses(n) })),
+    ...model.nodes.map((n) => ({ group: "nodes" as const, data: nodeData(n), classes: `${nodeClasses(n)}${detail > 0 ? ` ${DETAIL_NODE_CLASS}` : ""}` })),
     ...model.edges.map((e) => ({
       group: "edges" as const,
       data: { id: e.id, source: e.source, target: e.target, sourceLabel: e.sourceLabel, targetLabel: e.targetLabel },
-      classes: edgeClasses(e.source, e.target, dimmed, missing),
+      classes: `${edgeClasses(e.source, e.target, dimmed, missing)} ${detailEdgeClasses(detail)}`.trim(),
       selectable: false,
     })),
   ];
@@ -159,6 +180,35 @@ function elements(model: GraphModel): ElementDefinition[] {
 function edgeClasses(source: string, target: string, dimmed: ReadonlySet<string>, missing: ReadonlySet<string>): string {
   if (missing.has(source) || missing.has(target)) return "missing";
   return dimmed.has(source) || dimmed.has(target) ? "dimmed" : "";
+}
+
+/** Whether an element's classes are these (in any order). */
+function sameClasses(current: readonly string[] | string, wanted: string): boolean {
+  const have = typeof current === "string" ? current.split(" ").filter((c) => c !== "") : current;
+  const want = wanted.split(" ").filter((c) => c !== "");
+  return have.length === want.length && want.every((c) => have.includes(c));
+}
+
+/** Whether two nodes are drawn the same (label, state, kind). */
+function looksSame(a: GraphNode, b: GraphNode): boolean {
+  return a.label === b.label && a.kind === b.kind && a.tone === b.tone && a.dimmed === b.dimmed && a.missing === b.missing;
+}
+
+/**
+ * Whether `next` differs from `previous` only in how nodes look: the same nodes in the same
+ * groups, none greyed or ungreyed (their links' look follows that), and the same links.
+ */
+function onlyNodeLooks(previous: GraphModel, next: GraphModel): boolean {
+  if (previous.nodes.length !== next.nodes.length || previous.edges.length !== next.edges.length) return false;
+  const before = new Map(previous.nodes.map((n) => [n.id, n]));
+  for (const n of next.nodes) {
+    const was = before.get(n.id);
+    if (was === undefined || was.group !== n.group || was.dimmed !== n.dimmed || was.missing !== n.missing) return false;
+  }
+  return next.edges.every((e, i) => {
+    const was = previous.edges[i];
+    return was !== undefined && was.id === e.id && was.source === e.source && was.target === e.target && was.sourceLabel === e.sourceLabel && was.targetLabel === e.targetLabel;
+  });
 }
 
 /** Leaf nodes' positions (groups follow their members). */
@@ -172,10 +222,12 @@ function leafPositions(cy: Core): Record<string, Position> {
   return out;
 }
 
-/** fCoSE's options for a graph of `count` nodes: fewer iterations for big graphs (speed). */
-function fcoseOptions(cy: Core): Record<string, unknown> {
-  const leaves = cy.nodes().filter((n) => !isGroup(n.id()));
-  const options: Record<string, unknown> = {
+/** Graphs with more nodes than this get the layered layout (fCoSE takes too long for them). */
+export const LAYERED_OVER = 100;
+
+/** fCoSE's options. */
+function fcoseOptions(): Record<string, unknown> {
+  return {
     name: "fcose",
     quality: "default",
     randomize: true,
@@ -186,20 +238,31 @@ function fcoseOptions(cy: Core): Record<string, unknown> {
     idealEdgeLength: 90,
     nodeRepulsion: 9000,
     nodeSeparation: 60,
-    numIter: leaves.length > 100 ? 1000 : 2500,
   };
-  // containerlab's graph-level labels: one row per level, level 1 at the top.
-  const byLevel = new Map<number, string[]>();
-  leaves.forEach((n) => {
+}
+
+/**
+ * Lays every node out: in rows (`layered.ts`) when the topology gives levels (containerlab's
+ * graph-level) or the graph is big, else with fCoSE (force-directed, groups as boxes).
+ */
+function layOutAll(cy: Core, leaves: readonly NodeSingular[]): void {
+  const levels = new Map<string, number>();
+  for (const n of leaves) {
     const level = n.scratch("_antimonyLevel") as number | null | undefined;
-    if (typeof level === "number") byLevel.set(level, [...(byLevel.get(level) ?? []), n.id()]);
-  });
-  const levels = [...byLevel.keys()].sort((a, b) => a - b);
-  if (levels.length >= 2 && cy.nodes(".group").length === 0) {
-    options.alignmentConstraint = { horizontal: levels.map((l) => byLevel.get(l) ?? []).filter((ids) => ids.length >= 2) };
-    options.relativePlacementConstraint = levels.slice(1).map((l, i) => ({ top: byLevel.get(levels[i] ?? l)?.[0], bottom: byLevel.get(l)?.[0], gap: 110 }));
+    if (typeof level === "number") levels.set(n.id(), level);
   }
-  return options;
+  if (new Set(levels.values()).size < 2 && leaves.length <= LAYERED_OVER) {
+    cy.layout(fcoseOptions() as unknown as cytoscape.LayoutOptions).run();
+    return;
+  }
+  const edges = cy.edges().map((e) => [e.source().id(), e.target().id()] as const);
+  const positions = layeredLayout(leaves.map((n) => n.id()), edges, levels);
+  cy.batch(() => {
+    for (const n of leaves) {
+      const p = positions[n.id()];
+      if (p !== undefined) n.position({ x: p.x, y: p.y });
+    }
+  });
 }
 
 /**
@@ -210,7 +273,7 @@ function place(cy: Core, unplaced: NodeSingular[]): void {
   if (unplaced.length === 0) return;
   const leaves = leafNodes(cy);
   if (leaves.length === unplaced.length) {
-    cy.layout(fcoseOptions(cy) as unknown as cytoscape.LayoutOptions).run();
+    layOutAll(cy, leaves);
     return;
   }
   const todo = new Set(unplaced.map((n) => n.id()));
@@ -280,12 +343,27 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
     return performance.now() - t;
   };
 
+  let detail: Detail = 0;
+  /** Icons, curves and interface names as the zoom lets them be seen, else none (and no cost). */
+  const showDetail = () => {
+    const want = detailAt(cy.zoom());
+    if (want === detail) return;
+    detail = want;
+    const nodes = cy.nodes().filter((n) => !isGroup(n.id()));
+    cy.batch(() => {
+      if (want > 0) nodes.addClass(DETAIL_NODE_CLASS);
+      else nodes.removeClass(DETAIL_NODE_CLASS);
+      cy.edges().removeClass("curved iface").addClass(detailEdgeClasses(want));
+    });
+  };
+
   const fit = () => {
     cy.fit(undefined, 28);
     if (cy.zoom() > 1.3) {
       cy.zoom(1.3);
       cy.center();
     }
+    showDetail();
   };
 
   const layoutMs = arrange(options.positions);
@@ -327,6 +405,7 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
     viewQueued = true;
     requestAnimationFrame(() => {
       viewQueued = false;
+      showDetail();
       options.onViewChange();
     });
   });
@@ -336,7 +415,21 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
       const previous = model;
       model = next;
       if (previous === next) return;
-      const wanted = elements(next);
+      // A state change (the usual update, many a second): only the nodes that changed.
+      if (onlyNodeLooks(previous, next)) {
+        const before = new Map(previous.nodes.map((n) => [n.id, n]));
+        cy.batch(() => {
+          for (const n of next.nodes) {
+            const was = before.get(n.id);
+            if (was !== undefined && looksSame(was, n)) continue;
+            const node = cy.getElementById(n.id);
+            if (was?.label !== n.label) node.data("label", n.label);
+            node.classes(`${nodeClasses(n)}${detail > 0 ? ` ${DETAIL_NODE_CLASS}` : ""}`);
+          }
+        });
+        return;
+      }
+      const wanted = elements(next, detail);
       const wantedIds = new Set(wanted.map((e) => e.data.id));
       const added: NodeSingular[] = [];
       cy.batch(() => {
@@ -369,8 +462,8 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
             const current = existing.isNode() ? existing.parent().first().id() || undefined : undefined;
             if (existing.isNode() && current !== parent) existing.move({ parent: parent ?? null });
           }
-          const classes = def.classes ?? "";
-          if (existing.classes().join(" ") !== classes) existing.classes(classes);
+          const classes = typeof def.classes === "string" ? def.classes : (def.classes ?? []).join(" ");
+          if (!sameClasses(existing.classes(), classes)) existing.classes(classes);
         }
       });
       if (added.length > 0) {

@@ -7,7 +7,7 @@
 // Positions are kept per `storageKey` (positions.ts): the first time a graph is shown it is
 // laid out, after that it comes back as it was left (dragged nodes included).
 
-import { useContext, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { memo, useCallback, useContext, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import type { GraphEngine } from "./engine";
 import { GraphEngineContext } from "./engine-context";
 import type { GraphModel } from "./model";
@@ -33,6 +33,47 @@ export interface GraphViewProps {
   /** Drawn over the graph (a node's panel). */
   children?: ReactNode;
 }
+
+/** One node's button in the keyboard list; memoised, so a state change re-renders only its own. */
+const NodeButton = memo(function NodeButton({
+  id,
+  name,
+  stateLabel,
+  tone,
+  pressed,
+  current,
+  onFocusNode,
+  onClickNode,
+}: {
+  id: string;
+  name: string;
+  stateLabel: string;
+  tone: string;
+  pressed: boolean;
+  current: boolean;
+  onFocusNode: (id: string) => void;
+  onClickNode: (id: string) => void;
+}) {
+  return (
+    <button
+      type="button"
+      tabIndex={current ? 0 : -1}
+      aria-pressed={pressed}
+      aria-label={name}
+      data-testid="graph-node"
+      data-node-id={id}
+      data-node-name={id}
+      data-state={stateLabel}
+      data-tone={tone}
+      onFocus={() => {
+        onFocusNode(id);
+      }}
+      onClick={() => {
+        onClickNode(id);
+      }}
+    />
+  );
+});
 
 export function GraphView({ model, problem = null, storageKey, selected, onSelect, onActivate, label, note = null, children }: GraphViewProps) {
   const load = useContext(GraphEngineContext);
@@ -65,8 +106,10 @@ export function GraphView({ model, problem = null, storageKey, selected, onSelec
     for (const button of list.querySelectorAll<HTMLButtonElement>("button[data-node-id]")) {
       const p = engine.renderedPosition(button.dataset.nodeId ?? "");
       if (p === null) continue;
-      button.dataset.x = String(Math.round(p.x));
-      button.dataset.y = String(Math.round(p.y));
+      const x = String(Math.round(p.x));
+      const y = String(Math.round(p.y));
+      if (button.dataset.x !== x) button.dataset.x = x;
+      if (button.dataset.y !== y) button.dataset.y = y;
     }
   };
   const markRef = useRef(markPositions);
@@ -131,11 +174,15 @@ export function GraphView({ model, problem = null, storageKey, selected, onSelec
     };
   }, [load, drawable]);
 
+  // Positions move only when nodes come or go: only then are they marked again.
+  const nodeIds = model.nodes.map((n) => n.id).join("\n");
   useEffect(() => {
     if (!ready) return;
     engineRef.current?.update(model);
-    markRef.current();
   }, [ready, model]);
+  useEffect(() => {
+    if (ready) markRef.current();
+  }, [ready, nodeIds]);
 
   useEffect(() => {
     if (ready) engineRef.current?.select(selected);
@@ -188,6 +235,12 @@ export function GraphView({ model, problem = null, storageKey, selected, onSelec
   };
 
   const hovered = hover === null ? undefined : model.nodes.find((n) => n.id === hover);
+  const onFocusNode = useCallback((id: string) => {
+    setFocused(id);
+  }, []);
+  const onClickNode = useCallback((id: string) => {
+    latest.current.onSelect(id);
+  }, []);
 
   return (
     <div className="graph" ref={rootRef} data-testid="graph" data-node-count={model.nodes.length} data-edge-count={model.edges.length}>
@@ -204,23 +257,16 @@ export function GraphView({ model, problem = null, storageKey, selected, onSelec
           </div>
           <div className="graph-nodes visually-hidden" role="group" aria-label={label} ref={listRef} onKeyDown={onKey}>
             {model.nodes.map((n) => (
-              <button
+              <NodeButton
                 key={n.id}
-                type="button"
-                tabIndex={n.id === current ? 0 : -1}
-                aria-pressed={n.id === selected}
-                aria-label={[n.label, n.kind, n.stateLabel].filter((t) => t !== "").join(", ")}
-                data-testid="graph-node"
-                data-node-id={n.id}
-                data-node-name={n.id}
-                data-state={n.stateLabel}
-                data-tone={n.dimmed || n.missing ? "none" : n.tone}
-                onFocus={() => {
-                  setFocused(n.id);
-                }}
-                onClick={() => {
-                  onSelect(n.id);
-                }}
+                id={n.id}
+                name={[n.label, n.kind, n.stateLabel].filter((t) => t !== "").join(", ")}
+                stateLabel={n.stateLabel}
+                tone={n.dimmed || n.missing ? "none" : n.tone}
+                pressed={n.id === selected}
+                current={n.id === current}
+                onFocusNode={onFocusNode}
+                onClickNode={onClickNode}
               />
             ))}
           </div>

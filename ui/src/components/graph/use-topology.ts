@@ -28,6 +28,11 @@ function loadParser(): Promise<Parse> {
   return loading;
 }
 
+/** Starts loading the reader (for a lab about to be opened). */
+export function prefetchTopologyReader(): void {
+  loadParser().catch(() => undefined);
+}
+
 function parsed(definition: string, run: Parse): ParsedTopology {
   const known = cache.get(definition);
   if (known !== undefined) return known;

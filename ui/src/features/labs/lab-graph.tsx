@@ -5,6 +5,7 @@
 
 import { useMemo } from "react";
 import type { LabOut } from "../../bindings";
+import { usePrefetchGraph } from "../../components/graph/engine-context";
 import { GraphView } from "../../components/graph/graph-view";
 import type { ParsedTopology } from "../../components/graph/topology";
 import { shellAction } from "./lab-actions";
@@ -31,6 +32,8 @@ export function LabGraph({
   onOpenLog: (node: string) => void;
   onOpenShell?: (node: string) => void;
 }) {
+  // The engine loads while the topology is read.
+  usePrefetchGraph();
   const graph = useMemo(() => (parsed === null ? null : labGraph(lab, parsed, nodes)), [lab, parsed, nodes]);
 
   const activate = (id: string) => {

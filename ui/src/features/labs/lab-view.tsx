@@ -2,7 +2,7 @@
 // and the lab log and node logs in tabs, with the lab's shells after them (the app fills those
 // in through `shells`: this feature only lays them out).
 
-import { Fragment, useMemo, useState, type KeyboardEvent, type ReactNode } from "react";
+import { Fragment, memo, useMemo, useState, type KeyboardEvent, type ReactNode } from "react";
 import { InstanceState, Severity, type LabOut } from "../../bindings";
 import { ConfirmDialog } from "../../components/dialog";
 import { useTopology } from "../../components/graph/use-topology";
@@ -23,6 +23,12 @@ import type { Labs } from "./labs-store";
 import { NodesTable } from "./nodes-table";
 
 const LAB_TAB = "\u0000lab";
+
+/**
+ * The log viewer, re-rendered only when its own props change: a lab update (many a second while
+ * hundreds of nodes change state) must not make every viewer lay the page out again.
+ */
+const StableLogViewer = memo(LogViewer);
 const shellTabKey = (key: string) => `\u0000shell:${key}`;
 
 /** What a tab of the tab strip is given to render itself. */
@@ -284,12 +290,12 @@ export function LabView({
       <div className="log-panels">
         {opened.map((key) => {
           if (key === LAB_TAB) {
-            return <LogViewer key={`lab:${lab.id}`} server={server} labId={lab.id} name={`${lab.name} lab log`} active={shown === LAB_TAB} />;
+            return <StableLogViewer key={`lab:${lab.id}`} server={server} labId={lab.id} name={`${lab.name} lab log`} active={shown === LAB_TAB} />;
           }
           const node = nodes.find((n) => n.name === key);
           if (node === undefined) return null;
           return (
-            <LogViewer
+            <StableLogViewer
               key={`node:${node.containerId}`}
               server={server}
               labId={lab.id}
