@@ -40,9 +40,15 @@ function preemptStylesheet(doc: Document): void {
   doc.head.appendChild(marker);
 }
 
-const GROUP_PREFIX = "\u0000group:";
-const groupId = (name: string) => `${GROUP_PREFIX}${name}`;
-const isGroup = (id: string) => id.startsWith(GROUP_PREFIX);
+// Element ids by what they are, so no name can take another's: a node named `link-0` (or
+// anything else) is never mistaken for a link or a group box.
+const nodeKey = (id: string) => `n:${id}`;
+const groupId = (name: string) => `g:${name}`;
+const edgeKey = (id: string) => `e:${id}`;
+const isGroup = (key: string) => key.startsWith("g:");
+/** The model's id of a node element. */
+const nodeIdOf = (key: string) => key.slice(2);
+const byId = (cy: Core, id: string) => cy.getElementById(nodeKey(id));
 
 const TONES: readonly DotTone[] = ["green", "amber", "red", "blue", "grey"];
 
@@ -71,7 +77,7 @@ function nodeClasses(node: GraphNode): string {
 }
 
 function nodeData(node: GraphNode): { id: string; label: string; parent?: string } {
-  return node.group === null ? { id: node.id, label: node.label } : { id: node.id, label: node.label, parent: groupId(node.group) };
+  return node.group === null ? { id: nodeKey(node.id), label: node.label } : { id: nodeKey(node.id), label: node.label, parent: groupId(node.group) };
 }
 
 /** The stylesheet for a theme. */
@@ -170,7 +176,7 @@ function elements(model: GraphModel, detail: Detail = 0): ElementDefinition[] {
     ...model.nodes.map((n) => ({ group: "nodes" as const, data: nodeData(n), classes: `${nodeClasses(n)}${detail > 0 ? ` ${DETAIL_NODE_CLASS}` : ""}` })),
     ...model.edges.map((e) => ({
       group: "edges" as const,
-      data: { id: e.id, source: e.source, target: e.target, sourceLabel: e.sourceLabel, targetLabel: e.targetLabel },
+      data: { id: edgeKey(e.id), source: nodeKey(e.source), target: nodeKey(e.target), sourceLabel: e.sourceLabel, targetLabel: e.targetLabel },
       classes: `${edgeClasses(e.source, e.target, dimmed, missing)} ${detailEdgeClasses(detail)}`.trim(),
       selectable: false,
     })),
@@ -217,7 +223,7 @@ function leafPositions(cy: Core): Record<string, Position> {
   cy.nodes().forEach((n) => {
     if (isGroup(n.id())) return;
     const p = n.position();
-    out[n.id()] = { x: p.x, y: p.y };
+    out[nodeIdOf(n.id())] = { x: p.x, y: p.y };
   });
   return out;
 }
@@ -323,7 +329,7 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
   cy.edges().unselectify();
 
   const setLevels = () => {
-    for (const n of model.nodes) cy.getElementById(n.id).scratch("_antimonyLevel", n.level);
+    for (const n of model.nodes) byId(cy, n.id).scratch("_antimonyLevel", n.level);
   };
 
   /** Saved or topology positions, then layout for the rest. Returns the time it took. */
@@ -333,7 +339,7 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
     const unplaced: NodeSingular[] = [];
     cy.batch(() => {
       for (const n of model.nodes) {
-        const node = cy.getElementById(n.id);
+        const node = byId(cy, n.id);
         const at = saved[n.id] ?? n.position;
         if (at === null) unplaced.push(node);
         else node.position({ x: at.x, y: at.y });
@@ -379,18 +385,18 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
   cy.on("tap", (e) => {
     const target = e.target as Core | NodeSingular;
     if (target === cy) options.onSelect(null);
-    else if ("isNode" in target && target.isNode() && !isGroup(target.id())) options.onSelect(target.id());
+    else if ("isNode" in target && target.isNode() && !isGroup(target.id())) options.onSelect(nodeIdOf(target.id()));
   });
   cy.on("dbltap", "node", (e) => {
     const id = (e.target as NodeSingular).id();
-    if (!isGroup(id)) options.onActivate(id);
+    if (!isGroup(id)) options.onActivate(nodeIdOf(id));
   });
   cy.on("mouseover", "node", (e) => {
     const node = e.target as NodeSingular;
     if (isGroup(node.id())) return;
     options.host.style.cursor = "pointer";
     const p = node.renderedPosition();
-    options.onHover(node.id(), { x: p.x, y: p.y + node.renderedOuterHeight() / 2 });
+    options.onHover(nodeIdOf(node.id()), { x: p.x, y: p.y + node.renderedOuterHeight() / 2 });
   });
   cy.on("mouseout", "node", () => {
     options.host.style.cursor = "";
@@ -422,7 +428,7 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
           for (const n of next.nodes) {
             const was = before.get(n.id);
             if (was !== undefined && looksSame(was, n)) continue;
-            const node = cy.getElementById(n.id);
+            const node = byId(cy, n.id);
             if (was?.label !== n.label) node.data("label", n.label);
             node.classes(`${nodeClasses(n)}${detail > 0 ? ` ${DETAIL_NODE_CLASS}` : ""}`);
           }
@@ -475,22 +481,22 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
     select(id) {
       cy.batch(() => {
         cy.nodes(":selected").forEach((n) => {
-          if (n.id() !== id) n.unselect();
+          if (id === null || n.id() !== nodeKey(id)) n.unselect();
         });
         if (id !== null) {
-          const node = cy.getElementById(id);
+          const node = byId(cy, id);
           if (node.nonempty() && !node.selected()) node.select();
         }
       });
       if (id === null) return;
       // Brought into view when off screen (moved to with the keyboard).
-      const node = cy.getElementById(id);
+      const node = byId(cy, id);
       if (node.empty()) return;
       const p = node.renderedPosition();
       if (p.x < 0 || p.y < 0 || p.x > cy.width() || p.y > cy.height()) cy.center(node);
     },
     renderedPosition(id) {
-      const node = cy.getElementById(id);
+      const node = byId(cy, id);
       if (node.empty()) return null;
       const p = node.renderedPosition();
       return { x: p.x, y: p.y };
@@ -527,7 +533,7 @@ export const createCytoscapeEngine: GraphEngineFactory = (options: GraphEngineOp
 export function layoutHeadless(model: GraphModel): { positions: Positions; ms: number } {
   register();
   const cy = cytoscape({ headless: true, styleEnabled: true, elements: elements(model), style: graphStyle(graphThemeForHeadless) });
-  for (const n of model.nodes) cy.getElementById(n.id).scratch("_antimonyLevel", n.level);
+  for (const n of model.nodes) byId(cy, n.id).scratch("_antimonyLevel", n.level);
   const t = performance.now();
   place(cy, leafNodes(cy));
   const ms = performance.now() - t;
