@@ -14,37 +14,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { Stack, TOPOLOGY, byTestId, sleep, until } from "../tests/e2e/harness.mjs";
+import { appPid, appTree, comm, pss, read } from "./app.mjs";
 
 const STARTS = Number(process.env.STARTS ?? 7);
 const TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 const BOOT = Number(/^btime (\d+)$/m.exec(fs.readFileSync("/proc/stat", "utf8"))[1]);
 
-const read = (file) => {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-};
-const pss = (pid) => Number(/^Pss:\s+(\d+) kB/m.exec(read(`/proc/${pid}/smaps_rollup`))?.[1] ?? 0) / 1024;
-const comm = (pid) => read(`/proc/${pid}/comm`).trim() || "?";
-const children = (pid) => read(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/).filter(Boolean).map(Number);
-
-/** The app's process. */
-function appPid() {
-  return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).find((p) => read(`/proc/${p}/cmdline`).split("\0")[0].endsWith("/antimony-desktop"));
-}
-/** The app's process and every descendant (WebKit's web and network processes). */
-function appTree() {
-  const all = [];
-  const walk = (pid) => {
-    all.push(pid);
-    children(pid).forEach(walk);
-  };
-  const app = appPid();
-  if (app) walk(app);
-  return all;
-}
 /** When a process started, in ms since the epoch (to the clock tick). */
 function startedAt(pid) {
   // Field 22 of /proc/<pid>/stat, counted after the command's closing parenthesis.

@@ -19,6 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Stack, byTestId, sleep, until } from "../tests/e2e/harness.mjs";
+import { logIn } from "./app.mjs";
 
 const RATE = Number(process.env.RATE ?? 100);
 const SECONDS = Number(process.env.SECONDS_OF_UPDATES ?? 10);
@@ -62,18 +63,6 @@ function mesh() {
   return { nodes, links };
 }
 
-async function logIn(browser) {
-  const shown = (selector) => until(async () => {
-    const e = await browser.$(selector);
-    return (await e.isDisplayed()) ? e : null;
-  }, selector);
-  await (await shown(byTestId("login-username"))).setValue("admin");
-  await (await browser.$(byTestId("login-password"))).setValue("admin");
-  await (await browser.$(byTestId("login-submit"))).click();
-  return shown;
-}
-
-/** Opens a lab from the dashboard, timed in the page: {open, graph, layout} in ms. */
 async function timedOpen(browser, shown, name) {
   await browser.keys("Escape");
   await shown(byTestId("lab-row", `[data-lab-name="${name}"]`));

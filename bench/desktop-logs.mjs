@@ -14,61 +14,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Stack, TOPOLOGY, byTestId, sleep, until } from "../tests/e2e/harness.mjs";
+import { appTree, comm, logIn, pss } from "./app.mjs";
 
 const LINES = Number(process.env.LINES ?? 200_000);
 const RATE = Number(process.env.RATE ?? 10_000);
-
-function pss(pid) {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-    return Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-function comm(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-  } catch {
-    return "?";
-  }
-}
-function children(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-/** The app's process and every descendant (WebKit's web and network processes). */
-function appTree() {
-  const app = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).find((p) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0].endsWith("/antimony-desktop");
-    } catch {
-      return false;
-    }
-  });
-  const all = [];
-  const walk = (pid) => {
-    all.push(pid);
-    children(pid).forEach(walk);
-  };
-  if (app) walk(app);
-  return all;
-}
-
-/** Logs in to the stack's server; returns a function that waits for an element to show. */
-async function logIn(browser) {
-  const shown = (selector) => until(async () => {
-    const e = await browser.$(selector);
-    return (await e.isDisplayed()) ? e : null;
-  }, selector);
-  await (await shown(byTestId("login-username"))).setValue("admin");
-  await (await browser.$(byTestId("login-password"))).setValue("admin");
-  await (await browser.$(byTestId("login-submit"))).click();
-  return shown;
-}
 
 async function run(label, rate) {
   const gate = path.join(fs.mkdtempSync("/tmp/antimony-bench-gate-"), "go");

@@ -24,6 +24,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { Stack, TOPOLOGY, byTestId, sleep, until } from "../tests/e2e/harness.mjs";
+import { logIn } from "./app.mjs";
 
 const repo = path.resolve(import.meta.dirname, "..");
 const bin = process.env.ANTIMONY_BIN_DIR ?? path.join(repo, "target", "release");
@@ -144,13 +145,7 @@ async function cliInPty(server, node) {
 
 /** Logs in, opens the lab and a shell on `node`; waits for its prompt. */
 async function openShellInApp(browser, node) {
-  const shown = (selector) => until(async () => {
-    const e = await browser.$(selector);
-    return (await e.isDisplayed()) ? e : null;
-  }, selector);
-  await (await shown(byTestId("login-username"))).setValue("admin");
-  await (await browser.$(byTestId("login-password"))).setValue("admin");
-  await (await browser.$(byTestId("login-submit"))).click();
+  const shown = await logIn(browser);
   await (await (await shown(byTestId("lab-row", '[data-lab-name="bench"]'))).$("button")).click();
   await until(async () => (await browser.$$(byTestId("node-row"))).length === 2, "the nodes");
   await (await browser.$(byTestId("node-row", `[data-node-name="${node}"]`)).$(byTestId("node-shell"))).click();
