@@ -46,6 +46,10 @@ pub enum Error {
     /// A profile or the profile file is unusable.
     #[error("profile: {0}")]
     Profile(String),
+    /// The server cannot do this safely: the Go server hangs for good on a change to a lab
+    /// that is deployed (PROTOCOL.md §4.3), so this client does not send it there.
+    #[error("not supported by this server: {0}")]
+    Unsupported(String),
     /// A file cannot be imported as a topology.
     #[error(transparent)]
     Topology(#[from] crate::import::FileProblem),

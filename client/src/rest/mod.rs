@@ -10,7 +10,8 @@ mod auth;
 mod transport;
 
 use antimony_protocol::rest::{
-    CollectionIn, CollectionOut, DeviceConfig, LabIn, LabOut, LabsQuery, LoginConfig, TopologyIn,
+    BindFileIn, BindFileInPartial, CollectionIn, CollectionInPartial, CollectionOut, DeviceConfig,
+    LabIn, LabInPartial, LabOut, LabsQuery, LoginConfig, TopologyIn, TopologyInPartial,
     TopologyOut,
 };
 use reqwest::Method;
@@ -107,7 +108,7 @@ impl RestClient {
 
     /// `GET /labs/:id`.
     pub async fn lab(&self, id: &str) -> Result<LabOut> {
-        self.send::<_, ()>(Method::GET, &format!("/labs/{id}"), None, true)
+        self.send::<_, ()>(Method::GET, &format!("/labs/{}", segment(id)), None, true)
             .await
     }
 
@@ -144,5 +145,151 @@ impl RestClient {
     /// `POST /labs`; returns the new id.
     pub async fn create_lab(&self, lab: &LabIn) -> Result<String> {
         self.send(Method::POST, "/labs", Some(lab), true).await
+    }
+
+    /// `PATCH /labs/:id`: a new name, start or end time, or no end.
+    ///
+    /// A lab that is deployed is only changed on a server that says it is antimony-server
+    /// (whose PATCH takes a new name or end time of a deployed lab): the Go server never
+    /// answers such a PATCH and hangs every later lab request until it restarts (PROTOCOL.md
+    /// §4.3), so this refuses with [`Error::Unsupported`] before sending it there.
+    pub async fn update_lab(&self, id: &str, change: &LabInPartial) -> Result<()> {
+        if self.lab(id).await?.instance.is_some() && self.server_version().await?.is_none() {
+            return Err(Error::Unsupported(
+                "this server cannot change a deployed lab (it would stop answering); \
+                 destroy the lab first"
+                    .into(),
+            ));
+        }
+        self.send_null(
+            Method::PATCH,
+            &format!("/labs/{}", segment(id)),
+            Some(change),
+        )
+        .await
+    }
+
+    /// `DELETE /labs/:id` (labs without an instance, or with a failed one).
+    pub async fn delete_lab(&self, id: &str) -> Result<()> {
+        self.send_null::<()>(Method::DELETE, &format!("/labs/{}", segment(id)), None)
+            .await
+    }
+
+    /// `PATCH /topologies/:id`.
+    pub async fn update_topology(&self, id: &str, change: &TopologyInPartial) -> Result<()> {
+        self.send_null(
+            Method::PATCH,
+            &format!("/topologies/{}", segment(id)),
+            Some(change),
+        )
+        .await
+    }
+
+    /// `DELETE /topologies/:id`.
+    pub async fn delete_topology(&self, id: &str) -> Result<()> {
+        self.send_null::<()>(
+            Method::DELETE,
+            &format!("/topologies/{}", segment(id)),
+            None,
+        )
+        .await
+    }
+
+    /// `POST /topologies/:id/files`; returns the new bind file's id.
+    pub async fn create_bind_file(&self, topology: &str, file: &BindFileIn) -> Result<String> {
+        let path = format!("/topologies/{}/files", segment(topology));
+        self.send(Method::POST, &path, Some(file), true).await
+    }
+
+    /// `PATCH /topologies/:id/files/:fileId` (PATCH: the Go server has no PUT for it).
+    pub async fn update_bind_file(
+        &self,
+        topology: &str,
+        file: &str,
+        change: &BindFileInPartial,
+    ) -> Result<()> {
+        let path = format!("/topologies/{}/files/{}", segment(topology), segment(file));
+        self.send_null(Method::PATCH, &path, Some(change)).await
+    }
+
+    /// `DELETE /topologies/:id/files/:fileId`.
+    pub async fn delete_bind_file(&self, topology: &str, file: &str) -> Result<()> {
+        let path = format!("/topologies/{}/files/{}", segment(topology), segment(file));
+        self.send_null::<()>(Method::DELETE, &path, None).await
+    }
+
+    /// `PATCH /collections/:id`.
+    pub async fn update_collection(&self, id: &str, change: &CollectionInPartial) -> Result<()> {
+        self.send_null(
+            Method::PATCH,
+            &format!("/collections/{}", segment(id)),
+            Some(change),
+        )
+        .await
+    }
+
+    /// `DELETE /collections/:id`.
+    pub async fn delete_collection(&self, id: &str) -> Result<()> {
+        self.send_null::<()>(
+            Method::DELETE,
+            &format!("/collections/{}", segment(id)),
+            None,
+        )
+        .await
+    }
+
+    /// `GET /clab-schema`: the containerlab JSON schema the server validates topologies
+    /// against (public). Refused unless it is a JSON object.
+    pub async fn clab_schema(&self) -> Result<serde_json::Value> {
+        let schema: serde_json::Value = self
+            .send::<_, ()>(Method::GET, "/clab-schema", None, false)
+            .await?;
+        if !schema.is_object() {
+            return Err(Error::Protocol(
+                "the containerlab schema is not an object".into(),
+            ));
+        }
+        Ok(schema)
+    }
+
+    /// A request whose success payload is `null` (or anything: it is not used).
+    async fn send_null<B: serde::Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<()> {
+        self.send::<serde::de::IgnoredAny, B>(method, path, body, true)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// An id as one path segment: everything but RFC 3986's unreserved characters is
+/// percent-encoded, so an id can never reach another path (`..`, `/`, `?`, `#`).
+fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn an_id_stays_one_path_segment() {
+        assert_eq!(
+            segment("0b4c7f1e-9a2d-4f5e-8c3b-1d2e3f4a5b6c"),
+            "0b4c7f1e-9a2d-4f5e-8c3b-1d2e3f4a5b6c"
+        );
+        assert_eq!(segment("../users?x=1#y"), "%2E%2E%2Fusers%3Fx%3D1%23y");
+        assert_eq!(segment("a b/ü"), "a%20b%2F%C3%BC");
     }
 }

@@ -60,7 +60,8 @@ pub struct LabIn {
     pub topology_id: String,
 }
 
-/// `PATCH /labs/:id` body. Only for labs without an instance.
+/// `PATCH /labs/:id` body. The Go server takes it only for labs without an instance;
+/// antimony-server also takes a new end time (`endTime`, `indefinite`) for a deployed lab.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LabInPartial {

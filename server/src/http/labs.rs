@@ -208,7 +208,7 @@ async fn changeable_lab(
     state: &AppState,
     user: &crate::store::User,
     id: &str,
-    allow_failed: bool,
+    allowed: impl Fn(InstanceState) -> bool,
 ) -> Result<(LabRecord, EditGuard), ApiError> {
     let lab = state.store.lab(id).await?.ok_or_else(ApiError::not_found)?;
     if !can_control_lab(user, &lab) {
@@ -227,13 +227,14 @@ async fn changeable_lab(
     let lab = state.store.lab(id).await?.ok_or_else(ApiError::not_found)?;
     match state.labs.instances.instance(&lab.id).map(|i| i.state) {
         None => Ok((lab, guard)),
-        Some(InstanceState::Failed) if allow_failed => Ok((lab, guard)),
+        Some(state) if allowed(state) => Ok((lab, guard)),
         Some(_) => Err(ApiError::refused(RUNNING_LAB)),
     }
 }
 
-/// `PATCH /labs/:labId`: only labs without an instance. `indefinite: true` clears the end
-/// time; a new start time queues the lab again.
+/// `PATCH /labs/:labId`: labs without an instance; of a deployed lab, only the end time
+/// (`endTime` or `indefinite`), which the scheduler follows at its next tick. `indefinite:
+/// true` clears the end time; a new start time queues the lab again.
 #[tracing::instrument(name = "rest", skip_all, fields(handler = "labs::update", user = %user.id, lab = %id))]
 pub(super) async fn update(
     AuthUser(user): AuthUser,
@@ -252,7 +253,10 @@ pub(super) async fn update(
     if let Some(name) = &input.name {
         super::check_text("name", name, super::NAME_LIMIT)?;
     }
-    let (lab, _guard) = changeable_lab(&state, &user, &id, false).await?;
+    // A deployed lab takes a new end time (or none): extending it, or ending it early, is
+    // what its user needs while it runs. A new name or start time waits until it is gone.
+    let only_end = input.name.is_none() && input.start_time.is_none();
+    let (lab, _guard) = changeable_lab(&state, &user, &id, |_| only_end).await?;
     // The times after the change, one of them possibly unchanged, must stay in order.
     let start = input.start_time.unwrap_or(lab.start_time);
     let end = match (input.indefinite, input.end_time) {
@@ -281,6 +285,11 @@ pub(super) async fn update(
     if requeue {
         state.labs.instances.enqueue(&lab.id);
     }
+    // The Go server is silent here; telling every client (the official web UI refetches
+    // on any update) keeps a reschedule made in one window visible in the others.
+    state
+        .events
+        .send(LabEvent::LabUpdated(Some(lab.id.clone())));
     Ok(ok(()))
 }
 
@@ -292,7 +301,7 @@ pub(super) async fn delete(
     State(state): State<AppState>,
     Id(id): Id,
 ) -> Result<Response, ApiError> {
-    let (lab, guard) = changeable_lab(&state, &user, &id, true).await?;
+    let (lab, guard) = changeable_lab(&state, &user, &id, |s| s == InstanceState::Failed).await?;
     state.store.delete_lab(&lab.id).await?;
     drop(guard);
     crate::lab::forget_lab(&state.labs, &lab.id);

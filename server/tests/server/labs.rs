@@ -3,7 +3,7 @@
 use antimony_protocol::Timestamp;
 use antimony_protocol::rest::{InstanceOut, InstanceState, LabOut};
 use antimony_server::events::LabEvent;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::{MEMBER, TOPOLOGY, TestServer};
 
@@ -443,6 +443,65 @@ async fn labs_with_an_instance_refuse_changes_without_hanging() {
     server.delete(&path, &server.admin).await.payload();
     assert!(!run_dir.exists());
     assert_eq!(server.state.labs.instances.instance(&id), None);
+}
+
+#[tokio::test]
+async fn a_deployed_lab_takes_a_new_end_time_and_nothing_else() {
+    let server = TestServer::new().await;
+    let (_, topology) = server.netlab().await;
+    let id = server
+        .lab(&server.admin, &topology, "lab", PAST, FUTURE)
+        .await;
+    let path = format!("/labs/{id}");
+    server
+        .state
+        .labs
+        .instances
+        .set_instance(&id, instance(InstanceState::Running));
+    server
+        .patch(
+            &path,
+            &server.admin,
+            json!({"endTime": "2031-06-01T10:00:00Z"}),
+        )
+        .await
+        .payload();
+    assert_eq!(
+        server.get(&path, &server.admin).await.payload()["endTime"],
+        json!("2031-06-01T10:00:00Z")
+    );
+    server
+        .patch(&path, &server.admin, json!({"indefinite": true}))
+        .await
+        .payload();
+    assert_eq!(
+        server.get(&path, &server.admin).await.payload()["endTime"],
+        Value::Null
+    );
+    // A new start time or name would redeploy or rename what is running: refused.
+    for change in [
+        json!({"startTime": "2031-06-01T09:00:00Z"}),
+        json!({"name": "renamed", "endTime": "2031-06-01T10:00:00Z"}),
+    ] {
+        let message = server
+            .patch(&path, &server.admin, change)
+            .await
+            .error(500, -1);
+        assert_eq!(message, "modifications to a running lab are not allowed");
+    }
+    // The end still comes after the start.
+    server
+        .patch(
+            &path,
+            &server.admin,
+            json!({"endTime": "2001-01-01T00:00:00Z"}),
+        )
+        .await
+        .error(400, 422);
+    let reply = server.get(&path, &server.admin).await;
+    let lab = reply.payload();
+    assert_eq!(lab["name"], json!("lab"));
+    assert_eq!(lab["endTime"], Value::Null);
 }
 
 #[tokio::test]

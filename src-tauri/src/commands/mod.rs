@@ -6,3 +6,4 @@ pub(crate) mod local;
 pub(crate) mod logs;
 pub(crate) mod servers;
 pub(crate) mod shells;
+pub(crate) mod topologies;

@@ -29,6 +29,7 @@ impl From<ClientError> for BridgeError {
             ClientError::Keychain(_) => BridgeErrorKind::Keychain,
             ClientError::Profile(_) => BridgeErrorKind::Profile,
             ClientError::Io { .. } | ClientError::Topology(_) => BridgeErrorKind::Io,
+            ClientError::Unsupported(_) => BridgeErrorKind::Unsupported,
         };
         let message = match &error {
             ClientError::Api { body, .. } => body.message.clone(),

@@ -81,6 +81,8 @@ pub(crate) enum BridgeErrorKind {
     Io,
     /// A lab command failed (its protocol code is in `code`).
     Command,
+    /// The server cannot do this (a change the Go server would hang on).
+    Unsupported,
 }
 
 /// A failed command, as the webview receives it. Tokens never appear in it.

@@ -16,6 +16,7 @@ const kinds: Record<BridgeErrorKind, true> = {
   protocol: true,
   io: true,
   command: true,
+  unsupported: true,
 };
 
 function isKind(value: unknown): value is BridgeErrorKind {
