@@ -17,7 +17,12 @@ use crate::{Error, Result};
 #[derive(Debug, Clone)]
 pub enum Reach {
     /// It answered Antimony's login configuration over a trusted connection.
-    Trusted(LoginConfig),
+    Trusted {
+        /// The profile, with the REST base that answered (see [`reach`]).
+        profile: ServerProfile,
+        /// Its login configuration.
+        config: LoginConfig,
+    },
     /// Its certificate is not trusted (a self-signed one, usually): it may be pinned with
     /// [`pin`] once the user confirmed its fingerprint.
     Untrusted {
@@ -31,9 +36,14 @@ pub enum Reach {
 /// Reaches a server for the first time: asks its login configuration, and when its
 /// certificate is not trusted by the profile's trust (the system roots), fetches the
 /// certificate so the user can be shown its fingerprint.
+///
+/// Without an explicit REST base, the API is looked for where Antimony servers keep it:
+/// `<origin>/api` (behind the usual reverse proxy) first, then `<origin>` itself (a server
+/// reached directly); the profile that comes back names the one that answered. When neither
+/// answers a login configuration, the address is not an Antimony server.
 pub async fn reach(profile: &ServerProfile) -> Result<Reach> {
-    match RestClient::new(profile.clone())?.login_config().await {
-        Ok(config) => Ok(Reach::Trusted(config)),
+    match discover(profile).await {
+        Ok((profile, config)) => Ok(Reach::Trusted { profile, config }),
         Err(Error::Certificate { reason, .. }) if profile.tls.is_system() => {
             let certificate = tls::probe(&profile.origin).await?;
             Ok(Reach::Untrusted {
@@ -45,8 +55,37 @@ pub async fn reach(profile: &ServerProfile) -> Result<Reach> {
     }
 }
 
+/// The profile whose REST base answers Antimony's login configuration, and that answer.
+async fn discover(profile: &ServerProfile) -> Result<(ServerProfile, LoginConfig)> {
+    if profile.rest_base.is_some() {
+        let config = RestClient::new(profile.clone())?.login_config().await?;
+        return Ok((profile.clone(), config));
+    }
+    let candidates = [
+        profile.clone(),
+        profile.clone().with_rest_base(&profile.origin)?,
+    ];
+    let mut tried = Vec::new();
+    for candidate in candidates {
+        match RestClient::new(candidate.clone())?.login_config().await {
+            Ok(config) => return Ok((candidate, config)),
+            // Something answered, but not Antimony's API: try the next place.
+            Err(Error::Api { .. } | Error::Protocol(_) | Error::NotLoggedIn { .. }) => {
+                tried.push(format!("{}/users/login/config", candidate.rest_base()));
+            }
+            // The host itself is unreachable or untrusted: the next place is on it too.
+            Err(error) => return Err(error),
+        }
+    }
+    Err(Error::NotAntimony {
+        server: profile.origin.clone(),
+        tried: tried.join(" nor "),
+    })
+}
+
 /// Pins a certificate the user confirmed (by its fingerprint, `confirmed`) and checks the
-/// server answers over it. Refuses a fingerprint that is not the certificate's.
+/// server answers over it (finding its REST base as [`reach`] does). Refuses a fingerprint
+/// that is not the certificate's.
 pub async fn pin(
     profile: &ServerProfile,
     certificate: &PeerCertificate,
@@ -62,8 +101,7 @@ pub async fn pin(
         });
     }
     let pinned = profile.clone().with_trust(certificate.pin());
-    RestClient::new(pinned.clone())?.login_config().await?;
-    Ok(pinned)
+    Ok(discover(&pinned).await?.0)
 }
 
 /// A new login.

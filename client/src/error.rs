@@ -37,6 +37,16 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// Nothing at the address answers Antimony's login configuration.
+    #[error(
+        "{server} is not an Antimony server: neither {tried} answered Antimony's login configuration"
+    )]
+    NotAntimony {
+        /// The address.
+        server: String,
+        /// The URLs asked.
+        tried: String,
+    },
     /// The server answered something this client does not understand.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),

@@ -113,9 +113,10 @@ impl From<Error> for Failure {
                 "{error}. Log in with `antimony login`, or pass --user and --password-stdin \
                  (ANTIMONY_USER, ANTIMONY_PASSWORD)"
             )),
-            Error::Unreachable { .. } | Error::Certificate { .. } => {
+            Error::Unreachable { .. } | Error::Certificate { .. } | Error::NotAntimony { .. } => {
                 Failure::unreachable(error.to_string())
             }
+            Error::Unsupported(_) => Failure::refused(None, error.to_string()),
             Error::Topology(_) => Failure::usage(error.to_string()),
             Error::Protocol(_) | Error::Keychain(_) | Error::Profile(_) | Error::Io { .. } => {
                 Failure::local(error.to_string())

@@ -166,7 +166,7 @@ async fn add(global: &Global, args: AddArgs) -> Result<ServerProfile, Failure> {
         })
         .transpose()?;
     match account::reach(&profile).await {
-        Ok(Reach::Trusted(_)) => Ok(profile),
+        Ok(Reach::Trusted { profile, .. }) => Ok(profile),
         Ok(Reach::Untrusted { certificate, .. }) => {
             let fingerprint = certificate.fingerprint.clone();
             let confirmed = match &wanted {

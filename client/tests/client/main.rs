@@ -9,6 +9,7 @@
 #![allow(unreachable_pub)]
 
 mod chaos;
+mod discovery;
 mod reference;
 mod rest;
 mod session;

@@ -94,15 +94,21 @@ pub(crate) async fn add_server(
     name: String,
     url: String,
     trust_fingerprint: Option<String>,
+    api: Option<String>,
 ) -> Result<ServerView> {
     not_for_local(name.trim(), "a second server with this name")?;
     let mut profile = ServerProfile::new(name.trim(), &url)?;
-    if let Reach::Untrusted {
-        certificate,
-        reason,
-    } = account::reach(&profile).await?
-    {
-        match trust_fingerprint.as_deref() {
+    if let Some(api) = api.as_deref().map(str::trim).filter(|api| !api.is_empty()) {
+        profile = profile.with_rest_base(api)?;
+    }
+    match account::reach(&profile).await? {
+        Reach::Trusted {
+            profile: answered, ..
+        } => profile = answered,
+        Reach::Untrusted {
+            certificate,
+            reason,
+        } => match trust_fingerprint.as_deref() {
             Some(confirmed) => profile = account::pin(&profile, &certificate, confirmed).await?,
             None => {
                 return Err(BridgeError {
@@ -113,7 +119,7 @@ pub(crate) async fn add_server(
                     )
                 });
             }
-        }
+        },
     }
     let added = profile.clone();
     let current = desktop.update_profiles(move |profiles| {

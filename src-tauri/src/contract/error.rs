@@ -25,7 +25,7 @@ impl From<ClientError> for BridgeError {
             ClientError::NotLoggedIn { .. } => BridgeErrorKind::NotLoggedIn,
             ClientError::Unreachable { .. } => BridgeErrorKind::Unreachable,
             ClientError::Certificate { .. } => BridgeErrorKind::Certificate,
-            ClientError::Protocol(_) => BridgeErrorKind::Protocol,
+            ClientError::Protocol(_) | ClientError::NotAntimony { .. } => BridgeErrorKind::Protocol,
             ClientError::Keychain(_) => BridgeErrorKind::Keychain,
             ClientError::Profile(_) => BridgeErrorKind::Profile,
             ClientError::Io { .. } | ClientError::Topology(_) => BridgeErrorKind::Io,

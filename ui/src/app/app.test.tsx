@@ -258,6 +258,20 @@ describe("servers", () => {
     expect(adds[1]?.trustFingerprint).toMatch(/^5E:1F/);
   });
 
+  it("passes an API URL given under Advanced, and keeps it through the certificate question", async () => {
+    const f = await start();
+    fireEvent.change(screen.getByTestId("server-add-url"), { target: { value: "self-signed.example:8443" } });
+    fireEvent.change(screen.getByTestId("server-add-api"), { target: { value: "self-signed.example:8443/backend" } });
+    fireEvent.click(screen.getByTestId("server-add-submit"));
+    await screen.findByRole("dialog");
+    fireEvent.click(screen.getByTestId("trust-certificate"));
+    await screen.findByTestId("login-username");
+    const adds = f.calls.filter((c) => c.command === "add_server").map((c) => c.args as { api?: string });
+    expect(adds.map((a) => a.api)).toEqual(["https://self-signed.example:8443/backend", "https://self-signed.example:8443/backend"]);
+    const added = (await f.listServers()).find((s) => s.name === "self-signed.example:8443");
+    expect(added?.restBase).toBe("https://self-signed.example:8443/backend");
+  });
+
   it("logs in, shows the health, and shows the banner while reconnecting", async () => {
     const f = await start();
     await waitFor(() => {

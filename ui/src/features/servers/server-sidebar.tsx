@@ -19,6 +19,7 @@ export const healthTone: Record<ServerHealth, DotTone> = {
 interface PendingTrust {
   name: string;
   url: string;
+  api?: string;
   fingerprint: string;
 }
 
@@ -26,24 +27,26 @@ export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwi
   const state = useStore(servers.store, (s) => s);
   const [url, setUrl] = useState("");
   const [name, setName] = useState("");
+  const [api, setApi] = useState("");
   const [adding, setAdding] = useState(false);
   const [addError, setAddError] = useState<string | null>(null);
   const [trust, setTrust] = useState<PendingTrust | null>(null);
   const [removing, setRemoving] = useState<ServerView | null>(null);
   const [switchError, setSwitchError] = useState<string | null>(null);
 
-  const add = async (args: { name: string; url: string; trustFingerprint?: string }) => {
+  const add = async (args: { name: string; url: string; trustFingerprint?: string; api?: string }) => {
     setAdding(true);
     setAddError(null);
     try {
       await servers.add(args);
       setUrl("");
       setName("");
+      setApi("");
       onSwitched();
     } catch (e: unknown) {
       const err = BridgeError.from(e);
       if (err.kind === "certificate" && err.fingerprint !== undefined && args.trustFingerprint === undefined) {
-        setTrust({ name: args.name, url: args.url, fingerprint: err.fingerprint });
+        setTrust({ name: args.name, url: args.url, api: args.api, fingerprint: err.fingerprint });
       } else {
         setAddError(describeError(err));
       }
@@ -56,7 +59,8 @@ export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwi
     e.preventDefault();
     if (url.trim() === "") return;
     const full = normalizeUrl(url);
-    void add({ name: name.trim() === "" ? defaultServerName(full) : name.trim(), url: full });
+    const apiUrl = api.trim() === "" ? undefined : normalizeUrl(api);
+    void add({ name: name.trim() === "" ? defaultServerName(full) : name.trim(), url: full, api: apiUrl });
   };
 
   const switchTo = async (server: ServerView) => {
@@ -142,6 +146,25 @@ export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwi
             }}
           />
         </label>
+        <details className="add-server-advanced">
+          <summary>Advanced</summary>
+          <label className="field">
+            <span>API URL</span>
+            <input
+              data-testid="server-add-api"
+              type="text"
+              inputMode="url"
+              placeholder={url.trim() === "" ? "found by itself" : `${normalizeUrl(url)}/api or ${normalizeUrl(url)}`}
+              value={api}
+              autoComplete="off"
+              spellCheck={false}
+              title="Where the server's REST API is, when it is neither at the URL with /api nor at the URL itself"
+              onChange={(e) => {
+                setApi(e.target.value);
+              }}
+            />
+          </label>
+        </details>
         {addError !== null && <p className="form-error" role="alert">{addError}</p>}
         <button type="submit" className="button" data-testid="server-add-submit" disabled={adding || url.trim() === ""}>
           {adding ? "Adding…" : "Add server"}
@@ -160,7 +183,7 @@ export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwi
           onConfirm={() => {
             const t = trust;
             setTrust(null);
-            void add({ name: t.name, url: t.url, trustFingerprint: t.fingerprint });
+            void add({ name: t.name, url: t.url, api: t.api, trustFingerprint: t.fingerprint });
           }}
         >
           <p>{`The certificate of ${trust.url} is not signed by an authority this computer trusts.`}</p>

@@ -106,7 +106,7 @@ export interface Servers {
   load(): Promise<void>;
   use(name: string): Promise<void>;
   /** Adds and switches to a server; rejects with the bridge's error (`certificate` included). */
-  add(args: { name: string; url: string; trustFingerprint?: string }): Promise<ServerView>;
+  add(args: { name: string; url: string; trustFingerprint?: string; api?: string }): Promise<ServerView>;
   remove(name: string): Promise<void>;
   loginConfig(server: string): Promise<LoginConfig>;
   login(args: { server: string; username: string; password: string; savePassword: boolean }): Promise<void>;

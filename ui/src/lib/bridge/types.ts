@@ -61,7 +61,12 @@ export interface Bridge {
   readonly kind: "tauri" | "fake";
 
   listServers(): Promise<ServerView[]>;
-  addServer(args: { name: string; url: string; trustFingerprint?: string }): Promise<ServerView>;
+  /**
+   * Adds a server. Without `api`, its REST API is looked for at `<url>/api`, then at `<url>`
+   * itself, and the one that answers Antimony's login configuration is kept (`restBase`);
+   * rejects `protocol` when neither does (the address is not an Antimony server).
+   */
+  addServer(args: { name: string; url: string; trustFingerprint?: string; api?: string }): Promise<ServerView>;
   removeServer(args: { name: string }): Promise<null>;
   useServer(args: { name: string }): Promise<null>;
 

@@ -39,7 +39,7 @@ export function serverCommands(
         s.view = {
           name: args.name,
           origin: url.origin,
-          restBase: `${url.origin}/api`,
+          restBase: args.api ?? `${url.origin}/api`,
           tls: untrusted ? "pinned" : url.protocol === "https:" ? "system" : "none",
           fingerprint: untrusted ? SELF_SIGNED_FINGERPRINT : null,
           user: null,
