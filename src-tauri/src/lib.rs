@@ -16,6 +16,7 @@ mod diagnostics;
 mod forwarder;
 mod local;
 mod notifications;
+mod reminders;
 mod state;
 mod terminals;
 mod tray;
@@ -87,6 +88,10 @@ pub fn run() {
                 signals.state::<Desktop>().signal(signal);
             });
             notifications::spawn(app.handle().clone());
+            app.manage(reminders::Reminders::load(reminders::Reminders::file_in(
+                app.path().app_config_dir().ok(),
+            )));
+            reminders::spawn(app.handle().clone());
             tray::build(app.handle());
             let handle = app.handle().clone();
             let local_data = match std::env::var_os(LOCAL_DATA_ENV) {

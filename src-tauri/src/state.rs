@@ -255,6 +255,14 @@ impl Desktop {
             })
     }
 
+    /// Every logged-in server's connection, by name.
+    pub(crate) fn connections(&self) -> Vec<(String, Arc<Connected>)> {
+        lock(&self.connected)
+            .iter()
+            .map(|(name, connected)| (name.clone(), Arc::clone(connected)))
+            .collect()
+    }
+
     /// Whether a server is logged in, and as whom.
     pub(crate) fn identity(&self, server: &str) -> Option<AccessClaims> {
         lock(&self.connected)

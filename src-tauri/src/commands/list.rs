@@ -50,6 +50,8 @@ macro_rules! for_each_command {
             about::about,
             about::server_version,
             about::export_diagnostics,
+            reminders::reminder_settings,
+            reminders::set_reminder_settings,
         }
     };
 }

@@ -4,6 +4,7 @@ pub(crate) mod about;
 pub(crate) mod labs;
 pub(crate) mod local;
 pub(crate) mod logs;
+pub(crate) mod reminders;
 pub(crate) mod servers;
 pub(crate) mod shells;
 pub(crate) mod topologies;

@@ -449,5 +449,18 @@ pub(crate) struct ShellWindowClosed {
     pub(crate) shell_id: String,
 }
 
+/// The reminder before a lab's end (`reminder_settings`, `set_reminder_settings`): an OS
+/// notification this many minutes before a deployed lab ends, kept in the app's config
+/// directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "desktop/")]
+pub(crate) struct ReminderSettings {
+    /// Whether to remind at all.
+    pub(crate) enabled: bool,
+    /// How long before the end, in minutes (1 to 1440).
+    pub(crate) lead_minutes: u32,
+}
+
 #[cfg(test)]
 mod tests;

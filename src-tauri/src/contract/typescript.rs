@@ -28,6 +28,7 @@ macro_rules! for_each_type {
         $m!(ShellInfo);
         $m!(ShellViewEvent);
         $m!(ShellWindowClosed);
+        $m!(ReminderSettings);
     };
 }
 

@@ -13,6 +13,7 @@ export * from "./ImportedLab";
 export * from "./LabCommandName";
 export * from "./LabUpdateEvent";
 export * from "./LogsEvent";
+export * from "./ReminderSettings";
 export * from "./ServerView";
 export * from "./ShellInfo";
 export * from "./ShellOpened";

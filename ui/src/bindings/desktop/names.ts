@@ -45,6 +45,8 @@ export const commands = {
   about: "about",
   serverVersion: "server_version",
   exportDiagnostics: "export_diagnostics",
+  reminderSettings: "reminder_settings",
+  setReminderSettings: "set_reminder_settings",
 } as const;
 
 /** A command's name. */
