@@ -9,7 +9,8 @@ export default defineConfig({
   // xterm has to load under the frozen Object.prototype of the webview (build/frozen-prototype.ts).
   plugins: [react(), frozenPrototype()],
   clearScreen: false,
-  server: { port: 5173, strictPort: true },
+  // The fake bridge (dev only) answers `/clab-schema` with the server's own schema file.
+  server: { port: 5173, strictPort: true, fs: { allow: [".", "../server/assets"] } },
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -7,7 +7,7 @@
 // The YAML parser makes this a script of its own, loaded when a lab is first opened
 // (`use-topology.ts`), so the app's first script stays small.
 
-import { parseDocument } from "yaml";
+import { parseDocument, type Document } from "yaml";
 import {
   MAX_ALIASES,
   MAX_DEFINITION_BYTES,
@@ -179,15 +179,40 @@ function readLinks(topology: Yaml, skipped: string[]): TopologyLink[] {
   return links;
 }
 
+/**
+ * A definition read within the bounds: its YAML document (with source positions, for the
+ * editor) and its value (mappings as `Map`s), or why it cannot be read and where (an offset
+ * into the text, when the YAML parser says).
+ */
+export type ParsedDefinition =
+  | { ok: true; doc: Document.Parsed; value: unknown }
+  | { ok: false; reason: string; at: number | null };
+
+/**
+ * Reads a definition within the bounds; never throws. `uniqueKeys`: a key twice in a mapping
+ * is an error (as for the servers; the graph draws such a topology anyway).
+ */
+export function parseDefinition(definition: string, { uniqueKeys = false }: { uniqueKeys?: boolean } = {}): ParsedDefinition {
+  const over = overBounds(definition);
+  if (over !== null) return { ok: false, reason: over, at: null };
+  try {
+    const doc = parseDocument(definition, { uniqueKeys, prettyErrors: false });
+    const error = doc.errors[0];
+    if (error !== undefined) return { ok: false, reason: cut(`it is not valid YAML: ${error.message.split("\n")[0] ?? ""}`), at: error.pos[0] };
+    return { ok: true, doc, value: doc.toJS({ mapAsMap: true, maxAliasCount: MAX_ALIASES }) };
+  } catch (e: unknown) {
+    // yaml's alias bomb check, a stack overflow on pathological nesting.
+    const message = e instanceof Error ? e.message : String(e);
+    return { ok: false, reason: cut(/alias/i.test(message) ? "it uses too many aliases (an alias bomb?)" : message.split("\n")[0] ?? message), at: null };
+  }
+}
+
 /** Reads a definition; never throws. */
 export function parseTopology(definition: string): ParsedTopology {
-  const over = overBounds(definition);
-  if (over !== null) return { ok: false, reason: over };
+  const read = parseDefinition(definition);
+  if (!read.ok) return { ok: false, reason: read.reason };
   try {
-    const doc = parseDocument(definition, { uniqueKeys: false, prettyErrors: false });
-    const error = doc.errors[0];
-    if (error !== undefined) return { ok: false, reason: cut(`it is not valid YAML: ${error.message.split("\n")[0] ?? ""}`) };
-    const root: Yaml = doc.toJS({ mapAsMap: true, maxAliasCount: MAX_ALIASES });
+    const root: Yaml = read.value;
     if (!isMap(root)) return { ok: false, reason: "it is not a map with a name and a topology" };
     const topology = get(root, "topology");
     if (topology === undefined || topology === null) return { ok: false, reason: "it has no topology section" };
@@ -198,8 +223,8 @@ export function parseTopology(definition: string): ParsedTopology {
       topology: { name: text(get(root, "name")), nodes: readNodes(topology, skipped), links: readLinks(topology, skipped), skipped },
     };
   } catch (e: unknown) {
-    // yaml's alias bomb check, a stack overflow on pathological nesting, our own shape errors.
+    // Our own shape errors.
     const message = e instanceof Error ? e.message : String(e);
-    return { ok: false, reason: cut(/alias/i.test(message) ? "it uses too many aliases (an alias bomb?)" : message.split("\n")[0] ?? message) };
+    return { ok: false, reason: cut(message.split("\n")[0] ?? message) };
   }
 }

@@ -2,7 +2,22 @@
 // Rust (`src-tauri/src/contract/` → `bindings/desktop/`, protocol types → `bindings/`) and only
 // re-exported here; this file adds the `Bridge` interface that puts them together.
 
-import type { CollectionOut, LabOut, LoginConfig, PrerequisiteCheck, PrerequisiteReport } from "../../bindings";
+import type {
+  BindFileIn,
+  BindFileInPartial,
+  CollectionIn,
+  CollectionInPartial,
+  CollectionOut,
+  DeviceConfig,
+  LabIn,
+  LabOut,
+  LoginConfig,
+  PrerequisiteCheck,
+  PrerequisiteReport,
+  TopologyIn,
+  TopologyInPartial,
+  TopologyOut,
+} from "../../bindings";
 import type {
   About,
   CommandName,
@@ -78,6 +93,33 @@ export interface Bridge {
   lab(args: { server: string; labId: string }): Promise<LabOut>;
   collections(args: { server: string }): Promise<CollectionOut[]>;
   labCommand(args: { server: string; labId: string; command: LabCommandName; node?: string }): Promise<null>;
+  /**
+   * Creates a lab of a topology (all four of name, start, end and topology are required by
+   * real servers; a start in the past deploys now); its id. For a lab without an end, create
+   * it with one and then clear it (`updateLab` with `indefinite`).
+   */
+  createLab(args: { server: string; lab: LabIn }): Promise<string>;
+
+  /** The topologies the user may see, with their bind files. */
+  topologies(args: { server: string }): Promise<TopologyOut[]>;
+  /** Creates a topology; its id. The server checks the YAML and its schema (`api` 3003), the name (3001). */
+  createTopology(args: { server: string; topology: TopologyIn }): Promise<string>;
+  /** Changes a topology's definition, sync URL or collection. */
+  updateTopology(args: { server: string; topologyId: string; topology: TopologyInPartial }): Promise<null>;
+  deleteTopology(args: { server: string; topologyId: string }): Promise<null>;
+  /** Adds a bind file; its id (`api` 4001 for a path the topology has already). */
+  createBindFile(args: { server: string; topologyId: string; file: BindFileIn }): Promise<string>;
+  /** Changes a bind file's path (a rename) or content. */
+  updateBindFile(args: { server: string; topologyId: string; fileId: string; file: BindFileInPartial }): Promise<null>;
+  deleteBindFile(args: { server: string; topologyId: string; fileId: string }): Promise<null>;
+  /** Creates a collection (admins only); its id. */
+  createCollection(args: { server: string; collection: CollectionIn }): Promise<string>;
+  updateCollection(args: { server: string; collectionId: string; collection: CollectionInPartial }): Promise<null>;
+  deleteCollection(args: { server: string; collectionId: string }): Promise<null>;
+  /** The containerlab JSON schema the server checks topologies against (any JSON). */
+  clabSchema(args: { server: string }): Promise<unknown>;
+  /** The device kinds the server knows. */
+  devices(args: { server: string }): Promise<DeviceConfig[]>;
 
   /** Subscribes to a lab's log or a node's; the stream is `logsNamespace(labId, containerId)`. */
   subscribeLogs(args: { server: string; labId: string; containerId?: string }): Promise<Subscription>;

@@ -3,7 +3,9 @@
 // deploy/destroy/node commands through the same states, status messages, lab updates, log
 // lines and command results the real app emits, checks and imports topologies into the
 // collection "local" (by antimony-client's rules, mirrored in `./topology`), answers the local
-// server's prerequisites as told (`setPrerequisites`; containerlab missing by default), runs
+// server's prerequisites as told (`setPrerequisites`; containerlab missing by default), keeps
+// topologies, bind files and collections and creates labs as antimony-server does
+// (`./topologies`), runs
 // fake shells on running nodes (`./shells`), answers the About dialog and writes diagnostics
 // reports (`./about`), and records every call for assertions.
 //
@@ -23,6 +25,7 @@ import { createRuntime, emit, listen } from "./runtime";
 import { localServer, remoteServer } from "./seed";
 import { serverCommands } from "./servers";
 import { shellCommands, shellConnection, shellMissed, shellWindowClosed } from "./shells";
+import { topologyCommands } from "./topologies";
 
 export { FAKE_APP, type FakeServerVersion } from "./about";
 export { missingContainerlab, readyPrerequisites } from "./prerequisites";
@@ -108,6 +111,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     ...importCommands(rt),
     ...shellCommands(rt, { resize: options.shellResize ?? true }, windows),
     ...aboutCommands(rt, versions),
+    ...topologyCommands(rt),
 
     localPrerequisites: () =>
       rt.answer(commands.localPrerequisites, undefined, () => {
