@@ -71,6 +71,40 @@ pub struct AuthConfig {
     /// (`auth.allowEmptyCredentials`, `--allow-empty-credentials`). Without it such a server
     /// refuses to start when the native login is enabled without credentials.
     pub allow_empty_remote: bool,
+    /// OpenID Connect login (`auth.enableOpenId` and the `openId*` keys), when enabled.
+    pub open_id: Option<OpenIdConfig>,
+}
+
+/// OpenID Connect login settings, as the Go server's keys name them.
+#[derive(Clone)]
+pub struct OpenIdConfig {
+    /// The provider (`auth.openIdIssuer`); its discovery document is
+    /// `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// The client id (`auth.openIdClientId`).
+    pub client_id: String,
+    /// The client secret (`SB_OIDC_SECRET`).
+    pub client_secret: String,
+    /// The public REST base (`auth.openIdRedirectHost`, e.g. `https://host/api`); the
+    /// provider sends users back to `<redirect_host>/users/login/success`.
+    pub redirect_host: String,
+    /// Users in any of these groups are admins (`auth.openIdAdminGroups`).
+    pub admin_groups: Vec<String>,
+    /// Scopes asked for (`auth.openIdScopes`, default `openid email profile`).
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for OpenIdConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenIdConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("redirect_host", &self.redirect_host)
+            .field("admin_groups", &self.admin_groups)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
 }
 
 impl AuthConfig {
@@ -88,6 +122,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("native_username", &self.native_username)
             .field("native_password", &"<redacted>")
             .field("allow_empty_remote", &self.allow_empty_remote)
+            .field("open_id", &self.open_id)
             .finish()
     }
 }
@@ -120,6 +155,7 @@ impl Config {
                 native_username: String::new(),
                 native_password: String::new(),
                 allow_empty_remote: false,
+                open_id: None,
             },
             shell: ShellConfig {
                 user_limit: 20,
@@ -207,6 +243,16 @@ impl Config {
         }
         config.auth.native_username = env("SB_NATIVE_USERNAME").unwrap_or_default();
         config.auth.native_password = env("SB_NATIVE_PASSWORD").unwrap_or_default();
+        if let Some(open_id) = &mut config.auth.open_id {
+            open_id.client_secret = env("SB_OIDC_SECRET")
+                .filter(|secret| !secret.is_empty())
+                .ok_or_else(|| {
+                    Error::Config(
+                        "auth.enableOpenId is true, so SB_OIDC_SECRET must hold the client secret"
+                            .into(),
+                    )
+                })?;
+        }
         Ok(config)
     }
 }
@@ -301,6 +347,11 @@ struct AuthSection {
     enable_native: Option<bool>,
     enable_open_id: Option<bool>,
     allow_empty_credentials: Option<bool>,
+    open_id_issuer: Option<String>,
+    open_id_client_id: Option<String>,
+    open_id_redirect_host: Option<String>,
+    open_id_admin_groups: Option<Vec<String>>,
+    open_id_scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -334,6 +385,49 @@ struct ContainerlabSection {
     docker_host: Option<String>,
 }
 
+impl AuthSection {
+    /// The OpenID settings of a file that enables OpenID (the secret comes later, from the
+    /// environment).
+    fn open_id(&self) -> Result<OpenIdConfig> {
+        let url = |key: &str, value: &Option<String>| -> Result<String> {
+            let value = value.as_deref().map(str::trim).unwrap_or_default();
+            let parsed = reqwest::Url::parse(value).map_err(|_| {
+                Error::Config(format!(
+                    "auth.enableOpenId is true, so auth.{key} must be an http(s) URL (got {value:?})"
+                ))
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+                return Err(Error::Config(format!(
+                    "auth.{key} must be an http(s) URL (got {value:?})"
+                )));
+            }
+            Ok(value.trim_end_matches('/').to_owned())
+        };
+        let client_id = self
+            .open_id_client_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| {
+                Error::Config(
+                    "auth.enableOpenId is true, so auth.openIdClientId must be set".into(),
+                )
+            })?;
+        Ok(OpenIdConfig {
+            issuer: url("openIdIssuer", &self.open_id_issuer)?,
+            client_id: client_id.to_owned(),
+            client_secret: String::new(),
+            redirect_host: url("openIdRedirectHost", &self.open_id_redirect_host)?,
+            admin_groups: self.open_id_admin_groups.clone().unwrap_or_default(),
+            scopes: self
+                .open_id_scopes
+                .clone()
+                .filter(|scopes| !scopes.is_empty())
+                .unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]),
+        })
+    }
+}
+
 impl FileConfig {
     fn parse(text: &str) -> std::result::Result<Self, serde_norway::Error> {
         if text.trim().is_empty() {
@@ -344,11 +438,7 @@ impl FileConfig {
 
     fn apply(self, config: &mut Config) -> Result<()> {
         if self.auth.enable_open_id == Some(true) {
-            return Err(Error::Config(
-                "auth.enableOpenId is true, but antimony-server does not support OpenID login \
-                 yet; set it to false and use native login"
-                    .into(),
-            ));
+            config.auth.open_id = Some(self.auth.open_id()?);
         }
         if let Some(enable) = self.auth.enable_native {
             config.auth.enable_native = enable;
@@ -438,89 +528,4 @@ impl FileConfig {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(yaml: &str, env: &[(&str, &str)]) -> Result<Config> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.yml");
-        std::fs::write(&path, yaml).unwrap();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Config::load(Some(&path), &Overrides::default(), |key| {
-            env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-        })
-    }
-
-    #[test]
-    fn reads_the_go_servers_keys_and_both_filesystem_spellings() {
-        let config = load(
-            "server:\n  host: 0.0.0.0\n  port: 8080\nauth:\n  enableNative: true\n  enableOpenId: false\n\
-             shell:\n  userLimit: 3\n  timeout: 60\ndatabase:\n  localFile: ./x.db\n\
-             filesystem:\n  storage: ./s\n  run: ./r\ncapture:\n  enabled: false\n\
-             streaming:\n  clabLogBacklog: 50\ncontainerlab:\n  kindsConfig: /etc/k.yml\n  binary: /opt/clab\n",
-            &[("SB_NATIVE_USERNAME", "admin"), ("SB_NATIVE_PASSWORD", "pw")],
-        )
-        .unwrap();
-        assert_eq!(config.bind, "0.0.0.0:8080".parse().unwrap());
-        assert_eq!(config.shell.user_limit, 3);
-        assert_eq!(config.shell.timeout, Duration::from_secs(60));
-        assert_eq!(config.database_file, PathBuf::from("./x.db"));
-        assert_eq!(config.storage_dir, PathBuf::from("./s"));
-        assert_eq!(config.run_dir, PathBuf::from("./r"));
-        assert_eq!(config.lab_log_backlog, 50);
-        assert_eq!(config.node_log_backlog, crate::logs::DEFAULT_BACKLOG);
-        assert_eq!(config.kinds_config, PathBuf::from("/etc/k.yml"));
-        assert_eq!(config.containerlab_binary, PathBuf::from("/opt/clab"));
-        assert!(!config.auth.allow_empty());
-        assert!(
-            !format!("{config:?}").contains("pw"),
-            "the password must not be logged"
-        );
-
-        let camel = load("fileSystem:\n  storage: /srv/storage\n", &[]).unwrap();
-        assert_eq!(camel.storage_dir, PathBuf::from("/srv/storage"));
-        assert!(camel.auth.allow_empty(), "empty env means auto login");
-    }
-
-    #[test]
-    fn defaults_put_everything_under_the_data_dir() {
-        let config = Config::load(
-            None,
-            &Overrides {
-                data_dir: Some("/tmp/d".into()),
-                ..Overrides::default()
-            },
-            |_| None,
-        )
-        .unwrap();
-        assert_eq!(config.bind, DEFAULT_BIND);
-        assert_eq!(config.database_file, PathBuf::from("/tmp/d/antimony.db"));
-        assert_eq!(config.storage_dir, PathBuf::from("/tmp/d/storage"));
-        assert_eq!(config.run_dir, PathBuf::from("/tmp/d/run"));
-    }
-
-    #[test]
-    fn openid_stops_start_up_with_a_clear_message() {
-        let err = load("auth:\n  enableOpenId: true\n", &[])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("OpenID") && err.contains("not support"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn bad_files_are_errors_naming_the_file() {
-        let err = load("server: [", &[]).unwrap_err().to_string();
-        assert!(err.contains("config.yml"), "{err}");
-        let err = load("server:\n  host: not-an-ip\n", &[])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("not-an-ip"), "{err}");
-        assert!(load("", &[]).is_ok(), "an empty file is all defaults");
-    }
-}
+mod tests;

@@ -11,6 +11,7 @@ use antimony_protocol::rest::DeviceConfig;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::auth::openid::OpenId;
 use crate::auth::{LoginThrottle, Sessions, TokenSigner, load_or_create_secret, signing_key};
 use crate::driver::{ContainerlabDriver, LabDriver};
 use crate::events::EventBus;
@@ -45,6 +46,8 @@ pub struct Shared {
     pub sessions: Sessions,
     /// Failed native logins per address and user.
     pub throttle: LoginThrottle,
+    /// OpenID Connect login, when the configuration enables it.
+    pub openid: Option<OpenId>,
     /// Topology files.
     pub files: TopologyFiles,
     /// Checks topology definitions.
@@ -136,6 +139,7 @@ impl AppState {
             tokens,
             sessions,
             throttle: LoginThrottle::default(),
+            openid: config.auth.open_id.clone().map(OpenId::new).transpose()?,
             validator: TopologyValidator::bundled()?,
             devices,
             events,

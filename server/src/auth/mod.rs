@@ -1,6 +1,7 @@
 //! Authentication (PROTOCOL.md §3): HS256 access and auth tokens signed with a secret that
 //! is kept in the data directory, native login, and the identity of a request.
 
+pub mod openid;
 mod secret;
 mod sessions;
 mod throttle;
@@ -55,6 +56,7 @@ mod tests {
             native_username: user.into(),
             native_password: password.into(),
             allow_empty_remote: false,
+            open_id: None,
         }
     }
 

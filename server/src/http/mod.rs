@@ -8,6 +8,7 @@ mod collections;
 mod error;
 mod extract;
 mod labs;
+mod openid;
 mod topologies;
 mod users;
 mod web_ui;
@@ -52,8 +53,8 @@ fn api() -> Router<AppState> {
         .route("/users/login/native", post(users::login_native))
         .route("/users/login/refresh", get(users::refresh))
         .route("/users/logout", post(users::logout))
-        .route("/users/login/openid", get(users::openid_disabled))
-        .route("/users/login/success", get(users::openid_disabled))
+        .route("/users/login/openid", get(openid::start))
+        .route("/users/login/success", get(openid::success))
         .route("/labs", get(labs::list).post(labs::create))
         .route(
             "/labs/{lab_id}",

@@ -24,7 +24,9 @@ use crate::store::User;
 pub(super) async fn login_config(State(state): State<AppState>) -> Response {
     let auth = &state.config.auth;
     ok(LoginConfig {
-        open_id: OpenIdLoginConfig { enabled: false },
+        open_id: OpenIdLoginConfig {
+            enabled: state.openid.is_some(),
+        },
         native: NativeLoginConfig {
             enabled: auth.enable_native,
             allow_empty: auth.allow_empty(),
@@ -34,7 +36,7 @@ pub(super) async fn login_config(State(state): State<AppState>) -> Response {
 
 /// A token cookie: `SameSite=Strict` (no other site's page sends it), `Secure` when the
 /// request came over HTTPS.
-fn token_cookie(
+pub(super) fn token_cookie(
     name: &'static str,
     value: String,
     http_only: bool,
@@ -50,7 +52,7 @@ fn token_cookie(
 
 /// Whether the request came over HTTPS: this server's own TLS, a TLS-terminating proxy's
 /// `X-Forwarded-Proto`, or a browser's `Origin` naming the scheme.
-fn over_https(parts: &axum::http::Extensions, headers: &HeaderMap) -> bool {
+pub(super) fn over_https(parts: &axum::http::Extensions, headers: &HeaderMap) -> bool {
     if parts.get::<crate::net::OverTls>().is_some() {
         return true;
     }
@@ -63,7 +65,7 @@ fn over_https(parts: &axum::http::Extensions, headers: &HeaderMap) -> bool {
     says("x-forwarded-proto", "https") || says("origin", "https://")
 }
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     Timestamp::now_utc().unix_timestamp()
 }
 
@@ -191,9 +193,4 @@ pub(super) async fn logout(
         .add(expired(cookie::AUTH_TOKEN))
         .add(expired(cookie::AUTH_OIDC));
     Ok((jar, ()).into_response())
-}
-
-/// `GET /users/login/openid` and `/users/login/success`: OpenID is not supported yet.
-pub(super) async fn openid_disabled() -> ApiError {
-    ApiError::unauthorized("authentication via openid is disabled")
 }

@@ -72,6 +72,11 @@ CREATE TABLE revoked_sessions (
 );
 ALTER TABLE collections ADD COLUMN allow_host_access INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+ALTER TABLE users ADD COLUMN openid_subject TEXT;
+CREATE UNIQUE INDEX users_openid_subject ON users(openid_subject)
+    WHERE openid_subject IS NOT NULL;
+"#,
 ];
 
 /// Brings the schema to the newest version.

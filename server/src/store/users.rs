@@ -1,5 +1,5 @@
-//! Users. The native admin is created at start-up; other users come from OpenID (later) or
-//! from [`Store::upsert_user`].
+//! Users. The native admin is created at start-up; other users come from an OpenID provider
+//! (by its subject, [`Store::openid_user`]) or from [`Store::upsert_user`].
 
 use antimony_protocol::NATIVE_ADMIN_ID;
 use antimony_protocol::rest::UserOut;
@@ -91,6 +91,59 @@ impl Store {
                 },
             )
             .transpose()
+        })
+        .await
+    }
+
+    /// The user an OpenID provider's subject logged in as before, created (with a fresh id)
+    /// on its first login; its name, admin flag and groups are what the provider says now.
+    pub async fn openid_user(
+        &self,
+        subject: &str,
+        name: &str,
+        is_admin: bool,
+        groups: Vec<String>,
+    ) -> Result<User> {
+        let (subject, name) = (subject.to_owned(), name.to_owned());
+        self.write(move |conn| {
+            let groups_json = serde_json::to_string(&groups)
+                .map_err(|e| Error::Corrupt(format!("groups of {subject}: {e}")))?;
+            let tx = conn.transaction()?;
+            let known: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM users WHERE openid_subject = ?1",
+                    [&subject],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let id = match known {
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE users SET name = ?2, is_admin = ?3, groups_json = ?4,
+                             deleted_at = NULL
+                         WHERE id = ?1",
+                        params![id, name, is_admin, groups_json],
+                    )?;
+                    id
+                }
+                None => {
+                    let id = uuid::Uuid::new_v4().to_string();
+                    tx.execute(
+                        "INSERT INTO users
+                             (id, name, is_admin, groups_json, created_at, openid_subject)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![id, name, is_admin, groups_json, now_text(), subject],
+                    )?;
+                    id
+                }
+            };
+            tx.commit()?;
+            Ok(User {
+                id,
+                name,
+                is_admin,
+                groups,
+            })
         })
         .await
     }

@@ -4,40 +4,16 @@
 
 import { InstanceState, type LabOut } from "../../bindings";
 import type { DotTone } from "../../components/status-dot";
+import { labState, neverEnds, notScheduled } from "../../lib/lab-times";
+
+export { labState, neverEnds, notScheduled };
 
 export type LabStateWord = "running" | "deploying" | "stopping" | "failed" | "scheduled" | "inactive";
-
-/** Labs starting further ahead than this (50 years) are parked, not scheduled. */
-const PARKED_AFTER_MS = 50 * 365 * 86_400_000;
-
-export function labState(lab: LabOut, now: number): InstanceState {
-  if (lab.instance !== undefined) return lab.instance.state;
-  const start = Date.parse(lab.startTime);
-  const end = lab.endTime === null ? Number.POSITIVE_INFINITY : Date.parse(lab.endTime);
-  // A start decades ahead is how clients park a lab they deploy by hand (servers queue every
-  // lab for its start time): not scheduled.
-  if (start - now > PARKED_AFTER_MS) return InstanceState.Inactive;
-  return end > now && start > now - 2 * 60_000 ? InstanceState.Scheduled : InstanceState.Inactive;
-}
-
-/**
- * Whether a lab is not scheduled: not deployed, and its start is decades ahead (the import parks
- * such labs in 2099).
- */
-export function notScheduled(lab: LabOut, now: number): boolean {
-  return lab.instance === undefined && Date.parse(lab.startTime) - now > PARKED_AFTER_MS;
-}
-
-/** Whether a lab never ends: no end time, or one decades ahead (the import's 2199). */
-export function neverEnds(lab: LabOut, now: number): boolean {
-  return lab.endTime === null || Date.parse(lab.endTime) - now > PARKED_AFTER_MS;
-}
 
 /** When a lab ends, as the dashboard sorts it: never (and not scheduled) last. */
 export function endsAt(lab: LabOut, now: number): number {
   return notScheduled(lab, now) || neverEnds(lab, now) || lab.endTime === null ? Number.POSITIVE_INFINITY : Date.parse(lab.endTime);
 }
-
 
 export function stateWord(state: InstanceState): LabStateWord {
   switch (state) {

@@ -15,6 +15,7 @@ import { useNow } from "../../lib/use-now";
 import { ActionButton } from "./action-button";
 import { deployAction, destroyAction, shellAllAction } from "./lab-actions";
 import { LabGraph } from "./lab-graph";
+import { LabScheduleControls } from "./lab-schedule-controls";
 import { labNodes } from "./lab-nodes";
 import { NodePanel } from "./node-panel";
 import { LabStateBadge } from "./lab-state-badge";
@@ -184,6 +185,7 @@ export function LabView({
           {lab.instanceName !== undefined && <span className="mono">{lab.instanceName}</span>}
         </span>
         <span className="lab-actions">
+          <LabScheduleControls lab={lab} labs={labs} server={server} identity={identity} now={now} />
           <ActionButton testId="action-deploy" variant="primary" action={deploy} onClick={() => void run("deploy")} />
           <ActionButton
             testId="action-destroy"

@@ -4,7 +4,7 @@
 // Lab updates come in bursts while a lab deploys; refetches of the same lab (or of the list)
 // are coalesced: one in flight, at most one more after it.
 
-import type { CollectionOut, LabOut } from "../../bindings";
+import type { CollectionOut, LabInPartial, LabOut } from "../../bindings";
 import { BridgeError, type Bridge, type LabCommandName, type LabUpdateEvent } from "../../lib/bridge";
 import { createStore, type Store } from "../../lib/store";
 import { pendingKey, type Pending } from "./lab-actions";
@@ -68,6 +68,8 @@ export interface Labs {
   labName(labId: string): string | undefined;
   /** Runs a lab command; rejects with the bridge's error. */
   run(labId: string, command: LabCommandName, node?: string): Promise<void>;
+  /** Reschedules or extends a lab, then refetches it (the Go server announces no change); rejects with the bridge's error. */
+  update(labId: string, change: LabInPartial): Promise<void>;
 }
 
 export function createLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: string) => void } = {}): Labs {
@@ -162,6 +164,16 @@ export function createLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: s
     },
     labName(labId) {
       return store.getState().labs.find((l) => l.id === labId)?.name;
+    },
+    async update(labId, change) {
+      const server = store.getState().server;
+      if (server === null) throw new BridgeError("notLoggedIn", -1, "No server is selected");
+      try {
+        await bridge.updateLab({ server, labId, lab: change });
+      } finally {
+        // Also after a failure: the Go server saves `indefinite` and then fails.
+        await refreshLab(labId);
+      }
     },
     async run(labId, command, node) {
       const server = store.getState().server;

@@ -37,6 +37,8 @@ import type {
   Subscription,
   TopologyCheck,
 } from "../../bindings/desktop";
+import type { LabInPartial } from "../../bindings";
+import type { ReminderSettings } from "../../bindings/desktop";
 
 // `BridgeError` (the generated shape) is not re-exported: the class of that name in `error.ts`
 // is what callers use.
@@ -53,6 +55,7 @@ export type {
   LabCommandName,
   LabUpdateEvent,
   LogsEvent,
+  ReminderSettings,
   ServerView,
   ShellInfo,
   ShellOpened,
@@ -169,6 +172,21 @@ export interface Bridge {
    * when cancelled.
    */
   exportDiagnostics(): Promise<string | null>;
+
+  /**
+   * Reschedules a lab: a new name, start (re-queues its deployment) or end time, or no end
+   * (`indefinite`). Of a deployed lab antimony-server takes only a new end (`api` 500, code -1
+   * otherwise); a server that does not say its version (the Go server, which would hang for
+   * good) takes no change of a deployed lab at all: `unsupported`. An end before the start is
+   * `api` 422; a user who is neither the lab's creator nor an admin gets `api` 403.
+   */
+  updateLab(args: { server: string; labId: string; lab: LabInPartial }): Promise<null>;
+  /** Deletes a lab that is not deployed (or whose deployment failed). */
+  deleteLab(args: { server: string; labId: string }): Promise<null>;
+  /** The reminder before a deployed lab's end (an OS notification; 15 minutes unless set). */
+  reminderSettings(): Promise<ReminderSettings>;
+  /** Keeps new reminder settings (1 to 1440 minutes before the end); the settings in force. */
+  setReminderSettings(args: { settings: ReminderSettings }): Promise<ReminderSettings>;
 
   /**
    * Opens a shell on a node and attaches the terminal view `viewId` (the webview makes view

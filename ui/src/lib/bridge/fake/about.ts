@@ -20,13 +20,16 @@ export const FAKE_APP: Omit<About, "servers"> = {
 /** A server's version: a string, `null` (it does not say), or the error asking it gives. */
 export type FakeServerVersion = string | null | BridgeError;
 
+/** What a server says its version is: as set, else the app's for the local server, else none (Go-like). */
+export function fakeVersionOf(rt: FakeRuntime, versions: ReadonlyMap<string, FakeServerVersion>, name: string): FakeServerVersion {
+  const server = rt.server(name);
+  const set = versions.get(name);
+  if (set !== undefined) return set;
+  return server.view.local ? FAKE_APP.version : null;
+}
+
 export function aboutCommands(rt: FakeRuntime, versions: Map<string, FakeServerVersion>): Pick<Bridge, "about" | "serverVersion" | "exportDiagnostics"> {
-  const versionOf = (name: string): FakeServerVersion => {
-    const server = rt.server(name);
-    const set = versions.get(name);
-    if (set !== undefined) return set;
-    return server.view.local ? FAKE_APP.version : null;
-  };
+  const versionOf = (name: string): FakeServerVersion => fakeVersionOf(rt, versions, name);
   return {
     about: () =>
       rt.answer(commands.about, undefined, () => ({

@@ -23,6 +23,7 @@ import { chatter, logCommands, seedDeployLogs, startFlood } from "./logs";
 import { missingContainerlab } from "./prerequisites";
 import { createRuntime, emit, listen } from "./runtime";
 import { localServer, remoteServer } from "./seed";
+import { scheduleCommands } from "./schedule";
 import { serverCommands } from "./servers";
 import { shellCommands, shellConnection, shellMissed, shellWindowClosed } from "./shells";
 import { topologyCommands } from "./topologies";
@@ -111,6 +112,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     ...importCommands(rt),
     ...shellCommands(rt, { resize: options.shellResize ?? true }, windows),
     ...aboutCommands(rt, versions),
+    ...scheduleCommands(rt, versions),
     ...topologyCommands(rt),
 
     localPrerequisites: () =>
