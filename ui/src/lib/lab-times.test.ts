@@ -17,13 +17,17 @@ describe("placeholder times", () => {
   });
 });
 
+// The process's time zone, which Node reads anew on each date operation (no Node types here).
+const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
+
 describe("datetime-local values", () => {
-  const saved = process.env.TZ;
+  const saved = env.TZ;
   beforeEach(() => {
-    process.env.TZ = "Europe/Berlin";
+    env.TZ = "Europe/Berlin";
   });
   afterEach(() => {
-    process.env.TZ = saved;
+    if (saved === undefined) delete env.TZ;
+    else env.TZ = saved;
   });
 
   it("are local times, both ways, across a daylight saving change", () => {
