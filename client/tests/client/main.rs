@@ -10,6 +10,7 @@
 
 mod chaos;
 mod discovery;
+mod editor;
 mod reference;
 mod rest;
 mod session;
