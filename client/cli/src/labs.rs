@@ -31,7 +31,7 @@ pub(crate) struct LabsArgs {
 #[derive(Debug, Args)]
 pub(crate) struct LabArg {
     /// The lab: its id, or its name.
-    lab: String,
+    pub(crate) lab: String,
 }
 
 #[derive(Debug, Args)]
@@ -80,7 +80,7 @@ pub(crate) struct ImportArgs {
     start: Option<antimony_protocol::Timestamp>,
 }
 
-fn parse_time(text: &str) -> Result<antimony_protocol::Timestamp, String> {
+pub(crate) fn parse_time(text: &str) -> Result<antimony_protocol::Timestamp, String> {
     antimony_protocol::Timestamp::parse(text)
         .map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))
 }

@@ -11,9 +11,11 @@
 mod context;
 mod labs;
 mod output;
+mod schedule;
 mod servers;
 mod shell;
 mod streams;
+mod topologies;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,8 +89,8 @@ enum Command {
     Logout,
     /// List labs.
     Labs(labs::LabsArgs),
-    /// Show one lab and its nodes.
-    Lab(labs::LabArg),
+    /// Show one lab and its nodes (antimony lab <lab>), or change when it runs.
+    Lab(schedule::LabArgs),
     /// Deploy a lab (or redeploy it), showing its log until containerlab finishes.
     Deploy(labs::DeployArgs),
     /// Destroy a lab's instance.
@@ -102,6 +104,8 @@ enum Command {
     Watch,
     /// Create a topology and a lab from a containerlab file.
     Import(labs::ImportArgs),
+    /// List topologies: their collection, nodes and bind files.
+    Topologies,
     /// Open an interactive shell on a node (or attach to one, or close one). Enter ~ .
     /// detaches, leaving the shell running.
     Shell(shell::ShellArgs),
@@ -183,13 +187,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Login(args) => servers::login(&global, args).await,
         Command::Logout => servers::logout(&global).await,
         Command::Labs(args) => labs::list(&global, args).await,
-        Command::Lab(arg) => labs::show(&global, arg).await,
+        Command::Lab(args) => schedule::run(&global, args).await,
         Command::Deploy(args) => labs::deploy(&global, args, true).await,
         Command::Destroy(args) => labs::deploy(&global, args, false).await,
         Command::Node(command) => labs::node(&global, command).await,
         Command::Logs(args) => streams::logs(&global, args).await,
         Command::Watch => streams::watch(&global).await,
         Command::Import(args) => labs::import(&global, args).await,
+        Command::Topologies => topologies::list(&global).await,
         Command::Shell(args) => shell::run(&global, args).await,
         Command::Shells(args) => shell::list(&global, args).await,
     }

@@ -13,5 +13,6 @@
 
 mod commands;
 mod harness;
+mod schedule;
 mod shell;
 mod tls;
