@@ -26,6 +26,7 @@ import { NotifyContext, commandFailureToast } from "../lib/notify";
 import { useStore } from "../lib/store";
 import { markDashboardReady } from "../lib/startup";
 import { LabWithShells } from "./lab-shells";
+import { ScheduleButton, SchedulePage } from "./schedule-page";
 import { useGlobalKeys } from "./use-global-keys";
 
 type Route = { view: "dashboard" } | { view: "lab"; server: string; labId: string };
@@ -62,6 +63,7 @@ export function App({ bridge, storage }: AppProps) {
   const [route, setRoute] = useState<Route>({ view: "dashboard" });
   const [inboxOpen, setInboxOpen] = useState(false);
   const [aboutOpen, setAboutOpen] = useState(false);
+  const [scheduleOpen, setScheduleOpen] = useState(false);
 
   useEffect(() => {
     const offs: Promise<Unlisten>[] = [
@@ -146,6 +148,7 @@ export function App({ bridge, storage }: AppProps) {
   });
 
   const backToDashboard = () => {
+    setScheduleOpen(false);
     setRoute({ view: "dashboard" });
   };
   const labName = labRoute === null ? undefined : labs.labName(labRoute.labId);
@@ -164,6 +167,19 @@ export function App({ bridge, storage }: AppProps) {
 
   let content;
   if (!serversState.loaded) content = <div className="empty-state">Loading…</div>;
+  else if (scheduleOpen)
+    content = (
+      <SchedulePage
+        servers={servers}
+        onClose={() => {
+          setScheduleOpen(false);
+        }}
+        onOpenLab={(server, labId) => {
+          setScheduleOpen(false);
+          setRoute({ view: "lab", server, labId });
+        }}
+      />
+    );
   else if (current === null) content = <div className="empty-state">Add a server to see its labs.</div>;
   else if (!current.loggedIn) content = <LoginForm key={current.name} servers={servers} server={current.name} user={current.user} />;
   else if (labRoute !== null)
@@ -209,6 +225,12 @@ export function App({ bridge, storage }: AppProps) {
                 servers={servers}
                 onError={(message) => {
                   notifications.notify({ severity: Severity.Error, title: "Could not log out", body: message });
+                }}
+              />
+              <ScheduleButton
+                open={scheduleOpen}
+                onToggle={() => {
+                  setScheduleOpen((o) => !o);
                 }}
               />
               <InboxButton
