@@ -150,27 +150,55 @@ impl RestClient {
     /// `PATCH /labs/:id`: a new name, start or end time, or no end.
     ///
     /// A lab that is deployed is only changed on a server that says it is antimony-server
-    /// (whose PATCH takes a new name or end time of a deployed lab): the Go server never
-    /// answers such a PATCH and hangs every later lab request until it restarts (PROTOCOL.md
-    /// §4.3), so this refuses with [`Error::Unsupported`] before sending it there.
+    /// (whose PATCH takes a new end time of a deployed lab): the Go server keeps its lock on
+    /// such a PATCH and hangs every later lab request until it restarts (PROTOCOL.md §4.3), so
+    /// this refuses with [`Error::Unsupported`] before sending it there.
+    ///
+    /// The Go server saves `indefinite: true` and then fails (500 with an empty body); the
+    /// lab is read back, and the change counts as made when its end time is gone.
     pub async fn update_lab(&self, id: &str, change: &LabInPartial) -> Result<()> {
-        if self.lab(id).await?.instance.is_some() && self.server_version().await?.is_none() {
+        let lab = self.lab(id).await?;
+        let go = self.server_version().await?.is_none();
+        if lab.instance.is_some() && go {
             return Err(Error::Unsupported(
                 "this server cannot change a deployed lab (it would stop answering); \
                  destroy the lab first"
                     .into(),
             ));
         }
-        self.send_null(
-            Method::PATCH,
-            &format!("/labs/{}", segment(id)),
-            Some(change),
-        )
-        .await
+        let path = format!("/labs/{}", segment(id));
+        match self.send_null(Method::PATCH, &path, Some(change)).await {
+            Err(Error::Api { status: 500, .. } | Error::Protocol(_))
+                if go && change.indefinite == Some(true) =>
+            {
+                if self.lab(id).await?.end_time.is_none() {
+                    Ok(())
+                } else {
+                    Err(Error::Protocol(
+                        "the server failed to make the lab run indefinitely".into(),
+                    ))
+                }
+            }
+            other => other,
+        }
     }
 
-    /// `DELETE /labs/:id` (labs without an instance, or with a failed one).
+    /// `DELETE /labs/:id` (labs without an instance, or with a failed one). Refused with
+    /// [`Error::Unsupported`] for a deployed lab on a server that does not say it is
+    /// antimony-server: the Go server would keep its lock and hang (PROTOCOL.md §4.3).
     pub async fn delete_lab(&self, id: &str) -> Result<()> {
+        let lab = self.lab(id).await?;
+        let failed_or_none = lab
+            .instance
+            .as_ref()
+            .is_none_or(|i| i.state == antimony_protocol::rest::InstanceState::Failed);
+        if !failed_or_none && self.server_version().await?.is_none() {
+            return Err(Error::Unsupported(
+                "this server cannot delete a deployed lab (it would stop answering); \
+                 destroy the lab first"
+                    .into(),
+            ));
+        }
         self.send_null::<()>(Method::DELETE, &format!("/labs/{}", segment(id)), None)
             .await
     }

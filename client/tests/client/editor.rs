@@ -501,3 +501,37 @@ async fn a_go_server_is_never_sent_a_change_to_a_deployed_lab() {
     );
     assert!(labs_within(&peer, STEP).await.is_some(), "answers again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indefinite_works_on_both_servers_though_the_go_server_fails_after_saving() {
+    for peer in [ours().await, go().await] {
+        let lab = peer.scheduled_lab("forever").await;
+        let change = LabInPartial {
+            indefinite: Some(true),
+            ..LabInPartial::default()
+        };
+        within("update_lab", peer.rest.update_lab(&lab, &change))
+            .await
+            .unwrap();
+        assert_eq!(peer.lab(&lab).await.end_time, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_go_server_is_never_sent_the_delete_of_a_deployed_lab() {
+    let peer = go().await;
+    let lab = peer.scheduled_lab("go-delete").await;
+    peer.deploy(&lab).await;
+    let refused = within("delete_lab", peer.rest.delete_lab(&lab)).await;
+    assert!(matches!(refused, Err(Error::Unsupported(_))), "{refused:?}");
+    let labs = labs_within(&peer, Duration::from_secs(3)).await;
+    let labs = labs.expect("GET /labs still answers: the DELETE was not sent");
+    assert!(labs.iter().any(|l| l.id == lab));
+    // A lab that is not deployed is deleted as usual.
+    let idle = peer.scheduled_lab("go-idle").await;
+    within("delete_lab", peer.rest.delete_lab(&idle))
+        .await
+        .unwrap();
+    let labs = labs_within(&peer, STEP).await.expect("answers");
+    assert!(!labs.iter().any(|l| l.id == idle));
+}

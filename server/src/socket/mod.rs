@@ -239,9 +239,19 @@ pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: Canc
             event = events.recv() => event,
         };
         let (path, payload) = match event {
-            Ok(LabEvent::LabUpdated(lab_id)) => (
+            // A lab that still exists: its viewers get its id. A deleted one: everybody is
+            // asked to refetch (its id would tell others it existed; its viewers must drop it).
+            Ok(LabEvent::LabUpdated(Some(lab_id)))
+                if !matches!(state.store.lab(&lab_id).await, Ok(None)) =>
+            {
+                if let Ok(payload) = serde_json::to_value(Envelope::new(LabUpdate::lab(&lab_id))) {
+                    send_to_viewers(&state, &io, namespace::LAB_UPDATES, &lab_id, &payload).await;
+                }
+                continue;
+            }
+            Ok(LabEvent::LabUpdated(_)) => (
                 namespace::LAB_UPDATES,
-                serde_json::to_value(Envelope::new(LabUpdate { lab_id })),
+                serde_json::to_value(Envelope::new(LabUpdate::all())),
             ),
             Ok(LabEvent::Status {
                 lab_id: Some(lab_id),
@@ -299,7 +309,23 @@ async fn send_lab_status(
     lab_id: &str,
     message: antimony_protocol::StatusMessage,
 ) {
-    let Some(operators) = io.of(namespace::STATUS_MESSAGES) else {
+    let Ok(payload) = serde_json::to_value(Envelope::new(message)) else {
+        return;
+    };
+    send_to_viewers(state, io, namespace::STATUS_MESSAGES, lab_id, &payload).await;
+}
+
+/// Sends an event about a lab to the sockets of `path` whose users may see the lab (its
+/// collection's members and admins; admins only once the lab is gone), so nobody learns of
+/// labs outside their collections (the Go server tells everyone).
+async fn send_to_viewers(
+    state: &AppState,
+    io: &SocketIo,
+    path: &str,
+    lab_id: &str,
+    payload: &serde_json::Value,
+) {
+    let Some(operators) = io.of(path) else {
         return;
     };
     let lab = match state.store.lab(lab_id).await {
@@ -308,9 +334,6 @@ async fn send_lab_status(
             tracing::warn!(%error, "cannot look up the lab of a status message");
             None
         }
-    };
-    let Ok(payload) = serde_json::to_value(Envelope::new(message)) else {
-        return;
     };
     for socket in operators.sockets() {
         let allowed =
@@ -321,8 +344,8 @@ async fn send_lab_status(
                     Some(lab) => crate::permissions::can_see_lab(&user, lab),
                     None => user.is_admin,
                 });
-        if allowed && let Err(error) = socket.emit(event::DATA, &payload) {
-            tracing::warn!(%error, socket = %socket.id, "a status message was not delivered");
+        if allowed && let Err(error) = socket.emit(event::DATA, payload) {
+            tracing::warn!(%error, socket = %socket.id, path, "an event was not delivered");
         }
     }
 }

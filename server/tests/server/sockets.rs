@@ -309,3 +309,59 @@ async fn shutdown_disconnects_clients_and_ends_every_background_task() {
     let _ = subscriber.disconnect().await;
     let _ = commands.disconnect().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_updates_go_only_to_those_who_may_see_the_lab() {
+    let stack = start().await;
+    let member = "5c0e1d2a-2b7d-11f0-9a3e-0242ac120002";
+    stack
+        .state
+        .store
+        .upsert_user(antimony_server::store::User {
+            id: member.into(),
+            name: "carol".into(),
+            is_admin: false,
+            groups: vec!["netlab".into()],
+        })
+        .await
+        .unwrap();
+    let now = Timestamp::now_utc().unix_timestamp();
+    let token = |id: &str| stack.state.tokens.issue(TokenKind::Access, id, false, now);
+    let (admin, mut admin_events) = connect(&stack.base, "/lab-updates", Some(&stack.admin), None)
+        .await
+        .unwrap();
+    let (ours, mut our_events) = connect(&stack.base, "/lab-updates", Some(&token(member)), None)
+        .await
+        .unwrap();
+    let (theirs, mut their_events) =
+        connect(&stack.base, "/lab-updates", Some(&token(OUTSIDER)), None)
+            .await
+            .unwrap();
+    let lab = create_lab(&stack).await;
+    let expected = json!({"payload": {"labId": lab}});
+    assert_eq!(
+        next_event(&mut admin_events, "data").await,
+        [expected.clone()]
+    );
+    assert_eq!(next_event(&mut our_events, "data").await, [expected]);
+
+    // Deleted, the lab's id goes to nobody: everybody refetches.
+    let deleted = reqwest::Client::new()
+        .delete(format!("{}/labs/{lab}", stack.base))
+        .header("cookie", format!("accessToken={}", stack.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    let refetch = json!({"payload": {"labId": null}});
+    assert_eq!(
+        next_event(&mut admin_events, "data").await,
+        [refetch.clone()]
+    );
+    assert_eq!(next_event(&mut our_events, "data").await, [refetch.clone()]);
+    // The outsider's first event is the refetch: it never heard of the lab.
+    assert_eq!(next_event(&mut their_events, "data").await, [refetch]);
+    for client in [admin, ours, theirs] {
+        let _ = client.disconnect().await;
+    }
+}
