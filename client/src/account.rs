@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use antimony_protocol::AccessClaims;
-use antimony_protocol::rest::LoginConfig;
+use antimony_protocol::rest::{LoginConfig, cookie};
+use antimony_protocol::{AccessClaims, AuthClaims, decode_claims_unverified};
 
 use crate::keychain::Keychain;
 use crate::profile::ServerProfile;
-use crate::rest::RestClient;
+use crate::rest::{RestClient, Tokens};
 use crate::tls::{self, PeerCertificate};
 use crate::{Error, Result};
 
@@ -143,6 +143,65 @@ pub async fn login(
     })
 }
 
+/// The tokens of a login a browser went through (OpenID Connect), from the cookies its
+/// cookie store holds for the server's REST base: the server hands them over only that way
+/// (PROTOCOL.md §3.6). `cookies` are `(name, value)` pairs; `now` is in Unix seconds.
+///
+/// `None` until both `authToken` and `accessToken` are there, read as tokens of one user
+/// (the auth token's `id` is the access token's), and the auth token has not expired (an
+/// expired access token is fine: the auth token renews it).
+pub fn tokens_from_cookies<'a>(
+    cookies: impl IntoIterator<Item = (&'a str, &'a str)>,
+    now: i64,
+) -> Option<Tokens> {
+    let (mut access, mut auth) = (None, None);
+    for (name, value) in cookies {
+        if value.is_empty() {
+            continue;
+        }
+        match name {
+            cookie::ACCESS_TOKEN => access = Some(value),
+            cookie::AUTH_TOKEN => auth = Some(value),
+            _ => {}
+        }
+    }
+    let (access, auth) = (access?, auth?);
+    let who = decode_claims_unverified::<AccessClaims>(access).ok()?;
+    let renewal = decode_claims_unverified::<AuthClaims>(auth).ok()?;
+    (who.id == renewal.id && renewal.exp > now).then(|| Tokens {
+        access: Some(access.to_owned()),
+        auth: Some(auth.to_owned()),
+    })
+}
+
+/// Adopts the tokens of a login made elsewhere (a browser's OpenID Connect login, see
+/// [`tokens_from_cookies`]): keeps them in the keychain in place of whatever the server had
+/// there (a kept password included: it belongs to another login, and logging in with it
+/// when a refresh fails would change who the user is), and keeps renewed ones from then on.
+/// When the auth token is refused later, the caller gets [`Error::NotLoggedIn`] and must
+/// ask the user to log in again.
+pub fn adopt_tokens(profile: &ServerProfile, keychain: &Keychain, tokens: Tokens) -> Result<Login> {
+    let identity = tokens
+        .access
+        .as_deref()
+        .and_then(|t| decode_claims_unverified::<AccessClaims>(t).ok())
+        .ok_or_else(|| Error::Protocol("the access token carries no identity".into()))?;
+    if tokens.auth.is_none() {
+        return Err(Error::Protocol("the login brought no auth token".into()));
+    }
+    let rest = Arc::new(RestClient::new(profile.clone())?);
+    rest.set_tokens(tokens);
+    let kept = keychain
+        .forget(profile)
+        .and_then(|()| keychain.set_tokens(profile, &rest.tokens()));
+    keep_tokens(&rest, keychain);
+    Ok(Login {
+        rest,
+        identity,
+        not_kept: kept.err(),
+    })
+}
+
 /// Restores the login kept in the keychain: its tokens, and the kept password (to log in
 /// again when the server refuses the tokens). `None` when the keychain holds no login.
 pub fn restore(profile: &ServerProfile, keychain: &Keychain) -> Result<Option<Arc<RestClient>>> {
@@ -183,4 +242,129 @@ pub async fn logout(
         tracing::info!(%error, "the server did not take the logout; forgetting the login anyway");
     }
     keychain.forget(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    use super::*;
+
+    /// A token-shaped string with these claims (not signed: only its claims are read).
+    fn token(claims: serde_json::Value) -> String {
+        let part = |json: &serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+        };
+        let header = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+        [part(&header), part(&claims), "c2ln".to_owned()].join(".")
+    }
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn access(id: &str, exp: i64) -> String {
+        token(serde_json::json!({"id": id, "isAdmin": false, "nbf": NOW - 60, "exp": exp}))
+    }
+
+    fn auth(id: &str, exp: i64) -> String {
+        token(serde_json::json!({"id": id, "nbf": NOW - 60, "exp": exp}))
+    }
+
+    #[test]
+    fn both_token_cookies_of_one_user_make_a_login() {
+        let (a, r) = (access("alice", NOW + 1800), auth("alice", NOW + 86_400));
+        let cookies = [
+            ("authOidc", "true"),
+            ("authToken", r.as_str()),
+            ("other", "x"),
+            ("accessToken", a.as_str()),
+        ];
+        let tokens = tokens_from_cookies(cookies, NOW).expect("a login");
+        assert_eq!(tokens.access.as_deref(), Some(a.as_str()));
+        assert_eq!(tokens.auth.as_deref(), Some(r.as_str()));
+    }
+
+    #[test]
+    fn no_login_until_both_cookies_are_there() {
+        let (a, r) = (access("alice", NOW + 1800), auth("alice", NOW + 86_400));
+        assert_eq!(tokens_from_cookies([], NOW), None);
+        assert_eq!(
+            tokens_from_cookies([("accessToken", a.as_str())], NOW),
+            None
+        );
+        assert_eq!(tokens_from_cookies([("authToken", r.as_str())], NOW), None);
+        // Cleared cookies (a logout's Max-Age=0 leaves empty values behind in some stores).
+        assert_eq!(
+            tokens_from_cookies([("accessToken", a.as_str()), ("authToken", "")], NOW),
+            None
+        );
+        // The cookie names are exact.
+        assert_eq!(
+            tokens_from_cookies(
+                [("AccessToken", a.as_str()), ("authtoken", r.as_str())],
+                NOW
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn an_expired_or_foreign_auth_token_is_no_login() {
+        let a = access("alice", NOW + 1800);
+        let expired = auth("alice", NOW);
+        assert_eq!(
+            tokens_from_cookies(
+                [("accessToken", a.as_str()), ("authToken", expired.as_str())],
+                NOW
+            ),
+            None
+        );
+        let bob = auth("bob", NOW + 86_400);
+        assert_eq!(
+            tokens_from_cookies(
+                [("accessToken", a.as_str()), ("authToken", bob.as_str())],
+                NOW
+            ),
+            None,
+            "tokens of two users"
+        );
+        assert_eq!(
+            tokens_from_cookies(
+                [("accessToken", "garbage"), ("authToken", bob.as_str())],
+                NOW
+            ),
+            None
+        );
+        // An expired access token is renewed with the auth token.
+        let stale = access("bob", NOW - 10);
+        assert!(
+            tokens_from_cookies(
+                [("accessToken", stale.as_str()), ("authToken", bob.as_str())],
+                NOW
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn only_a_whole_login_is_adopted() {
+        // Both refusals come before the keychain is touched.
+        let profile = ServerProfile::new("lab", "http://127.0.0.1:9").expect("a profile");
+        let keychain = Keychain::with_service("antimony-adopt-test-never-written");
+        let no_auth = Tokens {
+            access: Some(access("alice", NOW + 1800)),
+            auth: None,
+        };
+        assert!(matches!(
+            adopt_tokens(&profile, &keychain, no_auth),
+            Err(Error::Protocol(_))
+        ));
+        let no_identity = Tokens {
+            access: Some("garbage".into()),
+            auth: Some(auth("alice", NOW + 86_400)),
+        };
+        assert!(matches!(
+            adopt_tokens(&profile, &keychain, no_identity),
+            Err(Error::Protocol(_))
+        ));
+    }
 }

@@ -16,6 +16,7 @@ mod diagnostics;
 mod forwarder;
 mod local;
 mod notifications;
+mod openid;
 mod reminders;
 mod state;
 mod terminals;
@@ -57,10 +58,16 @@ pub fn run() {
         }))
         .plugin(
             tauri::plugin::Builder::<_, ()>::new("navigation-guard")
-                .on_navigation(|_webview, url| {
-                    let allowed = is_app_url(url);
+                .on_navigation(|webview, url| {
+                    // An OpenID login window goes through the provider's pages; every other
+                    // window stays on the app.
+                    let allowed = if openid::is_login_window(webview.label()) {
+                        openid::may_navigate(url)
+                    } else {
+                        is_app_url(url)
+                    };
                     if !allowed {
-                        tracing::warn!(%url, "refused to leave the app's page");
+                        tracing::warn!(%url, window = webview.label(), "refused a navigation");
                     }
                     allowed
                 })

@@ -56,6 +56,13 @@ pub(crate) struct LoginArgs {
     /// restarts (which ends every login).
     #[arg(long)]
     save_password: bool,
+    /// For a server that logs in through OpenID Connect: such a server hands the login back
+    /// only as cookies of its own origin in the browser that went through the provider, so
+    /// the command line cannot receive it. Log in once from Antimony Desktop (it keeps the
+    /// login in the OS keychain entries `antimony` reads); this then says whether that login
+    /// is there and still good.
+    #[arg(long, conflicts_with = "save_password")]
+    openid: bool,
 }
 
 pub(crate) async fn run(global: &Global, command: ServerCommand) -> Result<(), Failure> {
@@ -219,10 +226,14 @@ pub(crate) async fn login(global: &Global, args: LoginArgs) -> Result<(), Failur
     let mut profile = profile(global)?;
     let rest = RestClient::new(profile.clone())?;
     let config = rest.login_config().await?;
+    if args.openid {
+        return openid_login(global, &profile, config.open_id.enabled).await;
+    }
     if !config.native.enabled {
-        return Err(Failure::login(
-            "this server has no native login (only OpenID, which the command line cannot do)",
-        ));
+        return Err(Failure::login(format!(
+            "{} has no user and password login, only OpenID Connect: see `antimony login --openid`",
+            profile.name
+        )));
     }
     let interactive = std::io::stdin().is_terminal();
     let (user, password) = if config.native.allow_empty && global.user.is_none() {
@@ -284,6 +295,72 @@ pub(crate) async fn login(global: &Global, args: LoginArgs) -> Result<(), Failur
         println!("Logged in to {} as {who}{role}.", profile.name);
     }
     Ok(())
+}
+
+/// `login --openid`: the command line cannot receive an OpenID Connect login (PROTOCOL.md
+/// §3.6: the tokens come back only as cookies of the server's origin, after the provider
+/// sent the browser to the server's fixed redirect URI). It reuses the login Antimony Desktop
+/// keeps in the keychain (the same service and entries, by server origin), or says how to
+/// get one.
+async fn openid_login(
+    global: &Global,
+    profile: &ServerProfile,
+    offered: bool,
+) -> Result<(), Failure> {
+    if !offered {
+        return Err(Failure::login(format!(
+            "{} does not offer OpenID Connect login: log in with `antimony login`",
+            profile.name
+        )));
+    }
+    let kept = match account::restore(profile, &keychain(global)) {
+        // A refresh asks the server whether the kept login is still good.
+        Ok(Some(rest)) => match rest.refresh().await {
+            Ok(_) => rest.identity(),
+            Err(error) => {
+                tracing::info!(%error, "the kept login was refused");
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(error) => {
+            return Err(Failure::login(format!(
+                "{}; and the keychain cannot be read: {error}",
+                openid_advice(profile)
+            )));
+        }
+    };
+    let Some(identity) = kept else {
+        return Err(Failure::login(openid_advice(profile)));
+    };
+    if global.json {
+        print_json(&json!({
+            "server": profile.name,
+            "id": identity.id,
+            "isAdmin": identity.is_admin,
+            "from": "keychain",
+        }))?;
+    } else {
+        let role = if identity.is_admin { " (admin)" } else { "" };
+        println!(
+            "Logged in to {} as {}{role}, with the login Antimony Desktop keeps in the keychain.",
+            profile.name, identity.id
+        );
+    }
+    Ok(())
+}
+
+/// Why the command line cannot log in through OpenID Connect, and what to do instead.
+fn openid_advice(profile: &ServerProfile) -> String {
+    format!(
+        "{name} logs in through OpenID Connect, and hands the login back only as cookies of its \
+         own origin in the browser that went through the provider, so a system browser cannot \
+         pass it to the command line. Log in to {name} ({origin}) once in Antimony Desktop: \
+         it keeps the login in the OS keychain, where `antimony` finds it (same server \
+         address, same keychain)",
+        name = profile.name,
+        origin = profile.origin
+    )
 }
 
 fn prompt(question: &str) -> Result<String, Failure> {

@@ -13,6 +13,7 @@ macro_rules! for_each_command {
             servers::use_server,
             servers::login_config,
             servers::login,
+            servers::login_openid,
             servers::logout,
             labs::labs,
             labs::lab,

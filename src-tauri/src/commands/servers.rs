@@ -196,13 +196,7 @@ pub(crate) async fn login(
     )
     .await?;
     if let Some(error) = login.not_kept {
-        // Logged in for this run; say clearly that the login is not kept (no file fallback).
-        tracing::warn!(%error, %server, "the login cannot be kept in the keychain");
-        desktop.notice(
-            &server,
-            antimony_protocol::Severity::Warning,
-            format!("Logged in, but the login cannot be kept: {error}"),
-        );
+        not_kept(&desktop, &server, &error);
     }
     if !username.is_empty() {
         let user = username.clone();
@@ -214,6 +208,60 @@ pub(crate) async fn login(
             Ok(())
         })?;
     }
+    desktop.disconnect(&server);
+    desktop.connect(&server, login.rest);
+    Ok(Identity {
+        id: login.identity.id,
+        is_admin: login.identity.is_admin,
+    })
+}
+
+/// Logged in for this run only: says clearly that the login is not kept (no file fallback).
+fn not_kept(desktop: &Desktop, server: &str, error: &antimony_client::Error) {
+    tracing::warn!(%error, %server, "the login cannot be kept in the keychain");
+    desktop.notice(
+        server,
+        antimony_protocol::Severity::Warning,
+        format!("Logged in, but the login cannot be kept: {error}"),
+    );
+}
+
+/// OpenID Connect login, in a window of its own that shows the server's flow and the
+/// provider's pages (`openid.rs`). The tokens the server sets as cookies in that window go to
+/// the keychain as a native login's do; the webview only learns who the user is. Rejects
+/// `cancelled` when the user closes the window (or after 10 minutes), `unsupported` when the
+/// server does not offer OpenID Connect.
+#[tauri::command]
+pub(crate) async fn login_openid(
+    app: tauri::AppHandle,
+    desktop: State<'_, Desktop>,
+    server: String,
+) -> Result<Identity> {
+    not_for_local(&server, "logging in by hand")?;
+    let profile = desktop.profile(&server)?;
+    let config = antimony_client::rest::RestClient::new(profile.clone())?
+        .login_config()
+        .await?;
+    if !config.open_id.enabled {
+        return Err(BridgeError::new(
+            BridgeErrorKind::Unsupported,
+            format!("{server} does not offer OpenID Connect login"),
+        ));
+    }
+    let tokens =
+        crate::openid::browser_login(&app, &server, crate::openid::start_url(&profile)?).await?;
+    let login = account::adopt_tokens(&profile, desktop.keychain(), tokens)?;
+    if let Some(error) = login.not_kept {
+        not_kept(&desktop, &server, &error);
+    }
+    // A native user name kept from before belongs to another login.
+    let name = server.clone();
+    desktop.update_profiles(move |profiles| {
+        if let Some(stored) = profiles.get_mut(&name) {
+            stored.user = None;
+        }
+        Ok(())
+    })?;
     desktop.disconnect(&server);
     desktop.connect(&server, login.rest);
     Ok(Identity {

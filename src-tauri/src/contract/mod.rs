@@ -83,6 +83,8 @@ pub(crate) enum BridgeErrorKind {
     Command,
     /// The server cannot do this (a change the Go server would hang on).
     Unsupported,
+    /// The user gave up (closed the login window), or it took too long.
+    Cancelled,
 }
 
 /// A failed command, as the webview receives it. Tokens never appear in it.

@@ -45,15 +45,21 @@ pub async fn stack() -> Stack {
 
 /// A stack; with `failing_deploys`, containerlab fails every deploy.
 pub async fn stack_with(failing_deploys: bool) -> Stack {
-    stack_configured(failing_deploys, false).await
+    stack_configured(failing_deploys, false, false).await
 }
 
 /// A stack serving HTTPS itself, with a self-signed certificate in `<dir>/data/tls/`.
 pub async fn stack_https() -> Stack {
-    stack_configured(false, true).await
+    stack_configured(false, true, false).await
 }
 
-async fn stack_configured(failing_deploys: bool, https: bool) -> Stack {
+/// A stack whose login configuration offers OpenID Connect too (its provider is never
+/// reached: the discovery happens at the first OpenID login).
+pub async fn stack_openid() -> Stack {
+    stack_configured(false, false, true).await
+}
+
+async fn stack_configured(failing_deploys: bool, https: bool, openid: bool) -> Stack {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -85,6 +91,16 @@ async fn stack_configured(failing_deploys: bool, https: bool) -> Stack {
     config.auth.native_password = "s3cret".into();
     if https {
         config.tls = Some(antimony_server::net::TlsSource::SelfSigned);
+    }
+    if openid {
+        config.auth.open_id = Some(antimony_server::config::OpenIdConfig {
+            issuer: "http://127.0.0.1:9/oidc".into(),
+            client_id: "antimony".into(),
+            client_secret: "not-used".into(),
+            redirect_host: "http://127.0.0.1:9/api".into(),
+            admin_groups: vec![],
+            scopes: vec!["openid".into()],
+        });
     }
     let state = AppState::open(config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -13,6 +13,7 @@
 
 mod commands;
 mod harness;
+mod openid;
 mod schedule;
 mod shell;
 mod tls;

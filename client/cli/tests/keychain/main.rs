@@ -223,3 +223,81 @@ fn cli_login_keeps_the_login_in_the_keychain_across_server_restarts() {
     let (code, _, _) = antimony(home, &["labs"], None);
     assert_eq!(code, 3);
 }
+
+/// antimony-server on a loopback port, its login configuration offering OpenID Connect (the
+/// provider is never reached) besides the native login; its origin.
+async fn openid_server(data: &std::path::Path) -> String {
+    let mut config = antimony_server::Config::with_data_dir(data);
+    config.auth.native_username = "admin".into();
+    config.auth.native_password = "s3cret".into();
+    config.auth.open_id = Some(antimony_server::config::OpenIdConfig {
+        issuer: "http://127.0.0.1:9/oidc".into(),
+        client_id: "antimony".into(),
+        client_secret: "not-used".into(),
+        redirect_host: "http://127.0.0.1:9/api".into(),
+        admin_groups: vec![],
+        scopes: vec!["openid".into()],
+    });
+    let state = antimony_server::AppState::open(config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(antimony_server::serve(
+        state,
+        listener,
+        std::future::pending(),
+    ));
+    origin
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run by scripts/test inside dbus-run-session"]
+async fn cli_reuses_the_login_the_app_keeps_for_an_openid_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_owned();
+    let origin = openid_server(&home.join("data")).await;
+    let cli = |args: &[&str]| {
+        let (home, args): (_, Vec<String>) =
+            (home.clone(), args.iter().map(|a| (*a).to_owned()).collect());
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            antimony(&home, &args, None)
+        })
+    };
+    let (code, _, err) = cli(&["server", "add", "lab", &origin]).await.unwrap();
+    assert_eq!(code, 0, "{err}");
+
+    // Nothing kept yet: log in from the app.
+    let (code, _, err) = cli(&["login", "--openid"]).await.unwrap();
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("once in Antimony Desktop"), "{err}");
+    assert!(!err.contains("keychain cannot be read"), "{err}");
+
+    // What the app does after its OpenID window: adopt the tokens into the keychain (the same
+    // service the command line reads; the test's own here). A native login stands in for the
+    // provider's pages.
+    let profile = ServerProfile::new("lab", &origin).unwrap();
+    let rest = antimony_client::rest::RestClient::new(profile.clone()).unwrap();
+    let identity = rest.login_native("admin", "s3cret").await.unwrap();
+    let keychain = Keychain::with_service(format!("antimony-cli-test-{}", std::process::id()));
+    let login = antimony_client::account::adopt_tokens(&profile, &keychain, rest.tokens()).unwrap();
+    assert!(login.not_kept.is_none(), "{:?}", login.not_kept);
+
+    let (code, out, err) = cli(&["login", "--openid"]).await.unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!(
+            "Logged in to lab as {} (admin), with the login Antimony Desktop keeps in the keychain.",
+            identity.id
+        )
+    );
+    let (code, out, err) = cli(&["labs"]).await.unwrap();
+    assert_eq!((code, out.trim()), (0, "No labs."), "{err}");
+
+    // A login the server no longer takes (logged out elsewhere) is no login.
+    rest.logout().await.unwrap();
+    let (code, _, err) = cli(&["login", "--openid"]).await.unwrap();
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("once in Antimony Desktop"), "{err}");
+    keychain.forget(&profile).unwrap();
+}

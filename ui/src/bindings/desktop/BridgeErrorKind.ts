@@ -3,4 +3,4 @@
 /**
  * What went wrong, for the webview to branch on (never on the message text).
  */
-export type BridgeErrorKind = "api" | "notLoggedIn" | "unreachable" | "certificate" | "keychain" | "profile" | "protocol" | "io" | "command" | "unsupported";
+export type BridgeErrorKind = "api" | "notLoggedIn" | "unreachable" | "certificate" | "keychain" | "profile" | "protocol" | "io" | "command" | "unsupported" | "cancelled";

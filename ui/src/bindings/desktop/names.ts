@@ -8,6 +8,7 @@ export const commands = {
   useServer: "use_server",
   loginConfig: "login_config",
   login: "login",
+  loginOpenid: "login_openid",
   logout: "logout",
   labs: "labs",
   lab: "lab",

@@ -1,9 +1,13 @@
-// The login form of the current server. When the server lets empty credentials in, it logs in
-// by itself first (once per need) and only shows the form if that fails.
+// The login form of the current server: "Log in with OpenID" where the server offers OpenID
+// Connect (the app opens a window of its own for it), the user and password where it offers
+// native login, or both. When the server lets empty credentials in, it logs in by itself first
+// (once per need) and only shows the form if that fails. An OpenID server never logs in by
+// itself: when its login ends, this form comes back with the button.
 
 import { useEffect, useState, type SubmitEvent } from "react";
 import type { LoginConfig } from "../../bindings";
-import { describeError } from "../../lib/bridge";
+import { BridgeError, describeError } from "../../lib/bridge";
+import "./login-form.css";
 import type { Servers } from "./servers-store";
 
 export function LoginForm({ servers, server, user }: { servers: Servers; server: string; user: string | null }) {
@@ -13,6 +17,7 @@ export function LoginForm({ servers, server, user }: { servers: Servers; server:
   const [password, setPassword] = useState("");
   const [keep, setKeep] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [openIdBusy, setOpenIdBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -49,22 +54,54 @@ export function LoginForm({ servers, server, user }: { servers: Servers; server:
     }
   };
 
+  const openIdLogin = async () => {
+    setOpenIdBusy(true);
+    setError(null);
+    try {
+      await servers.loginOpenid(server);
+    } catch (err: unknown) {
+      const e = BridgeError.from(err);
+      setError(e.kind === "cancelled" ? `Not logged in: ${e.message}.` : describeError(e));
+      setOpenIdBusy(false);
+    }
+  };
+
   if (auto && error === null) {
     return <div className="login-panel login-panel--waiting">{`Logging in to ${server}…`}</div>;
   }
 
-  const nativeOff = config !== null && !config.native.enabled;
+  const nativeOn = config === null || config.native.enabled;
+  const openIdOn = config?.openId.enabled === true;
+  const errorLine = error !== null && (
+    <p className="form-error" role="alert">
+      {error}
+    </p>
+  );
   return (
     <form className="login-panel" onSubmit={(e) => void submit(e)} aria-label={`Log in to ${server}`}>
       <h1>{`Log in to ${server}`}</h1>
-      {nativeOff ? (
-        <p className="form-error">
-          {config.openId.enabled
-            ? "This server only offers OpenID Connect login, which this app does not support yet."
-            : "This server offers no login method this app supports."}
-        </p>
-      ) : (
+      {openIdOn && (
+        <div className="login-openid">
+          <button
+            type="button"
+            className={nativeOn ? "button" : "button button--primary"}
+            data-testid="login-openid"
+            disabled={openIdBusy || busy}
+            autoFocus={!nativeOn}
+            onClick={() => void openIdLogin()}
+          >
+            {openIdBusy ? "Waiting for the login window…" : "Log in with OpenID"}
+          </button>
+          {openIdBusy && <p className="hint">Finish logging in in the window that opened; closing it gives up.</p>}
+          {!nativeOn && errorLine}
+        </div>
+      )}
+      {!nativeOn && !openIdOn && (
+        <p className="form-error">This server offers no login method this app supports.</p>
+      )}
+      {nativeOn && (
         <>
+          {openIdOn && <p className="login-or">or with a user and password</p>}
           <label className="field">
             <span>User</span>
             <input
@@ -72,7 +109,7 @@ export function LoginForm({ servers, server, user }: { servers: Servers; server:
               type="text"
               autoComplete="username"
               value={username}
-              autoFocus
+              autoFocus={!openIdOn}
               onChange={(e) => {
                 setUsername(e.target.value);
               }}
@@ -102,12 +139,8 @@ export function LoginForm({ servers, server, user }: { servers: Servers; server:
             Keep password in the keychain
           </label>
           {config?.native.allowEmpty === true && <p className="hint">This server also accepts an empty user and password.</p>}
-          {error !== null && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
-          <button type="submit" className="button button--primary" data-testid="login-submit" disabled={busy}>
+          {errorLine}
+          <button type="submit" className="button button--primary" data-testid="login-submit" disabled={busy || openIdBusy}>
             {busy ? "Logging in…" : "Log in"}
           </button>
         </>

@@ -110,6 +110,8 @@ export interface Servers {
   remove(name: string): Promise<void>;
   loginConfig(server: string): Promise<LoginConfig>;
   login(args: { server: string; username: string; password: string; savePassword: boolean }): Promise<void>;
+  /** OpenID Connect login in the app's own window; rejects `cancelled` when the user closes it. */
+  loginOpenid(server: string): Promise<void>;
   /**
    * Logs in with empty credentials when the server allows it, once per need. Resolves `true`
    * when logged in that way, `false` when the user must fill the form.
@@ -170,6 +172,10 @@ export function createServers(bridge: Bridge): Servers {
     },
     loginConfig,
     login,
+    async loginOpenid(server) {
+      const identity = await bridge.loginOpenid({ server });
+      store.dispatch({ type: "loggedIn", server, identity, user: null });
+    },
     async autoLogin(server) {
       if (autoTried.has(server)) return false;
       autoTried.add(server);

@@ -17,6 +17,7 @@ const kinds: Record<BridgeErrorKind, true> = {
   io: true,
   command: true,
   unsupported: true,
+  cancelled: true,
 };
 
 function isKind(value: unknown): value is BridgeErrorKind {

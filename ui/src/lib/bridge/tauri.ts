@@ -58,6 +58,7 @@ export function createTauriBridge(): Bridge {
     useServer: (args) => call(commands.useServer, { ...args }),
     loginConfig: (args) => call(commands.loginConfig, { ...args }),
     login: (args) => call(commands.login, { ...args }),
+    loginOpenid: (args) => call(commands.loginOpenid, { ...args }),
     logout: (args) => call(commands.logout, { ...args }),
     labs: (args) => call(commands.labs, { ...args }),
     lab: (args) => call(commands.lab, { ...args }),

@@ -90,6 +90,13 @@ export interface Bridge {
 
   loginConfig(args: { server: string }): Promise<LoginConfig>;
   login(args: { server: string; username: string; password: string; savePassword: boolean }): Promise<Identity>;
+  /**
+   * OpenID Connect login: the app opens a window of its own on the server's login page and
+   * the provider's, and keeps the tokens the server gives that window (they never reach the
+   * page). Rejects `cancelled` when the user closes that window (or after 10 minutes),
+   * `unsupported` when the server does not offer OpenID Connect.
+   */
+  loginOpenid(args: { server: string }): Promise<Identity>;
   logout(args: { server: string }): Promise<null>;
 
   labs(args: { server: string }): Promise<LabOut[]>;

@@ -12,7 +12,7 @@
 // `../index.ts` loads it only in Vite's dev mode (a dynamic import), so a production build
 // never contains it; `scripts/check-bundle.mjs` checks that after every build.
 
-import type { StatusMessage } from "../../../bindings";
+import type { LoginConfig, StatusMessage } from "../../../bindings";
 import { commands, type CommandId } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
 import type { Bridge, ConnectionState, LogsEvent, PrerequisiteReport } from "../types";
@@ -24,12 +24,13 @@ import { missingContainerlab } from "./prerequisites";
 import { createRuntime, emit, listen } from "./runtime";
 import { localServer, remoteServer } from "./seed";
 import { scheduleCommands } from "./schedule";
-import { serverCommands } from "./servers";
+import { serverCommands, type FakeOpenIdOutcome } from "./servers";
 import { shellCommands, shellConnection, shellMissed, shellWindowClosed } from "./shells";
 import { topologyCommands } from "./topologies";
 
 export { FAKE_APP, type FakeServerVersion } from "./about";
 export { missingContainerlab, readyPrerequisites } from "./prerequisites";
+export type { FakeOpenIdOutcome } from "./servers";
 
 export interface FakeBridgeOptions {
   /** Delay of every call, in ms (0 in tests: answers on the next microtask). */
@@ -65,6 +66,10 @@ export interface FakeBridge extends Bridge {
    * say), or an error to reject with. Unset: the local server says "0.1.0", others `null`.
    */
   setServerVersion(server: string, version: FakeServerVersion): void;
+  /** How a server lets people log in (what `loginConfig` answers from now on). */
+  setLoginConfig(server: string, config: LoginConfig): void;
+  /** What a server's OpenID Connect logins do from now on (unset: log in as alice). */
+  setOpenIdOutcome(server: string, outcome: FakeOpenIdOutcome): void;
   /** Whether the save dialog is cancelled: `exportLog` and `exportDiagnostics` then answer `null`. */
   setSaveCancelled(cancelled: boolean): void;
   /** Shell windows: the labels `popOutShell` opened, and how often a page closed its own. */
@@ -90,6 +95,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   const { handlers } = rt;
   const windows = { opened: [] as string[], closedOwn: 0 };
   const versions = new Map<string, FakeServerVersion>();
+  const openIdOutcomes = new Map<string, FakeOpenIdOutcome>();
 
   seedDeployLogs(rt.servers);
   if (chatterMs > 0) rt.every(chatterMs, () => { chatter(rt); });
@@ -106,7 +112,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     calls: rt.calls,
     files: rt.files,
 
-    ...serverCommands(rt),
+    ...serverCommands(rt, openIdOutcomes),
     ...labCommands(rt),
     ...logCommands(rt),
     ...importCommands(rt),
@@ -134,6 +140,8 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     simulateLogs: (event) => { emit(handlers.logs, event); },
     setPrerequisites: (report) => { rt.prerequisites = structuredClone(report); },
     setServerVersion: (server, version) => { versions.set(server, version); },
+    setLoginConfig: (server, config) => { rt.server(server).loginConfig = structuredClone(config); },
+    setOpenIdOutcome: (server, outcome) => { openIdOutcomes.set(server, outcome); },
     setSaveCancelled: (cancelled) => { rt.saveCancelled = cancelled; },
     windows,
     simulateShellConnection: (shellId, state, message = null) => { shellConnection(rt, shellId, state, message); },

@@ -1,20 +1,25 @@
 // Server profiles and logins: list, add (a host name starting with "self-signed" has an
-// untrusted certificate until its fingerprint is trusted), remove, switch, and log in and out
-// (a login brings the server's session namespaces up).
+// untrusted certificate until its fingerprint is trusted; one starting with "sso" offers only
+// OpenID Connect), remove, switch, and log in and out, natively or through OpenID Connect (as
+// alice, unless told otherwise; a login brings the server's session namespaces up).
 
 import { commands } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
-import type { Bridge } from "../types";
+import type { Bridge, Identity } from "../types";
 import type { FakeRuntime } from "./runtime";
-import { ADMIN, localServer } from "./seed";
+import { ADMIN, ALICE, localServer } from "./seed";
 import { detachServerViews } from "./shells";
 
 /** The fingerprint of every "self-signed…" server's certificate. */
 const SELF_SIGNED_FINGERPRINT = "5E:1F:1D:0A:9C:44:B2:73:0E:8D:21:6A:FF:03:C7:19:AA:42:6B:90:D1:3E:57:C4:08:2F:99:B6:E0:71:4C:DA";
 
+/** What a server's next OpenID Connect login does: log in as this user, or the user closes the window. */
+export type FakeOpenIdOutcome = Identity | "cancelled";
+
 export function serverCommands(
   rt: FakeRuntime,
-): Pick<Bridge, "listServers" | "addServer" | "removeServer" | "useServer" | "loginConfig" | "login" | "logout"> {
+  openIdOutcomes: Map<string, FakeOpenIdOutcome>,
+): Pick<Bridge, "listServers" | "addServer" | "removeServer" | "useServer" | "loginConfig" | "login" | "loginOpenid" | "logout"> {
   const { servers } = rt;
   return {
     listServers: () => rt.answer(commands.listServers, undefined, () => servers.map((s) => ({ ...s.view }))),
@@ -48,7 +53,8 @@ export function serverCommands(
           identity: null,
           local: false,
         };
-        s.loginConfig = { native: { enabled: true, allowEmpty: false }, openId: { enabled: false } };
+        const sso = url.hostname.startsWith("sso");
+        s.loginConfig = { native: { enabled: !sso, allowEmpty: false }, openId: { enabled: sso } };
         s.users = new Map([["admin", ["admin", { id: ADMIN.id, isAdmin: true }]]]);
         servers.push(s);
         return { ...s.view };
@@ -83,6 +89,21 @@ export function serverCommands(
         s.view.user = args.username === "" ? null : args.username;
         rt.later(rt.latencyMs, () => { rt.connectSession(s.view.name, "connected"); });
         return { ...user[1] };
+      }),
+
+    loginOpenid: (args) =>
+      rt.answer(commands.loginOpenid, args, () => {
+        const s = rt.server(args.server);
+        if (!s.loginConfig.openId.enabled) {
+          throw new BridgeError("unsupported", -1, `${args.server} does not offer OpenID Connect login`);
+        }
+        const outcome = openIdOutcomes.get(args.server) ?? { id: ALICE.id, isAdmin: false };
+        if (outcome === "cancelled") throw new BridgeError("cancelled", -1, "the login window was closed before the login was done");
+        s.view.loggedIn = true;
+        s.view.identity = { ...outcome };
+        s.view.user = null;
+        rt.later(rt.latencyMs, () => { rt.connectSession(s.view.name, "connected"); });
+        return { ...outcome };
       }),
 
     logout: (args) =>
