@@ -19,6 +19,7 @@ pub mod logsync;
 pub mod profile;
 pub mod rest;
 pub mod session;
+pub mod sharing;
 pub mod tls;
 
 /// Log directives a binary adds to whatever its log setting says (they cap these crates at

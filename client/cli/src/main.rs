@@ -13,6 +13,7 @@ mod labs;
 mod output;
 mod schedule;
 mod servers;
+mod sharing;
 mod shell;
 mod streams;
 mod topologies;

@@ -33,6 +33,21 @@ pub(crate) enum ServerCommand {
         /// The server's name.
         name: String,
     },
+    /// Write servers to a file to hand out (names, addresses, pinned certificates; never a
+    /// login, a password or a local path). JSON on standard output without --out.
+    Export {
+        /// The servers to write (all when none is named).
+        names: Vec<String>,
+        /// The file to write.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Add the servers of a file written by `export` (or the app); `-` reads standard input.
+    /// Servers whose name is taken, or whose entry is not valid, are skipped and named.
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +138,12 @@ pub(crate) async fn run(global: &Global, command: ServerCommand) -> Result<(), F
             } else {
                 println!("Removed server {name}.");
             }
+        }
+        ServerCommand::Export { names, out } => {
+            crate::sharing::export(global, &profiles, &names, out.as_deref())?;
+        }
+        ServerCommand::Import { file } => {
+            crate::sharing::import(global, &mut profiles, &path, &file)?;
         }
         ServerCommand::Use { name } => {
             profiles.use_server(&name)?;

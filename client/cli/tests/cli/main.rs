@@ -15,5 +15,6 @@ mod commands;
 mod harness;
 mod openid;
 mod schedule;
+mod sharing;
 mod shell;
 mod tls;
