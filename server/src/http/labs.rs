@@ -305,7 +305,9 @@ pub(super) async fn delete(
     state.store.delete_lab(&lab.id).await?;
     drop(guard);
     crate::lab::forget_lab(&state.labs, &lab.id);
-    state.events.send(LabEvent::LabUpdated(Some(lab.id.clone())));
+    state
+        .events
+        .send(LabEvent::LabUpdated(Some(lab.id.clone())));
     let run_dir = state.config.run_dir.join(&lab.id);
     match tokio::fs::remove_dir_all(&run_dir).await {
         Ok(()) => {}
