@@ -92,6 +92,30 @@ describe("rescheduling in the lab view", () => {
     expect(screen.getByTestId("lab-times").textContent).toBe(`ends ${formatFull(end.toISOString())}`);
   });
 
+  it("moves the end by a day from the dialog's quick buttons", async () => {
+    const f = await startApp();
+    f.setServerVersion(SERVER, "0.1.0");
+    const view = await openLab("Spine Leaf");
+    const labId = view.getAttribute("data-lab-id") ?? "";
+    const before = Date.parse((await labEnd(f, labId)) ?? "");
+    await waitFor(() => {
+      expect(screen.getByTestId<HTMLButtonElement>("action-reschedule").disabled).toBe(false);
+    });
+    fireEvent.click(screen.getByTestId("action-reschedule"));
+    await screen.findByTestId("schedule-dialog");
+    const day = screen.getAllByTestId("schedule-add").find((b) => b.getAttribute("data-minutes") === "1440");
+    if (day === undefined) throw new Error("no +1 day");
+    fireEvent.click(day);
+    // The field shows minutes: the seconds of the old end are dropped.
+    const expected = toLocalInput(before + 86_400_000);
+    expect(screen.getByTestId<HTMLInputElement>("schedule-end").value).toBe(expected);
+    fireEvent.click(screen.getByTestId("schedule-save"));
+    await waitFor(() => {
+      expect(screen.queryByTestId("schedule-dialog")).toBeNull();
+    });
+    expect(toLocalInput(Date.parse((await labEnd(f, labId)) ?? ""))).toBe(expected);
+  });
+
   it("schedules a lab that never ended, refusing an end before its start", async () => {
     const f = await startApp();
     const view = await openLab("Forever");

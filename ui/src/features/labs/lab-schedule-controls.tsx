@@ -1,11 +1,12 @@
-// The lab view's scheduling: "Reschedule…" (a dialog for the start and end, or no end) and the
-// quick extensions (+15 min, +1 h, +1 day), enabled by `scheduleRights`, with the reason as a
+// The lab view's scheduling: "Reschedule…" (a dialog for the start and end, or no end, with
+// +15 min, +1 h, +1 day for the end) and "+1 h" at once, enabled by `scheduleRights`, with the reason as a
 // tooltip where they are not (another user's lab, a deployed lab on a Go server).
 
 import { useState } from "react";
 import { Severity, type LabOut } from "../../bindings";
 import { Dialog } from "../../components/dialog";
 import { BridgeError, type Identity } from "../../lib/bridge";
+import { fromLocalInput, toLocalInput } from "../../lib/lab-times";
 import { useNotify } from "../../lib/notify";
 import { useServerKind } from "../../lib/server-version";
 import { EXTENSIONS, GO_SERVER_REASON, scheduleChange, scheduleForm, scheduleRights, extendChange, type ScheduleForm } from "./lab-schedule";
@@ -55,21 +56,18 @@ export function LabScheduleControls({ lab, labs, server, identity, now }: { lab:
         >
           Reschedule…
         </button>
-        {EXTENSIONS.map((x) => (
-          <button
-            key={x.minutes}
-            type="button"
-            className="button button--small button--quiet"
-            data-testid="action-extend"
-            data-minutes={x.minutes}
-            disabled={rights.extend !== null || extending !== null}
-            aria-busy={extending === x.minutes}
-            title={rights.extend ?? x.title}
-            onClick={() => void extend(x.minutes)}
-          >
-            {x.label}
-          </button>
-        ))}
+        <button
+          type="button"
+          className="button button--small button--quiet"
+          data-testid="action-extend"
+          data-minutes={60}
+          disabled={rights.extend !== null || extending !== null}
+          aria-busy={extending === 60}
+          title={rights.extend ?? "Extend by 1 hour (Reschedule… for more)"}
+          onClick={() => void extend(60)}
+        >
+          +1 h
+        </button>
       </span>
       {open && (
         <RescheduleDialog
@@ -193,6 +191,26 @@ export function RescheduleDialog({
             }}
           />
         </label>
+        <div className="schedule-adds" role="group" aria-label="Move the end">
+          {EXTENSIONS.map((x) => (
+            <button
+              key={x.minutes}
+              type="button"
+              className="button button--small button--quiet"
+              data-testid="schedule-add"
+              data-minutes={x.minutes}
+              title={`${x.title} from the end in the field (or from now)`}
+              disabled={busy}
+              onClick={() => {
+                const end = fromLocalInput(form.end);
+                const base = Math.max(end ?? now, now);
+                set({ end: toLocalInput(base + x.minutes * 60_000), noEnd: false });
+              }}
+            >
+              {x.label}
+            </button>
+          ))}
+        </div>
         <label className="checkbox">
           <input
             type="checkbox"
