@@ -9,8 +9,9 @@ export default defineConfig({
   // xterm has to load under the frozen Object.prototype of the webview (build/frozen-prototype.ts).
   plugins: [react(), frozenPrototype()],
   clearScreen: false,
-  // The fake bridge (dev only) answers `/clab-schema` with the server's own schema file.
-  server: { port: 5173, strictPort: true, fs: { allow: [".", "../server/assets"] } },
+  // The fake bridge (dev only) answers `/clab-schema` with the server's own schema file; tests
+  // also read the reference server's schema from its source.
+  server: { port: 5173, strictPort: true, fs: { allow: [".", "../server/assets", "../tests/fixtures/reference-server"] } },
   build: {
     outDir: "dist",
     emptyOutDir: true,

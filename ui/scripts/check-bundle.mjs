@@ -17,7 +17,8 @@
 // 3. The same for the graph's chunk (cytoscape.js and fCoSE, which break there the same way
 // without the build's rewrite), and the topology reader's (the yaml package), which also reads
 // a topology there. They import the app's first script (the bundler's CommonJS helpers live
-// there), which needs a document: jsdom's, set up before the prototype is frozen.
+// there), which needs a document: jsdom's, set up before the prototype is frozen. The same for
+// the topology editor's chunks (CodeMirror, and the page with its schema checker).
 
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -67,8 +68,14 @@ const jsdom = pathToFileURL(join(root, "node_modules", "jsdom", "lib", "api.js")
 /** What each chunk must do once imported (`m`, its exports) under the frozen prototype. */
 const graphChunks = {
   "cytoscape-engine-": `if (typeof m.createCytoscapeEngine !== "function") throw new Error("no createCytoscapeEngine export");`,
-  "parse-topology-": `const t = m.parseTopology("name: x\\ntopology:\\n  nodes:\\n    leaf-1: {kind: linux}\\n  links:\\n    - endpoints: [leaf-1:e1, leaf-2:e1]\\n");
+  // Shared with the topology editor's chunk, the reader's chunk may export its module as one
+  // namespace object (what the dynamic import then picks) instead of the function itself.
+  "parse-topology-": `const parseTopology = m.parseTopology ?? Object.values(m).find((v) => typeof v?.parseTopology === "function")?.parseTopology;
+    const t = parseTopology("name: x\\ntopology:\\n  nodes:\\n    leaf-1: {kind: linux}\\n  links:\\n    - endpoints: [leaf-1:e1, leaf-2:e1]\\n");
     if (!t.ok || t.topology.nodes[0]?.name !== "leaf-1" || t.topology.links[0]?.b.node !== "leaf-2") throw new Error("parseTopology answered " + JSON.stringify(t));`,
+  // The topology editor: CodeMirror's chunk, and the page with its checker.
+  "codemirror-engine-": `if (typeof m.createCodeMirrorEditor !== "function") throw new Error("no createCodeMirrorEditor export");`,
+  "topologies-page-": `if (typeof m.default !== "function") throw new Error("no TopologiesPage export");`,
 };
 for (const [prefix, check] of Object.entries(graphChunks)) {
   const found = scripts.filter((name) => name.startsWith(prefix));
@@ -94,5 +101,5 @@ function checkGraphChunk(name, check) {
 }
 
 process.stdout.write(
-  `check-bundle: ${String(scripts.length)} script(s) in dist/assets, no fake bridge; the terminal, the graph and the topology reader load under a frozen Object.prototype\n`,
+  `check-bundle: ${String(scripts.length)} script(s) in dist/assets, no fake bridge; the terminal, the graph, the topology reader and the editor load under a frozen Object.prototype\n`,
 );

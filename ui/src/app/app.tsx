@@ -2,7 +2,7 @@
 // the server sidebar, the top bar, the dashboard or a lab, the inbox, the toasts and the About
 // dialog; the whole window takes dropped topology files. Features meet only here.
 
-import { useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { AboutButton } from "../features/about/about-button";
 import { AboutDialog } from "../features/about/about-dialog";
 import { DropTarget } from "../features/import/drop-target";
@@ -29,7 +29,14 @@ import { LabWithShells } from "./lab-shells";
 import { ScheduleButton, SchedulePage } from "./schedule-page";
 import { useGlobalKeys } from "./use-global-keys";
 
-type Route = { view: "dashboard" } | { view: "lab"; server: string; labId: string };
+type Route =
+  | { view: "dashboard" }
+  | { view: "lab"; server: string; labId: string }
+  | { view: "topologies"; server: string; topologyId: string | null };
+
+// The topology editor is a script of its own (with its checker; CodeMirror is another), loaded
+// when the page is first opened, so the dashboard's first script does not grow with it.
+const TopologiesPage = lazy(() => import("../features/topologies/topologies-page"));
 
 export interface AppProps {
   bridge: Bridge;
@@ -116,6 +123,7 @@ export function App({ bridge, storage }: AppProps) {
   }, [health, labs]);
 
   const labRoute = route.view === "lab" && current !== null && route.server === current.name ? route : null;
+  const topologiesRoute = route.view === "topologies" && current !== null && route.server === current.name ? route : null;
 
   // A lab's page offers the shells left running there.
   const shownServer = labRoute?.server ?? null;
@@ -136,7 +144,7 @@ export function App({ bridge, storage }: AppProps) {
   useGlobalKeys({
     onEscape: () => {
       if (inboxOpen) setInboxOpen(false);
-      else if (labRoute !== null) setRoute({ view: "dashboard" });
+      else if (labRoute !== null || topologiesRoute !== null) setRoute({ view: "dashboard" });
     },
     onRefresh: () => {
       if (labRoute !== null) void labs.refreshLab(labRoute.labId);
@@ -184,7 +192,34 @@ export function App({ bridge, storage }: AppProps) {
   else if (!current.loggedIn) content = <LoginForm key={current.name} servers={servers} server={current.name} user={current.user} />;
   else if (labRoute !== null)
     content = (
-      <LabWithShells key={labRoute.labId} shells={shells} labs={labs} labId={labRoute.labId} server={current.name} identity={current.identity} onBack={backToDashboard} />
+      <LabWithShells
+        key={labRoute.labId}
+        shells={shells}
+        labs={labs}
+        labId={labRoute.labId}
+        server={current.name}
+        identity={current.identity}
+        onBack={backToDashboard}
+        onEditTopology={(topologyId) => {
+          setRoute({ view: "topologies", server: current.name, topologyId });
+        }}
+      />
+    );
+  else if (topologiesRoute !== null)
+    content = (
+      <Suspense fallback={<div className="empty-state">Loading the editor…</div>}>
+        <TopologiesPage
+          key={`${current.name}/${topologiesRoute.topologyId ?? ""}`}
+          server={current.name}
+          identity={current.identity}
+          initialTopologyId={topologiesRoute.topologyId}
+          onLabCreated={(labId) => {
+            void labs.refreshLab(labId).then(() => {
+              setRoute({ view: "lab", server: current.name, labId });
+            });
+          }}
+        />
+      </Suspense>
     );
   else
     content = (
@@ -206,8 +241,33 @@ export function App({ bridge, storage }: AppProps) {
           <main className="main">
             <header className="topbar">
               <nav className="breadcrumb" aria-label="Location">
-                {labRoute === null ? (
-                  <span className="breadcrumb-current">Labs</span>
+                {topologiesRoute !== null ? (
+                  <>
+                    <button type="button" className="link-button" data-testid="nav-labs" onClick={backToDashboard}>
+                      Labs
+                    </button>
+                    <span className="breadcrumb-sep" aria-hidden="true">
+                      /
+                    </span>
+                    <span className="breadcrumb-current">Topologies</span>
+                  </>
+                ) : labRoute === null ? (
+                  <>
+                    <span className="breadcrumb-current">Labs</span>
+                    {current?.loggedIn === true && (
+                      <button
+                        type="button"
+                        className="button button--quiet breadcrumb-topologies"
+                        data-testid="nav-topologies"
+                        title={`Collections, topologies and bind files of ${current.name}`}
+                        onClick={() => {
+                          setRoute({ view: "topologies", server: current.name, topologyId: null });
+                        }}
+                      >
+                        Topologies
+                      </button>
+                    )}
+                  </>
                 ) : (
                   <>
                     <button type="button" className="link-button" onClick={backToDashboard}>

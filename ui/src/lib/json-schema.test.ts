@@ -4,19 +4,17 @@
 // own (definitions, patternProperties, anyOf/oneOf/allOf, enum, if/then/else); and completion's
 // walk of them.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
+import bundledSchema from "../../../server/assets/clab.schema.json";
+import referenceSource from "../../../tests/fixtures/reference-server/server.mjs?raw";
 import { keysAt, pointerPath, resolveRef, validate, valuesAt } from "./json-schema";
 
-const repo = join(import.meta.dirname, "../../..");
-const bundled: unknown = JSON.parse(readFileSync(join(repo, "server/assets/clab.schema.json"), "utf8"));
+const bundled: unknown = bundledSchema;
 
 /** The reference server's `SCHEMA` object literal, read from its source (JSON5-ish → JSON). */
 function referenceSchema(): unknown {
-  const source = readFileSync(join(repo, "tests/fixtures/reference-server/server.mjs"), "utf8");
-  const literal = /const SCHEMA = (\{[\s\S]*?\n\});/.exec(source)?.[1];
+  const literal = /const SCHEMA = (\{[\s\S]*?\n\});/.exec(referenceSource)?.[1];
   if (literal === undefined) throw new Error("no SCHEMA in server.mjs");
   const json = literal
     .replace(/\$id: SCHEMA_ID/, '$id: "https://containerlab.dev/clab.schema.json"')

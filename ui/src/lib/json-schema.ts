@@ -64,11 +64,12 @@ function hasType(value: unknown, type: string): boolean {
 export function quote(value: unknown): string {
   let text: string;
   try {
-    text =
-      JSON.stringify(value, (_k, v: unknown) => {
-        if (v instanceof Map) return Object.fromEntries(mappingEntries(v) ?? []);
-        return typeof v === "bigint" ? Number(v) : v;
-      }) ?? "null";
+    // `undefined` for a value JSON has no text for (a function, `undefined` itself).
+    const json = JSON.stringify(value, (_k, v: unknown) => {
+      if (v instanceof Map) return Object.fromEntries(mappingEntries(v) ?? []);
+      return typeof v === "bigint" ? Number(v) : v;
+    }) as string | undefined;
+    text = json ?? "null";
   } catch {
     text = String(value);
   }
@@ -188,6 +189,8 @@ class Validator {
 
   private checkString(s: Readonly<Record<string, unknown>>, value: unknown, path: JsonPath): void {
     if (typeof value !== "string") return;
+    // Code points, as JSON Schema counts a string's length.
+    // eslint-disable-next-line @typescript-eslint/no-misused-spread
     const length = [...value].length;
     const min = num(s.minLength);
     const max = num(s.maxLength);
@@ -360,7 +363,7 @@ export function schemasAt(root: unknown, path: JsonPath): Schema[] {
         if (isSchema(own)) next.push(own);
         if (typeof step === "number") continue;
       }
-      const key = String(step);
+      const key = step;
       const props = isObject(s.properties) ? s.properties : {};
       const own = Object.hasOwn(props, key) ? props[key] : undefined;
       if (isSchema(own)) next.push(own);

@@ -81,6 +81,7 @@ export function LabView({
   identity,
   onBack,
   shells,
+  onEditTopology,
 }: {
   labs: Labs;
   labId: string;
@@ -88,6 +89,8 @@ export function LabView({
   identity: Identity | null;
   onBack: () => void;
   shells?: LabShells;
+  /** Opens the lab's topology in the editor (the app gives it; the topologies feature has the editor). */
+  onEditTopology?: (topologyId: string) => void;
 }) {
   const state = useStore(labs.store, (s) => s);
   const now = useNow();
@@ -187,6 +190,11 @@ export function LabView({
         <span className="lab-actions">
           <LabScheduleControls lab={lab} labs={labs} server={server} identity={identity} now={now} />
           <ActionButton testId="action-deploy" variant="primary" action={deploy} onClick={() => void run("deploy")} />
+          {onEditTopology !== undefined && (
+            <button type="button" className="button" data-testid="lab-edit-topology" title="Open the lab's topology in the editor (the lab keeps the YAML it was created with)" onClick={() => { onEditTopology(lab.topologyId); }}>
+              Edit topology
+            </button>
+          )}
           <ActionButton
             testId="action-destroy"
             variant="danger"
