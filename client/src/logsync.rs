@@ -106,6 +106,16 @@ impl LogCursor {
         line
     }
 
+    /// Takes several live lines at once (a `lines` batch) and returns them: as many
+    /// [`on_line`](Self::on_line) calls, keeping only the last line's copy.
+    pub fn on_lines(&mut self, lines: Vec<String>) -> Vec<String> {
+        if let Some(last) = lines.last() {
+            self.delivered = self.delivered.saturating_add(lines.len() as u64);
+            self.last = Some(last.clone());
+        }
+        lines
+    }
+
     fn restart(&mut self, backlog: Vec<String>, end: u64, restarted: bool) -> Reconciled {
         self.delivered = end;
         self.last = backlog.last().cloned();
@@ -172,6 +182,41 @@ mod tests {
                 server.all.push(format!("line {next}"));
                 next += 1;
             }
+        }
+        seen.extend(cursor.on_backlog(server.backlog()).lines);
+        assert_eq!(seen, lines(0..next), "no duplicate, no gap");
+    }
+
+    #[test]
+    fn batches_reconcile_as_single_lines_do() {
+        let mut server = Server {
+            all: Vec::new(),
+            capacity: 300,
+        };
+        let mut cursor = LogCursor::default();
+        let mut seen: Vec<String> = Vec::new();
+        let mut next = 0_u64;
+        for round in 0..40_u64 {
+            let reconciled = cursor.on_backlog(server.backlog());
+            seen.extend(reconciled.lines);
+            // Live lines in batches of 1 to 30, one of them empty.
+            for size in [1, 30, 0, 7 + round % 11] {
+                let batch = lines(next..next + size);
+                server.all.extend(batch.iter().cloned());
+                seen.extend(cursor.on_lines(batch));
+                next += size;
+            }
+            // Away for a while: sometimes longer than the backlog keeps (trimmed lines).
+            let away = (round * 37) % 450;
+            server.all.extend(lines(next..next + away));
+            if away > 300 {
+                let reconciled = cursor.on_backlog(server.backlog());
+                assert_eq!(reconciled.missed, away - 300);
+                seen.extend(lines(next..next + away - 300));
+                seen.extend(reconciled.lines);
+                assert_eq!(cursor.delivered(), next + away);
+            }
+            next += away;
         }
         seen.extend(cursor.on_backlog(server.backlog()).lines);
         assert_eq!(seen, lines(0..next), "no duplicate, no gap");

@@ -33,7 +33,7 @@ pub use error_code::ErrorCode;
 pub use host::{PrerequisiteCheck, PrerequisiteReport};
 pub use id::{NATIVE_ADMIN_ID, is_well_formed_uuid};
 pub use lab_update::LabUpdate;
-pub use names::{ConnectError, Namespace, event, namespace};
+pub use names::{ConnectError, LOG_BATCH_AUTH, Namespace, event, namespace};
 pub use shell::{BacklogPosition, TerminalSize, close_reason};
 pub use status::{Severity, StatusMessage};
 pub use timestamp::Timestamp;

@@ -18,7 +18,16 @@ pub mod event {
     /// same reason as the `/shell-commands` Close notice). The socket stays connected (input
     /// is then answered 5007, as on the Go server).
     pub const CLOSED: &str = "closed";
+    /// antimony-server's extension on log namespaces, for a client that asked for it at
+    /// connect time ([`LOG_BATCH_AUTH`](crate::LOG_BATCH_AUTH)): several new lines as one
+    /// array argument, in order, instead of one `data` event per line.
+    pub const LINES: &str = "lines";
 }
+
+/// The key of the CONNECT packet's `auth` object (next to `token`) with which a client asks
+/// antimony-server for batched log lines (`"logBatch": true`): new lines of a log namespace
+/// then come as [`event::LINES`] arrays. Other servers ignore the key and send `data` per line.
+pub const LOG_BATCH_AUTH: &str = "logBatch";
 
 /// The fixed namespace paths.
 pub mod namespace {

@@ -430,6 +430,13 @@ fn connect_error(text: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The CONNECT packet's `auth`: the access token, and the ask for batched log lines
+/// (antimony-server sends a log's new lines as `lines` arrays; other servers ignore the key
+/// and send one `data` event per line, which the client takes as well).
+fn auth(token: &str) -> Value {
+    serde_json::json!({ "token": token, antimony_protocol::LOG_BATCH_AUTH: true })
+}
+
 async fn build_client(
     rest: &Arc<RestClient>,
     path: &str,
@@ -447,7 +454,7 @@ async fn build_client(
     builder
         .namespace(path)
         .transport_type(TransportType::Websocket)
-        .auth(serde_json::json!({ "token": token }))
+        .auth(auth(token))
         .reconnect(true)
         .reconnect_on_disconnect(true)
         .reconnect_delay(500, 5000)
@@ -457,7 +464,7 @@ async fn build_client(
                 // Every reconnect carries a fresh token.
                 let mut settings = ReconnectSettings::new();
                 if let Ok(token) = rest.access_token().await {
-                    settings.auth(serde_json::json!({ "token": token }));
+                    settings.auth(auth(&token));
                 }
                 settings
             }

@@ -78,6 +78,26 @@ impl Stream {
                     restarted: reconciled.restarted,
                 })
             }
+            (Stream::Log(path, cursor), _, event::LINES) => match first {
+                Value::Array(values) => {
+                    let lines = cursor.on_lines(
+                        values
+                            .into_iter()
+                            .filter_map(|v| match v {
+                                Value::String(line) => Some(line),
+                                _ => None,
+                            })
+                            .collect(),
+                    );
+                    (!lines.is_empty()).then(|| ClientEvent::LogLines {
+                        namespace: path.clone(),
+                        lines,
+                        missed: 0,
+                        restarted: false,
+                    })
+                }
+                _ => None,
+            },
             (Stream::Log(path, cursor), _, event::DATA) => match first {
                 Value::String(line) => Some(ClientEvent::LogLines {
                     namespace: path.clone(),

@@ -160,10 +160,19 @@ async fn authenticate(
     TryData(auth): TryData<Value>,
     State(state): State<AppState>,
 ) -> Result<(), Refusal> {
+    let auth = auth.ok();
     let token = auth
-        .ok()
+        .as_ref()
         .and_then(|auth| auth.get("token").and_then(Value::as_str).map(str::to_owned))
         .ok_or(Refusal(ConnectError::Unauthorized))?;
+    if auth
+        .as_ref()
+        .and_then(|auth| auth.get(antimony_protocol::LOG_BATCH_AUTH))
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        s.extensions.insert(stream::LogBatching);
+    }
     let now = antimony_protocol::Timestamp::now_utc().unix_timestamp();
     let claims = state
         .sessions

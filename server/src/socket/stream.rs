@@ -17,8 +17,17 @@ use tokio_util::sync::CancellationToken;
 use crate::AppState;
 use crate::logs::{Lagged, LogStream};
 
-/// Lines read from the backlog at a time.
+/// Lines read from the backlog at a time; also the most lines of one `lines` event.
 const BATCH: usize = 256;
+/// The most bytes of lines one `lines` event gathers (one longer line is sent alone).
+const BATCH_BYTES: usize = 256 * 1024;
+/// How long a `lines` event waits for more lines when fewer than [`BATCH`] are there: a
+/// single line is held back at most this long.
+const BATCH_WINDOW: Duration = Duration::from_millis(2);
+
+/// Marks a socket that asked for batched log lines (`auth.logBatch: true`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LogBatching;
 /// How long a subscriber may stay unable to take a line before it is disconnected.
 const STALL_LIMIT: Duration = Duration::from_secs(30);
 
@@ -44,9 +53,15 @@ pub(super) fn stream_to(
     ended: impl FnOnce() -> String + Send + 'static,
 ) {
     let shutdown = state.shutdown.clone();
+    let batching = backlog == Backlog::Lines && s.extensions.get::<LogBatching>().is_some();
     state.tasks.spawn(async move {
         let path = s.ns().to_owned();
-        match pump(&s, &stream, backlog, &shutdown).await {
+        let pumped = if batching {
+            pump_batches(&s, &stream, &shutdown).await
+        } else {
+            pump(&s, &stream, backlog, &shutdown).await
+        };
+        match pumped {
             Ok(()) | Err(Stop::Closed) => {}
             Err(Stop::Ended) if backlog == Backlog::Chunks => {
                 let reason = serde_json::json!({ "reason": ended() });
@@ -130,6 +145,71 @@ async fn pump(
             }
         }
         debug_assert_eq!(cursor, next);
+    }
+}
+
+/// [`pump`] for a log subscriber that asked for batches: the backlog, then the new lines as
+/// `lines` arrays of at most [`BATCH`] lines and [`BATCH_BYTES`] bytes, gathered for at most
+/// [`BATCH_WINDOW`]. The cursor, the trim marker and the end work as for single lines.
+async fn pump_batches(
+    s: &SocketRef,
+    stream: &Arc<LogStream>,
+    shutdown: &CancellationToken,
+) -> Result<(), Stop> {
+    let mut watch = stream.watch();
+    let mut closed = stream.watch_closed();
+    let (backlog, mut cursor) = stream.backlog();
+    send(s, event::BACKLOG, &backlog).await?;
+    let lagged =
+        |Lagged { missed }| Stop::Slow(format!("it fell {missed} lines behind the backlog"));
+    loop {
+        let (mut lines, mut next) = stream.read(cursor, BATCH).map_err(lagged)?;
+        if lines.is_empty() {
+            if !s.connected() || shutdown.is_cancelled() {
+                return Ok(());
+            }
+            if stream.is_closed() {
+                return Err(Stop::Ended);
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                tokio::select! {
+                    _ = watch.changed() => {}
+                    _ = closed.changed() => {}
+                    () = shutdown.cancelled() => {}
+                }
+            })
+            .await;
+            continue;
+        }
+        // A few lines: give the writer a moment to add more, so a busy log goes out in
+        // fewer, larger events.
+        if lines.len() < BATCH && !stream.is_closed() {
+            let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+            while lines.len() < BATCH
+                && tokio::time::timeout_at(deadline, watch.changed())
+                    .await
+                    .is_ok()
+            {
+                let (more, after) = stream.read(next, BATCH - lines.len()).map_err(lagged)?;
+                lines.extend(more);
+                next = after;
+            }
+        }
+        let mut batch: Vec<&str> = Vec::with_capacity(lines.len());
+        let mut bytes = 0;
+        for line in &lines {
+            if !batch.is_empty() && bytes + line.len() > BATCH_BYTES {
+                send(s, event::LINES, &batch).await?;
+                batch.clear();
+                bytes = 0;
+            }
+            bytes += line.len();
+            batch.push(line.as_ref());
+        }
+        if !batch.is_empty() {
+            send(s, event::LINES, &batch).await?;
+        }
+        cursor = next;
     }
 }
 
