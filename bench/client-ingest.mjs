@@ -1,8 +1,10 @@
 // Benchmark: client ingest of one log stream. antimony-server floods a lab log (the fake
 // containerlab's output, released by a gate file); one consumer at a time counts the lines:
 // the Rust client (client/examples/ingest.rs, socket to the session's event stream) and
-// socket.io-client in Node (socket to its "data" events). Rounds alternate so both see the
-// same server and machine state. Run through bench/client-ingest.
+// socket.io-client in Node (socket to its "data" events, or its "lines" batches). Two servers:
+// one with `streaming.logBatch: false` (one `data` event per line, what every client gets from
+// the Go server), one as shipped (clients that ask get `lines` batches). Rounds alternate so
+// every consumer sees the same machine state. Run through bench/client-ingest.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -59,21 +61,29 @@ const env = {
   RUST_LOG: "warn,antimony_server=info",
 };
 start(path.join(bin, "fake-docker"), ["--socket", path.join(work, "docker.sock")], env);
-const config = path.join(work, "config.yml");
-fs.writeFileSync(config, `streaming:\n  clabLogBacklog: ${2 * LINES + 10_000}\n`);
-const server = start(path.join(bin, "antimony-server"), ["--data-dir", path.join(work, "data"), "--bind", "127.0.0.1:0", "--config", config], env);
-const origin = `http://${await until(() => /address=([0-9.:]+)/.exec(server.output())?.[1], "the server")}`;
-const login = await fetch(`${origin}/users/login/native`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"","password":""}' });
-const token = login.headers.getSetCookie().find((c) => c.startsWith("accessToken=")).split(";")[0].slice(12);
-const rest = async (method, route, body) => (await (await fetch(`${origin}${route}`, { method, headers: { cookie: `accessToken=${token}`, "content-type": "application/json" }, body: body && JSON.stringify(body) })).json()).payload;
-const collection = await rest("POST", "/collections", { name: "ingest", publicWrite: true, publicDeploy: true });
-const topology = await rest("POST", "/topologies", { definition: TOPOLOGY, syncUrl: "", collectionId: collection });
-const lab = await rest("POST", "/labs", { name: "ingest", startTime: "2099-01-01T00:00:00Z", endTime: "2099-01-02T00:00:00Z", topologyId: topology });
-const commands = io(`${origin}/lab-commands`, { transports: ["websocket"], auth: { token } });
-await once(commands, "connect");
+
+/** A server (batching on or off), logged in, with a lab to flood and a command socket. */
+async function server(batching) {
+  const dir = path.join(work, batching ? "batched" : "single");
+  fs.mkdirSync(dir);
+  const config = path.join(dir, "config.yml");
+  fs.writeFileSync(config, `streaming:\n  clabLogBacklog: ${2 * LINES + 10_000}\n  logBatch: ${batching}\n`);
+  const server = start(path.join(bin, "antimony-server"), ["--data-dir", path.join(dir, "data"), "--bind", "127.0.0.1:0", "--config", config], env);
+  const origin = `http://${await until(() => /address=([0-9.:]+)/.exec(server.output())?.[1], "the server")}`;
+  const login = await fetch(`${origin}/users/login/native`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"username":"","password":""}' });
+  const token = login.headers.getSetCookie().find((c) => c.startsWith("accessToken=")).split(";")[0].slice(12);
+  const rest = async (method, route, body) => (await (await fetch(`${origin}${route}`, { method, headers: { cookie: `accessToken=${token}`, "content-type": "application/json" }, body: body && JSON.stringify(body) })).json()).payload;
+  const collection = await rest("POST", "/collections", { name: "ingest", publicWrite: true, publicDeploy: true });
+  const topology = await rest("POST", "/topologies", { definition: TOPOLOGY, syncUrl: "", collectionId: collection });
+  const lab = await rest("POST", "/labs", { name: "ingest", startTime: "2099-01-01T00:00:00Z", endTime: "2099-01-02T00:00:00Z", topologyId: topology });
+  const commands = io(`${origin}/lab-commands`, { transports: ["websocket"], auth: { token } });
+  await once(commands, "connect");
+  return { origin, rest, lab, commands };
+}
 
 /** Deploys (the flood waits for the gate), runs one consumer, opens the gate, destroys. */
-async function round(label, command, args) {
+async function round(target, label, command, args) {
+  const { origin, rest, lab, commands } = target;
   fs.rmSync(gate, { force: true });
   const deployed = commands.timeout(600_000).emitWithAck("data", JSON.stringify({ labId: lab, command: 0 }));
   for (;;) {
@@ -91,20 +101,30 @@ async function round(label, command, args) {
   return { linesPerSec: (LINES / result.ms) * 1000, cpuPerLine: (result.cpuMs * 1000) / LINES };
 }
 
-const rust = [];
-const node = [];
+const single = await server(false);
+const batched = await server(true);
+const ingest = path.join(bin, "examples", "ingest");
+const nodePeer = path.join(import.meta.dirname, "client-ingest-node.mjs");
+const runs = { rustSingle: [], nodeSingle: [], rustBatched: [], nodeBatched: [] };
 for (let i = 0; i < ROUNDS; i++) {
-  rust.push(await round("rust", path.join(bin, "examples", "ingest"), []));
-  node.push(await round("node", process.execPath, [path.join(import.meta.dirname, "client-ingest-node.mjs")]));
+  runs.rustSingle.push(await round(single, "rust (data per line)", ingest, []));
+  runs.nodeSingle.push(await round(single, "node (data per line)", process.execPath, [nodePeer]));
+  runs.rustBatched.push(await round(batched, "rust (batches)", ingest, []));
+  runs.nodeBatched.push(await round(batched, "node (batches)", process.execPath, [nodePeer, "--batch"]));
 }
-const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const summary = (runs) => ({ linesPerSec: median(runs.map((r) => r.linesPerSec)), cpuPerLine: median(runs.map((r) => r.cpuPerLine)) });
-const r = summary(rust);
-const n = summary(node);
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const summary = (list) => ({ linesPerSec: median(list.map((r) => r.linesPerSec)), cpuPerLine: median(list.map((r) => r.cpuPerLine)) });
+const s = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summary(v)]));
+const row = (name, r) => console.log(`${name.padEnd(52)}${r.linesPerSec.toFixed(0).padStart(10)}${r.cpuPerLine.toFixed(2).padStart(13)}`);
 console.log(`\nClient ingest: one lab log of ${LINES} lines from antimony-server, median of ${ROUNDS} alternating rounds, ${os.cpus().length} cores`);
-console.log(`${"client".padEnd(34)}${"lines/s".padStart(10)}${"CPU µs/line".padStart(13)}`);
-console.log(`${"antimony-client (Rust session)".padEnd(34)}${r.linesPerSec.toFixed(0).padStart(10)}${r.cpuPerLine.toFixed(2).padStart(13)}`);
-console.log(`${"socket.io-client 4.8 (Node)".padEnd(34)}${n.linesPerSec.toFixed(0).padStart(10)}${n.cpuPerLine.toFixed(2).padStart(13)}`);
-console.log(`ratio (Rust ÷ Node lines/s): ${(r.linesPerSec / n.linesPerSec).toFixed(2)}; CPU ratio (Node ÷ Rust per line): ${(n.cpuPerLine / r.cpuPerLine).toFixed(2)}`);
-console.log(`rounds: rust ${rust.map((x) => x.linesPerSec.toFixed(0)).join(", ")}; node ${node.map((x) => x.linesPerSec.toFixed(0)).join(", ")}`);
+console.log(`${"client".padEnd(52)}${"lines/s".padStart(10)}${"CPU µs/line".padStart(13)}`);
+row("antimony-client (Rust session), one data per line", s.rustSingle);
+row("socket.io-client 4.8 (Node), one data per line", s.nodeSingle);
+row("antimony-client (Rust session), lines batches", s.rustBatched);
+row("socket.io-client 4.8 (Node), lines batches", s.nodeBatched);
+const ratio = (a, b) => `${(a.linesPerSec / b.linesPerSec).toFixed(2)}× lines/s, ${(b.cpuPerLine / a.cpuPerLine).toFixed(2)}× less CPU per line`;
+console.log(`one data per line, Rust vs Node: ${ratio(s.rustSingle, s.nodeSingle)}`);
+console.log(`batches, Rust vs Node: ${ratio(s.rustBatched, s.nodeBatched)}`);
+console.log(`Rust, batches vs one per line: ${ratio(s.rustBatched, s.rustSingle)}`);
+for (const [k, v] of Object.entries(runs)) console.log(`rounds ${k}: ${v.map((x) => x.linesPerSec.toFixed(0)).join(", ")}`);
 process.exit(0);

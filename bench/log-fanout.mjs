@@ -86,7 +86,7 @@ function measure(sockets, lines) {
           process.exit(1);
         }
       });
-      socket.on("data", (line) => {
+      const take = (line) => {
         if (received === 0 && started === 0) started = now();
         received++;
         if (received % 97 === 0) {
@@ -94,6 +94,11 @@ function measure(sockets, lines) {
           if (t) latencies.push(now() - Number(t[1]) / 1000);
         }
         if (received === lines && ++done === sockets.length) resolve({ ms: now() - started, latencies });
+      };
+      socket.on("data", take);
+      // antimony-server's batches, for subscribers that asked (auth.logBatch).
+      socket.on("lines", (batch) => {
+        for (const line of batch) take(line);
       });
     }
   });
@@ -177,7 +182,7 @@ async function antimony() {
     servers[name] = { s, base, token, rest, lab, commands };
   }
   const pick = () => (process.env.BENCH_RATE ? servers.steady : servers.fast);
-  const results = await run("antimony-server", {
+  const options = (batch) => ({
     deploy: async () => {
       const { commands, lab, rest } = pick();
       const ack = commands.timeout(600_000).emitWithAck("data", JSON.stringify({ labId: lab, command: 0 }));
@@ -190,14 +195,16 @@ async function antimony() {
     },
     subscriberUrl: async () => `${pick().base}/logs/${pick().lab}`,
     pid: () => pick().s.child.pid,
-    auth: () => ({ token: pick().token }),
+    auth: () => (batch ? { token: pick().token, logBatch: true } : { token: pick().token }),
     reset: async () => {
       const { commands, lab } = pick();
       await commands.timeout(60_000).emitWithAck("data", JSON.stringify({ labId: lab, command: 1 }));
     },
   });
+  const results = await run("antimony-server", options(false));
+  const batched = await run("antimony-server (batches)", options(true));
   const idle = await idleRss(servers.fast.s.child.pid, `${servers.fast.base}/status-messages`, { token: servers.fast.token });
-  return { results, idle };
+  return { results, batched, idle };
 }
 
 // --- npm socket.io reference -----------------------------------------------------------
@@ -252,5 +259,11 @@ ours.results.forEach((a, i) => {
   console.log(`${a.fanout.padEnd(14)}${fmt(a.linesPerSec).padStart(17)}${fmt(a.p50, 1).padStart(8)}${fmt(a.p99, 1).padStart(8)}${fmt(a.cpuPerLine, 2).padStart(8)}${fmt(n.linesPerSec).padStart(14)}${fmt(n.p50, 1).padStart(8)}${fmt(n.p99, 1).padStart(8)}${fmt(n.cpuPerLine, 2).padStart(8)}${(a.linesPerSec / n.linesPerSec).toFixed(2).padStart(7)}${(n.cpuPerLine / a.cpuPerLine).toFixed(2).padStart(10)}`);
 });
 console.log("ratio: antimony lines/s ÷ node lines/s. CPU ratio: node server CPU per line ÷ antimony's (higher is better for antimony).");
+console.log("\nWith batches (subscribers connect with auth.logBatch and take `lines` arrays; antimony-server only):");
+console.log(`${"subscribers".padEnd(14)}${"lines/s".padStart(10)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"µs/msg".padStart(8)}${"vs one data per line: CPU".padStart(27)}${"lines/s".padStart(9)}`);
+ours.batched.forEach((b, i) => {
+  const a = ours.results[i];
+  console.log(`${b.fanout.padEnd(14)}${fmt(b.linesPerSec)}${fmt(b.p50, 1).padStart(8)}${fmt(b.p99, 1).padStart(8)}${fmt(b.cpuPerLine, 2).padStart(8)}${`${(a.cpuPerLine / b.cpuPerLine).toFixed(2)}× less`.padStart(27)}${`${(b.linesPerSec / a.linesPerSec).toFixed(2)}×`.padStart(9)}`);
+});
 console.log(`\nRSS with ${IDLE} idle clients: antimony-server ${ours.idle.before.toFixed(1)} -> ${ours.idle.after.toFixed(1)} MiB; node socket.io ${theirs.idle.before.toFixed(1)} -> ${theirs.idle.after.toFixed(1)} MiB`);
 process.exit(0);

@@ -42,6 +42,8 @@ pub struct Config {
     pub lab_log_backlog: usize,
     /// Lines kept in each node log's backlog.
     pub node_log_backlog: usize,
+    /// Whether clients that ask get batched log lines (`streaming.logBatch`, default true).
+    pub log_batching: bool,
     /// The Docker engine to use instead of `DOCKER_HOST` (`unix:///path`, `tcp://…`).
     pub docker_host: Option<String>,
     /// Public host names requests may carry in `Host` besides loopback names and IP
@@ -167,6 +169,7 @@ impl Config {
             kinds_config: "kinds.conf.yml".into(),
             lab_log_backlog: crate::logs::DEFAULT_BACKLOG,
             node_log_backlog: crate::logs::DEFAULT_BACKLOG,
+            log_batching: true,
             docker_host: None,
             public_hosts: Vec::new(),
             allowed_origins: Vec::new(),
@@ -317,6 +320,7 @@ struct FileConfig {
 struct StreamingSection {
     clab_log_backlog: Option<usize>,
     container_log_backlog: Option<usize>,
+    log_batch: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -516,6 +520,9 @@ impl FileConfig {
         }
         if let Some(host) = self.containerlab.docker_host.filter(|h| !h.is_empty()) {
             config.docker_host = Some(host);
+        }
+        if let Some(batch) = self.streaming.log_batch {
+            config.log_batching = batch;
         }
         if let Some(lines) = self.streaming.clab_log_backlog.filter(|n| *n > 0) {
             config.lab_log_backlog = lines;

@@ -75,7 +75,13 @@ impl Batches {
             }
         };
         let full = self.pending.get_mut(index).is_some_and(|batch| {
-            batch.lines.extend(lines);
+            // A batch from the server is taken whole: moved in when nothing is pending, never
+            // split (the webview takes batches of any size).
+            if batch.lines.is_empty() {
+                batch.lines = lines;
+            } else {
+                batch.lines.extend(lines);
+            }
             batch.lines.len() >= MAX_BATCH
         });
         if full {

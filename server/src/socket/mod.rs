@@ -165,11 +165,12 @@ async fn authenticate(
         .as_ref()
         .and_then(|auth| auth.get("token").and_then(Value::as_str).map(str::to_owned))
         .ok_or(Refusal(ConnectError::Unauthorized))?;
-    if auth
-        .as_ref()
-        .and_then(|auth| auth.get(antimony_protocol::LOG_BATCH_AUTH))
-        .and_then(Value::as_bool)
-        == Some(true)
+    if state.config.log_batching
+        && auth
+            .as_ref()
+            .and_then(|auth| auth.get(antimony_protocol::LOG_BATCH_AUTH))
+            .and_then(Value::as_bool)
+            == Some(true)
     {
         s.extensions.insert(stream::LogBatching);
     }
