@@ -41,6 +41,8 @@ pub(crate) const EXTEND_ACTION: &str = "extend";
 const REFRESH: Duration = Duration::from_secs(5 * 60);
 /// Lab updates closer together than this are read once.
 const SETTLE: Duration = Duration::from_millis(500);
+/// Lab updates read the labs again at most this often (a busy server sends many a second).
+const MIN_GAP: Duration = Duration::from_secs(10);
 /// How long one server gets to answer.
 const ANSWER: Duration = Duration::from_secs(15);
 /// Ends further ahead than this (50 years) are placeholders for "no end" (the import's 2199).
@@ -291,10 +293,14 @@ pub(crate) fn spawn<R: Runtime>(app: AppHandle<R>) {
         let mut reminded = HashSet::new();
         let mut known: Vec<Ending> = Vec::new();
         let mut read_at: Option<tokio::time::Instant> = None;
+        // Labs changed since the last read.
+        let mut changed = false;
         loop {
-            if read_at.is_none_or(|at| at.elapsed() >= REFRESH) {
+            let since = read_at.map_or(REFRESH, |at| at.elapsed());
+            if since >= REFRESH || (changed && since >= MIN_GAP) {
                 known = read_endings(&app).await;
                 read_at = Some(tokio::time::Instant::now());
+                changed = false;
             }
             let now = OffsetDateTime::now_utc();
             let settings = app.state::<Reminders>().settings();
@@ -303,8 +309,12 @@ pub(crate) fn spawn<R: Runtime>(app: AppHandle<R>) {
                 tauri::async_runtime::spawn(remind(app.clone(), ending.clone(), now));
             }
             forget_past(&mut reminded, now);
-            let until_read =
-                read_at.map_or(Duration::ZERO, |at| REFRESH.saturating_sub(at.elapsed()));
+            let since = read_at.map_or(REFRESH, |at| at.elapsed());
+            let until_read = if changed {
+                MIN_GAP.saturating_sub(since)
+            } else {
+                REFRESH.saturating_sub(since)
+            };
             let wait = next_check(&known, settings, now, until_read);
             let reminders = app.state::<Reminders>();
             tokio::select! {
@@ -315,7 +325,7 @@ pub(crate) fn spawn<R: Runtime>(app: AppHandle<R>) {
                         // A burst of updates (a deploy) is read once.
                         tokio::time::sleep(SETTLE).await;
                         drain(&mut signals);
-                        read_at = None;
+                        changed = true;
                     }
                     Ok(Signal::DeployFinished { .. }) => {}
                     Err(RecvError::Closed) => return,
