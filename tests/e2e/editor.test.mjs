@@ -130,8 +130,28 @@ test("a topology with a schema error shows it at its line, in the editor and fro
 
   // Fixed: the problem's line link puts the cursor there; the line is deleted.
   await (await browser.$(`${byTestId("topology-problem")}[data-source="server"] button`)).click();
-  xdotool("key", "--delay", "40", "shift+End", "BackSpace", "BackSpace");
-  await until(async () => (await editorText()) === LINES.filter((_, i) => i !== BAD_LINE - 1).join("\n"), "the line to go");
+  await until(
+    () =>
+      browser.execute(() => {
+        const root = document.querySelector(".yaml-editor-host")?.shadowRoot;
+        return root?.activeElement?.classList.contains("cm-content") === true && root.querySelector(".cm-activeLine")?.textContent === "      colour: red";
+      }),
+    "the cursor on the problem's line, in the editor",
+  );
+  // The line's text, then the line itself: one key at a time, each seen to land (under load
+  // the webview may still be busy with the previous one).
+  const emptied = LINES.map((l, i) => (i === BAD_LINE - 1 ? "" : l)).join("\n");
+  const fixed = LINES.filter((_, i) => i !== BAD_LINE - 1).join("\n");
+  xdotool("key", "shift+End");
+  xdotool("key", "BackSpace");
+  await until(async () => (await editorText()) === emptied, "the line's text to go", 10_000);
+  await until(async () => {
+    const now = await editorText();
+    if (now === emptied) xdotool("key", "BackSpace");
+    return (await editorText()) === fixed;
+  }, "the line to go", 10_000).catch(async (error) => {
+    throw new Error(`${error.message}; the editor holds:\n${await editorText()}`);
+  });
   await until(async () => (await problems()).length === 0, "the problems to clear");
 
   await (await browser.$(byTestId("topology-save"))).click();
