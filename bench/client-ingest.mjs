@@ -104,12 +104,15 @@ async function round(target, label, command, args) {
 const single = await server(false);
 const batched = await server(true);
 const ingest = path.join(bin, "examples", "ingest");
+// PROFILE=<dir>: the Rust rounds run under `perf record -g` (a profile per round there; build
+// with `--profile profiling` for symbols and give that directory as ANTIMONY_BIN_DIR).
+const profiled = (label) => (process.env.PROFILE ? ["perf", ["record", "-g", "-q", "-o", path.join(process.env.PROFILE, `${label}-${Date.now()}.data`), ingest]] : [ingest, []]);
 const nodePeer = path.join(import.meta.dirname, "client-ingest-node.mjs");
 const runs = { rustSingle: [], nodeSingle: [], rustBatched: [], nodeBatched: [] };
 for (let i = 0; i < ROUNDS; i++) {
-  runs.rustSingle.push(await round(single, "rust (data per line)", ingest, []));
+  runs.rustSingle.push(await round(single, "rust (data per line)", ...profiled("single")));
   runs.nodeSingle.push(await round(single, "node (data per line)", process.execPath, [nodePeer]));
-  runs.rustBatched.push(await round(batched, "rust (batches)", ingest, []));
+  runs.rustBatched.push(await round(batched, "rust (batches)", ...profiled("batched")));
   runs.nodeBatched.push(await round(batched, "node (batches)", process.execPath, [nodePeer, "--batch"]));
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -243,7 +243,7 @@ async fn run(
                     &mut inbox,
                     (&connected, &established, &mut attempt),
                     &report,
-                    |name, args| stream.deliver(kind, &name, args, &events),
+                    |received| stream.deliver_all(kind, received, &events),
                 )
                 .await;
                 let _ = connected.send(false);
@@ -298,6 +298,9 @@ async fn connect(
     Ok((client, signals))
 }
 
+/// The most received events delivered together.
+const GATHER: usize = 1024;
+
 /// Serves one client until it is refused, stopped, or asked to reconnect.
 async fn serve(
     rest: &Arc<RestClient>,
@@ -306,10 +309,15 @@ async fn serve(
     inbox: &mut mpsc::UnboundedReceiver<Request>,
     (connected, established, attempt): (&watch::Sender<bool>, &AtomicBool, &mut u32),
     report: impl Fn(ConnectionState),
-    mut deliver: impl FnMut(String, Vec<Value>),
+    mut deliver: impl FnMut(Vec<(String, Vec<Value>)>),
 ) -> Served {
+    // A signal taken while gathering events, handled next.
+    let mut next: Option<Signal> = None;
     loop {
-        let signal = tokio::select! {
+        let signal = if let Some(signal) = next.take() {
+            Some(signal)
+        } else {
+            tokio::select! {
             request = inbox.recv() => {
                 match request {
                     None => return Served::Stopped,
@@ -325,6 +333,7 @@ async fn serve(
                 continue;
             }
             signal = signals.recv() => signal,
+            }
         };
         match signal {
             Some(Signal::Connected) => {
@@ -375,7 +384,23 @@ async fn serve(
                 ));
                 return Served::Retry(Duration::from_millis(200));
             }
-            Some(Signal::Event(name, args)) => deliver(name, args),
+            Some(Signal::Event(name, args)) => {
+                // Whatever else has arrived goes out with it: a busy log is delivered in
+                // batches (one consumer wake-up each) even from a server that sends a line
+                // per event.
+                let mut received = vec![(name, args)];
+                while received.len() < GATHER {
+                    match signals.try_recv() {
+                        Ok(Signal::Event(name, args)) => received.push((name, args)),
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                deliver(received);
+            }
             None => return Served::Retry(backoff(*attempt)),
         }
     }

@@ -45,6 +45,56 @@ impl Stream {
         }
     }
 
+    /// Delivers events received together. A log's consecutive lines (`data` lines and
+    /// `lines` batches alike) become one [`ClientEvent::LogLines`]; anything else is delivered
+    /// in its place, in order.
+    pub(super) fn deliver_all(
+        &mut self,
+        kind: Kind,
+        received: Vec<(String, Vec<Value>)>,
+        events: &EventSink,
+    ) {
+        if !matches!(self, Stream::Log(..)) {
+            for (name, args) in received {
+                self.deliver(kind, &name, args, events);
+            }
+            return;
+        }
+        let mut lines: Vec<String> = Vec::new();
+        for (name, args) in received {
+            if name != event::DATA && name != event::LINES {
+                self.flush_lines(&mut lines, events);
+                self.deliver(kind, &name, args, events);
+                continue;
+            }
+            match args.into_iter().next() {
+                Some(Value::String(line)) if name == event::DATA => lines.push(line),
+                Some(Value::Array(batch)) if name == event::LINES => {
+                    lines.extend(batch.into_iter().filter_map(|v| match v {
+                        Value::String(line) => Some(line),
+                        _ => None,
+                    }));
+                }
+                _ => {}
+            }
+        }
+        self.flush_lines(&mut lines, events);
+    }
+
+    /// Delivers a log's gathered live lines as one event.
+    fn flush_lines(&mut self, lines: &mut Vec<String>, events: &EventSink) {
+        if let Stream::Log(path, cursor) = self
+            && !lines.is_empty()
+        {
+            events(ClientEvent::LogLines {
+                namespace: path.clone(),
+                lines: cursor.on_lines(std::mem::take(lines)),
+                missed: 0,
+                restarted: false,
+            });
+        }
+    }
+
     /// Turns a received event into [`ClientEvent`]s for the sink.
     pub(super) fn deliver(
         &mut self,
@@ -261,5 +311,49 @@ mod tests {
         cursor.received -= 1; // a count inside a character (never happens with our server)
         let (_, text) = cursor.on_backlog(&["€ü".into()], position(0, 5));
         assert_eq!(text, "ü");
+    }
+
+    #[test]
+    fn lines_received_together_are_one_delivery_in_order() {
+        use std::sync::{Arc, Mutex};
+        let seen: Arc<Mutex<Vec<ClientEvent>>> = Arc::default();
+        let sink: EventSink = {
+            let seen = Arc::clone(&seen);
+            Arc::new(move |event| seen.lock().unwrap().push(event))
+        };
+        let path = "/logs/0c6d1f8a-2b7d-11f0-9a3e-0242ac120002";
+        let mut stream = Stream::for_kind(Kind::Logs, path);
+        let data = |line: &str| (event::DATA.to_owned(), vec![Value::from(line)]);
+        let batch = |lines: &[&str]| (event::LINES.to_owned(), vec![Value::from(lines.to_vec())]);
+        stream.deliver_all(
+            Kind::Logs,
+            vec![
+                (event::BACKLOG.to_owned(), vec![Value::from(vec!["a"])]),
+                data("b"),
+                batch(&["c", "d"]),
+                (event::DATA.to_owned(), vec![Value::from(7)]), // not a line: skipped
+                data("e"),
+                // A backlog in between (a reconnect) ends the gathered lines.
+                (
+                    event::BACKLOG.to_owned(),
+                    vec![Value::from(vec!["a", "b", "c", "d", "e", "f"])],
+                ),
+                batch(&["g"]),
+            ],
+            &sink,
+        );
+        let delivered: Vec<Vec<String>> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|event| match event {
+                ClientEvent::LogLines { lines, .. } => lines.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            delivered,
+            [vec!["a"], vec!["b", "c", "d", "e"], vec!["f"], vec!["g"]]
+        );
     }
 }
