@@ -30,6 +30,9 @@ pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(32);
 /// at 2,000 lines a flood made frames up to 106 ms apart, at 1,000 none over 100 ms
 /// (`bench/desktop-logs`).
 pub(crate) const MAX_BATCH: usize = 1_000;
+/// Terminal output joined for one view at most before it is sent (bytes): one event of it is
+/// parsed and handed to the terminal well within a frame.
+pub(crate) const MAX_SHELL_OUTPUT: usize = 64 * 1024;
 
 /// Log batches waiting for the next flush, in the order their streams first got lines.
 #[derive(Debug, Default)]
@@ -53,9 +56,17 @@ impl Batches {
             .iter()
             .position(|b| b.server == server && b.stream == stream);
         // A marker (restart, trimmed lines) belongs before these lines, after the pending
-        // ones: send those first.
+        // ones: send those first. So do pending lines that would make one batch too big for
+        // a frame with these.
         let index = match index {
-            Some(i) if restarted || missed > 0 => {
+            Some(i)
+                if restarted
+                    || missed > 0
+                    || self
+                        .pending
+                        .get(i)
+                        .is_some_and(|b| b.lines.len() + lines.len() > MAX_BATCH) =>
+            {
                 ready.push(self.pending.remove(i));
                 None
             }
@@ -75,8 +86,8 @@ impl Batches {
             }
         };
         let full = self.pending.get_mut(index).is_some_and(|batch| {
-            // A batch from the server is taken whole: moved in when nothing is pending, never
-            // split (the webview takes batches of any size).
+            // Lines delivered together (a server's batches, gathered by the client, at most
+            // a frame's worth) are moved in whole when nothing is pending, never split.
             if batch.lines.is_empty() {
                 batch.lines = lines;
             } else {
@@ -211,17 +222,28 @@ impl<R: Runtime> Forwarder<R> {
         use antimony_client::session::ShellEvent;
         let update = match shell_event {
             ShellEvent::Output(text) => {
-                match self.shell_output.iter_mut().find(|p| p.view_id == view_id) {
+                let joined = match self.shell_output.iter_mut().find(|p| p.view_id == view_id) {
                     Some(ShellViewEvent {
                         update: ShellUpdate::Output { data },
                         ..
-                    }) => data.push_str(&text),
-                    _ => self.shell_output.push(ShellViewEvent {
-                        server,
-                        view_id,
-                        shell_id,
-                        update: ShellUpdate::Output { data: text },
-                    }),
+                    }) => {
+                        data.push_str(&text);
+                        data.len()
+                    }
+                    _ => {
+                        let len = text.len();
+                        self.shell_output.push(ShellViewEvent {
+                            server,
+                            view_id,
+                            shell_id,
+                            update: ShellUpdate::Output { data: text },
+                        });
+                        len
+                    }
+                };
+                // A flood goes out in pieces the webview takes between two frames.
+                if joined >= MAX_SHELL_OUTPUT {
+                    self.flush_shell_output();
                 }
                 return;
             }
@@ -379,9 +401,10 @@ mod tests {
     }
 
     #[test]
-    fn a_full_batch_goes_out_at_once_and_nothing_is_lost() {
+    fn batches_go_out_before_they_grow_past_a_frame_and_nothing_is_lost() {
         let mut batches = Batches::default();
         let mut sent = Vec::new();
+        let mut events = 0;
         for chunk in 0..10 {
             for batch in batches.add(
                 "s",
@@ -390,10 +413,17 @@ mod tests {
                 0,
                 false,
             ) {
-                assert!(batch.lines.len() >= MAX_BATCH);
+                // 700 pending and 700 more would be 1,400: the 700 go first.
+                assert_eq!(batch.lines.len(), 700);
+                events += 1;
                 sent.extend(batch.lines);
             }
         }
+        assert_eq!(events, 9);
+        // A delivery of a full batch or more (a backlog) goes out whole, at once.
+        let big = batches.add("s", "/logs/b", lines(0..2_500), 0, false);
+        assert_eq!(big.len(), 1);
+        assert_eq!(big[0].lines.len(), 2_500);
         for batch in batches.drain() {
             sent.extend(batch.lines);
         }

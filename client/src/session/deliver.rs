@@ -10,6 +10,10 @@ use serde_json::Value;
 use super::{ClientEvent, EventSink, ShellEvent};
 use crate::logsync::LogCursor;
 
+/// The most live lines of a log delivered as one event (about what a webview renders in a
+/// frame; a `lines` batch of the server, at most 256, is never split).
+const MAX_DELIVERY: usize = 1024;
+
 /// What a namespace's task delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -66,6 +70,9 @@ impl Stream {
                 self.flush_lines(&mut lines, events);
                 self.deliver(kind, &name, args, events);
                 continue;
+            }
+            if lines.len() >= MAX_DELIVERY {
+                self.flush_lines(&mut lines, events);
             }
             match args.into_iter().next() {
                 Some(Value::String(line)) if name == event::DATA => lines.push(line),
