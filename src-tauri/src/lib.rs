@@ -16,6 +16,7 @@ mod diagnostics;
 mod forwarder;
 mod local;
 mod notifications;
+mod notify_rules;
 mod openid;
 mod reminders;
 mod state;
@@ -94,6 +95,9 @@ pub fn run() {
             forwarder::spawn(app.handle().clone(), events_rx, move |signal| {
                 signals.state::<Desktop>().signal(signal);
             });
+            app.manage(notify_rules::Rules::load(notify_rules::Rules::file_in(
+                app.path().app_config_dir().ok(),
+            )));
             notifications::spawn(app.handle().clone());
             app.manage(reminders::Reminders::load(reminders::Reminders::file_in(
                 app.path().app_config_dir().ok(),

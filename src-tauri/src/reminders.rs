@@ -385,6 +385,18 @@ async fn read_endings<R: Runtime>(app: &AppHandle<R>) -> Vec<Ending> {
 
 /// Shows the reminder and acts on its action.
 async fn remind<R: Runtime>(app: AppHandle<R>, ending: Ending, now: OffsetDateTime) {
+    let subject = crate::notify_rules::Subject {
+        server: &ending.server,
+        lab_id: Some(&ending.lab_id),
+        lab_name: Some(&ending.name),
+    };
+    let allowed = app
+        .try_state::<crate::notify_rules::Rules>()
+        .is_none_or(|rules| rules.allows(subject, antimony_protocol::Severity::Warning));
+    if !allowed {
+        tracing::debug!(server = %ending.server, lab = %ending.lab_id, "the notification rules hold back a reminder");
+        return;
+    }
     let (title, body) = reminder_text(&ending, now);
     tracing::info!(server = %ending.server, lab = %ending.lab_id, "reminding of the lab's end");
     // Waiting for an action is bounded by the lab's end (then there is nothing to extend).

@@ -285,9 +285,16 @@ impl Desktop {
         lock(&self.connected).insert(server.to_owned(), Arc::new(Connected { rest, session }));
     }
 
-    /// Closes a server's session (its connections stop when the last handle goes).
+    /// Closes a server's session (its connections stop when the last handle goes). Its labs
+    /// are no longer seen: the tray counts again.
     pub(crate) fn disconnect(&self, server: &str) -> Option<Arc<Connected>> {
-        lock(&self.connected).remove(server)
+        let gone = lock(&self.connected).remove(server);
+        if gone.is_some() {
+            self.signal(Signal::LabsChanged {
+                server: server.to_owned(),
+            });
+        }
+        gone
     }
 
     /// Logs in again with the tokens in the keychain, for every server that has them (at

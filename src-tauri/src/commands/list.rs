@@ -15,6 +15,8 @@ macro_rules! for_each_command {
             servers::login,
             servers::login_openid,
             servers::logout,
+            sharing::export_servers,
+            sharing::import_servers,
             labs::labs,
             labs::lab,
             labs::collections,
@@ -53,6 +55,8 @@ macro_rules! for_each_command {
             about::export_diagnostics,
             reminders::reminder_settings,
             reminders::set_reminder_settings,
+            notifications::notification_rules,
+            notifications::set_notification_rules,
         }
     };
 }

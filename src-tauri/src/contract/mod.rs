@@ -6,6 +6,7 @@
 //! crate's, generated beside them.
 
 mod error;
+mod notify;
 #[cfg(test)]
 mod typescript;
 
@@ -14,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub(crate) use error::Result;
+#[cfg(test)]
+pub(crate) use notify::{LabRule, ServerRule};
+pub(crate) use notify::{NotificationRules, ServersImported, SkippedServer};
 #[cfg(test)]
 pub(crate) use typescript::export_typescript;
 

@@ -29,6 +29,8 @@ macro_rules! for_each_type {
         $m!(ShellViewEvent);
         $m!(ShellWindowClosed);
         $m!(ReminderSettings);
+        $m!(NotificationRules);
+        $m!(ServersImported);
     };
 }
 

@@ -10,6 +10,8 @@ export const commands = {
   login: "login",
   loginOpenid: "login_openid",
   logout: "logout",
+  exportServers: "export_servers",
+  importServers: "import_servers",
   labs: "labs",
   lab: "lab",
   collections: "collections",
@@ -48,6 +50,8 @@ export const commands = {
   exportDiagnostics: "export_diagnostics",
   reminderSettings: "reminder_settings",
   setReminderSettings: "set_reminder_settings",
+  notificationRules: "notification_rules",
+  setNotificationRules: "set_notification_rules",
 } as const;
 
 /** A command's name. */
