@@ -9,6 +9,8 @@ import { DropTarget } from "../features/import/drop-target";
 import { ImportButton } from "../features/import/import-button";
 import { ImportDialog } from "../features/import/import-dialog";
 import { createImports } from "../features/import/imports-store";
+import { AllLabsView } from "../features/labs/all-labs-view";
+import { defaultAllQuery, type AllLabsQuery } from "../features/labs/all-labs-table";
 import { Dashboard } from "../features/labs/dashboard";
 import { createLabs } from "../features/labs/labs-store";
 import { PrerequisitePanel } from "../features/local/prerequisites";
@@ -21,6 +23,7 @@ import { ReconnectBanner, ServerStatus } from "../features/servers/server-status
 import { createServers, currentServer, healthOf } from "../features/servers/servers-store";
 import { createShells } from "../features/shells/shells";
 import { Severity } from "../bindings";
+import { createAllLabs, type ServerSummary } from "../lib/all-labs";
 import { BridgeContext, isLabCommandName, type Bridge, type ImportedLab, type Unlisten } from "../lib/bridge";
 import { NotifyContext, commandFailureToast } from "../lib/notify";
 import { useStore } from "../lib/store";
@@ -38,6 +41,10 @@ type Route =
 // when the page is first opened, so the dashboard's first script does not grow with it.
 const TopologiesPage = lazy(() => import("../features/topologies/topologies-page"));
 
+/** Where the choice between one server's labs and every server's is kept. */
+const SCOPE_KEY = "antimony.labs.scope";
+type Scope = "server" | "all";
+
 export interface AppProps {
   bridge: Bridge;
   /** Where the inbox is kept; `null` keeps it in memory only. */
@@ -45,12 +52,17 @@ export interface AppProps {
 }
 
 export function App({ bridge, storage }: AppProps) {
-  const [{ notifications, servers, labs, imports, shells }] = useState(() => {
+  const [{ notifications, servers, labs, allLabs, imports, shells }] = useState(() => {
     const servers = createServers(bridge);
     const notifications = createNotifications({ storage });
     return {
       servers,
       notifications,
+      allLabs: createAllLabs(bridge, {
+        onNotLoggedIn: (server) => {
+          servers.markLoggedOut(server);
+        },
+      }),
       labs: createLabs(bridge, {
         onNotLoggedIn: (server) => {
           servers.markLoggedOut(server);
@@ -68,9 +80,20 @@ export function App({ bridge, storage }: AppProps) {
   const current = currentServer(serversState);
   const health = current === null ? null : healthOf(serversState, current);
   const [route, setRoute] = useState<Route>({ view: "dashboard" });
+  const loggedIn = serversState.servers.filter((s) => s.loggedIn).map((s) => s.name).join("\n");
   const [inboxOpen, setInboxOpen] = useState(false);
   const [aboutOpen, setAboutOpen] = useState(false);
   const [scheduleOpen, setScheduleOpen] = useState(false);
+  const [scope, setScopeState] = useState<Scope>(() => (storage?.getItem(SCOPE_KEY) === "all" ? "all" : "server"));
+  const [allQuery, setAllQuery] = useState<AllLabsQuery>(defaultAllQuery);
+  const setScope = (next: Scope) => {
+    setScopeState(next);
+    try {
+      storage?.setItem(SCOPE_KEY, next);
+    } catch {
+      // storage full or off: the choice lasts this session
+    }
+  };
 
   useEffect(() => {
     const offs: Promise<Unlisten>[] = [
@@ -82,6 +105,7 @@ export function App({ bridge, storage }: AppProps) {
       }),
       bridge.onLabUpdate((e) => {
         labs.onLabUpdate(e);
+        allLabs.onLabUpdate(e);
       }),
       bridge.onShell((e) => {
         shells.onShellEvent(e);
@@ -98,16 +122,37 @@ export function App({ bridge, storage }: AppProps) {
       }),
     ];
     void servers.load();
+    // Until the Rust side's rules are read, the defaults (everything pops up) apply.
+    notifications.loadRules(bridge).catch(() => undefined);
     return () => {
       for (const off of offs) void off.then((f) => { f(); });
     };
-  }, [bridge, servers, labs, notifications, shells]);
+  }, [bridge, servers, labs, allLabs, notifications, shells]);
 
   // The labs shown are the current server's, while logged in.
   const activeServer = current?.loggedIn === true ? current.name : null;
   useEffect(() => {
     labs.setServer(activeServer);
   }, [labs, activeServer]);
+
+  // Every logged-in server's labs, while the combined list or the schedule shows them.
+  const followAll = scheduleOpen || (scope === "all" && serversState.servers.length > 1);
+  const followed = followAll ? loggedIn : "";
+  useEffect(() => {
+    allLabs.setServers(followed === "" ? [] : followed.split("\n"));
+  }, [allLabs, followed]);
+
+  // A server whose session came back may have missed lab updates: fetch its labs again.
+  const healths = serversState.servers.map((s) => `${s.name}\t${healthOf(serversState, s)}`).join("\n");
+  const previousHealths = useRef(healths);
+  useEffect(() => {
+    const before = new Map(previousHealths.current.split("\n").map((l) => l.split("\t") as [string, string]));
+    for (const line of healths.split("\n")) {
+      const [name = "", now = ""] = line.split("\t");
+      if (now === "connected" && before.get(name) === "reconnecting") void allLabs.refresh(name);
+    }
+    previousHealths.current = healths;
+  }, [allLabs, healths]);
 
   // Connected with its labs listed: the app is usable (bench/desktop-footprint's cold start).
   const labsStatus = useStore(labs.store, (s) => s.status);
@@ -123,6 +168,8 @@ export function App({ bridge, storage }: AppProps) {
   }, [health, labs]);
 
   const labRoute = route.view === "lab" && current !== null && route.server === current.name ? route : null;
+  // The combined list shows while there are several servers to combine.
+  const showAll = scope === "all" && serversState.servers.length > 1;
   const topologiesRoute = route.view === "topologies" && current !== null && route.server === current.name ? route : null;
 
   // A lab's page offers the shells left running there.
@@ -133,7 +180,6 @@ export function App({ bridge, storage }: AppProps) {
   }, [shells, shownServer, shownLab]);
 
   // Logging out (or removing a server) detaches its shells' views on the Rust side: forget them.
-  const loggedIn = serversState.servers.filter((s) => s.loggedIn).map((s) => s.name).join("\n");
   const previouslyLoggedIn = useRef(loggedIn);
   useEffect(() => {
     const now = new Set(loggedIn.split("\n"));
@@ -148,6 +194,7 @@ export function App({ bridge, storage }: AppProps) {
     },
     onRefresh: () => {
       if (labRoute !== null) void labs.refreshLab(labRoute.labId);
+      else if (showAll) void allLabs.refreshAll();
       else void labs.refresh();
     },
     onAbout: () => {
@@ -160,6 +207,14 @@ export function App({ bridge, storage }: AppProps) {
     setRoute({ view: "dashboard" });
   };
   const labName = labRoute === null ? undefined : labs.labName(labRoute.labId);
+  // A lab of any server opens on its own server (which becomes the current one), so that what
+  // is done there goes to that server.
+  const openOnServer = async (server: string, labId: string) => {
+    setScheduleOpen(false);
+    if (server !== current?.name) await servers.use(server);
+    setRoute({ view: "lab", server, labId });
+  };
+  const summaries: ServerSummary[] = serversState.servers.map((s) => ({ name: s.name, health: healthOf(serversState, s), local: s.local }));
 
   // Files go to the current server while it is logged in.
   const importTarget = current?.loggedIn === true ? current.name : null;
@@ -179,16 +234,28 @@ export function App({ bridge, storage }: AppProps) {
     content = (
       <SchedulePage
         servers={servers}
+        allLabs={allLabs}
         onClose={() => {
           setScheduleOpen(false);
         }}
-        onOpenLab={(server, labId) => {
-          setScheduleOpen(false);
-          setRoute({ view: "lab", server, labId });
-        }}
+        onOpenLab={(server, labId) => void openOnServer(server, labId).catch(() => undefined)}
       />
     );
   else if (current === null) content = <div className="empty-state">Add a server to see its labs.</div>;
+  else if (showAll && labRoute === null && topologiesRoute === null)
+    content = (
+      <AllLabsView
+        allLabs={allLabs}
+        servers={summaries}
+        query={allQuery}
+        onQuery={setAllQuery}
+        onOpen={(server, labId) => void openOnServer(server, labId).catch(() => undefined)}
+        onShowServer={(server) => {
+          setScope("server");
+          void servers.use(server).then(backToDashboard, () => undefined);
+        }}
+      />
+    );
   else if (!current.loggedIn) content = <LoginForm key={current.name} servers={servers} server={current.name} user={current.user} />;
   else if (labRoute !== null)
     content = (
@@ -237,7 +304,20 @@ export function App({ bridge, storage }: AppProps) {
     <BridgeContext.Provider value={bridge}>
       <NotifyContext.Provider value={notifications.notify}>
         <DropTarget className="app" target={importTarget} onFile={importFile}>
-          <ServerSidebar servers={servers} onSwitched={backToDashboard} />
+          <ServerSidebar
+            servers={servers}
+            onSwitched={() => {
+              setScope("server");
+              backToDashboard();
+            }}
+            allServers={{
+              selected: showAll,
+              onSelect: () => {
+                setScope("all");
+                backToDashboard();
+              },
+            }}
+          />
           <main className="main">
             <header className="topbar">
               <nav className="breadcrumb" aria-label="Location">
@@ -253,8 +333,8 @@ export function App({ bridge, storage }: AppProps) {
                   </>
                 ) : labRoute === null ? (
                   <>
-                    <span className="breadcrumb-current">Labs</span>
-                    {current?.loggedIn === true && (
+                    <span className="breadcrumb-current">{showAll ? "All labs" : "Labs"}</span>
+                    {current?.loggedIn === true && !showAll && (
                       <button
                         type="button"
                         className="button button--quiet breadcrumb-topologies"
@@ -311,6 +391,7 @@ export function App({ bridge, storage }: AppProps) {
             {inboxOpen && (
               <InboxPanel
                 notifications={notifications}
+                servers={serversState.servers.map((s) => s.name)}
                 onClose={() => {
                   setInboxOpen(false);
                 }}

@@ -1,32 +1,32 @@
 // The timeline's page as the app puts it together: the logged-in servers (features/servers)
-// and their labs (features/schedule), kept fresh by lab updates while it is open; a lab opens on
-// its server (switching to it). Esc goes back, `r` fetches the labs again. The top bar's
-// Schedule button opens it.
+// and their labs (the app's shared store, lib/all-labs, which the app keeps following and fresh
+// while this is open); a lab opens on its server (`onOpenLab` switches to it). Esc goes back,
+// `r` fetches the labs again. The top bar's Schedule button opens it.
 
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
 import type { Servers } from "../features/servers/servers-store";
-import { createSchedule } from "../features/schedule/schedule-store";
 import { ScheduleView } from "../features/schedule/schedule-view";
-import { useBridge } from "../lib/bridge";
+import type { AllLabs } from "../lib/all-labs";
 import { isTyping } from "../lib/keys";
 import { useStore } from "../lib/store";
 
-export function SchedulePage({ servers, onOpenLab, onClose }: { servers: Servers; onOpenLab: (server: string, labId: string) => void; onClose: () => void }) {
-  const bridge = useBridge();
-  const [schedule] = useState(() => createSchedule(bridge));
+export function SchedulePage({
+  servers,
+  allLabs: schedule,
+  onOpenLab,
+  onClose,
+}: {
+  servers: Servers;
+  allLabs: AllLabs;
+  onOpenLab: (server: string, labId: string) => void;
+  onClose: () => void;
+}) {
   const names = useStore(servers.store, (s) => s.servers.filter((v) => v.loggedIn).map((v) => v.name).join("\n"));
-  const current = useStore(servers.store, (s) => s.servers.find((v) => v.current)?.name ?? null);
 
+  // Opened: fetch again (the Go server announces no change of a lab's times).
   useEffect(() => {
-    const off = bridge.onLabUpdate((e) => {
-      schedule.onLabUpdate(e);
-    });
-    return () => {
-      void off.then((f) => {
-        f();
-      });
-    };
-  }, [bridge, schedule]);
+    void schedule.refreshAll();
+  }, [schedule]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -40,12 +40,7 @@ export function SchedulePage({ servers, onOpenLab, onClose }: { servers: Servers
     };
   }, [schedule, onClose]);
 
-  const open = async (server: string, labId: string) => {
-    if (server !== current) await servers.use(server);
-    onOpenLab(server, labId);
-  };
-
-  return <ScheduleView schedule={schedule} servers={names === "" ? [] : names.split("\n")} onOpen={(server, labId) => void open(server, labId)} />;
+  return <ScheduleView schedule={schedule} servers={names === "" ? [] : names.split("\n")} onOpen={onOpenLab} />;
 }
 
 /** The top bar's way in. */

@@ -37,7 +37,8 @@ export function toRow(lab: LabOut, collections: ReadonlyMap<string, string>, now
   };
 }
 
-function matches(row: LabRow, needle: string): boolean {
+/** Whether a row matches a search (already trimmed and lower-cased). */
+export function matches(row: LabRow, needle: string): boolean {
   if (needle === "") return true;
   return (
     row.lab.name.toLowerCase().includes(needle) ||

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Severity, type StatusMessage } from "../../bindings";
-import { INBOX_STORAGE_KEY, emptyInbox, inboxReducer, loadInbox, saveInbox, unreadCount, visibleItems, type InboxState } from "./inbox";
+import { INBOX_STORAGE_KEY, emptyInbox, inboxReducer, inboxServers, loadInbox, saveInbox, unreadCount, visibleItems, type InboxState } from "./inbox";
 import { createNotifications } from "./notifications";
 
 function message(id: string, severity = Severity.Info): StatusMessage {
@@ -70,6 +70,30 @@ describe("inbox", () => {
     const back = loadInbox(storage);
     expect(back.items).toEqual(s.items);
     expect(unreadCount(back)).toBe(1);
+  });
+
+  it("filters by server, and keeps the filters across a restart", () => {
+    const storage = new FakeStorage();
+    let s = emptyInbox;
+    s = inboxReducer(s, { type: "add", server: "team", message: message("1", Severity.Error) });
+    s = inboxReducer(s, { type: "add", server: "This computer", message: message("2", Severity.Success) });
+    s = inboxReducer(s, { type: "add", server: "team", message: message("3", Severity.Success) });
+    expect(inboxServers(s)).toEqual(["team", "This computer"]);
+    s = inboxReducer(s, { type: "filterServer", server: "team" });
+    expect(visibleItems(s).map((i) => i.message.id)).toEqual(["3", "1"]);
+    s = inboxReducer(s, { type: "toggleSeverity", severity: Severity.Success });
+    expect(visibleItems(s).map((i) => i.message.id)).toEqual(["1"]);
+    // the filter hides, it does not mark read
+    expect(unreadCount(s)).toBe(3);
+    saveInbox(storage, s);
+    const back = loadInbox(storage);
+    expect(back.server).toBe("team");
+    expect(visibleItems(back).map((i) => i.message.id)).toEqual(["1"]);
+    const everyServer = inboxReducer(inboxReducer(back, { type: "filterServer", server: null }), { type: "toggleSeverity", severity: Severity.Success });
+    expect(visibleItems(everyServer).map((i) => i.message.id)).toEqual(["3", "2", "1"]);
+    // Filters saved by an older version (none) or garbled show everything.
+    storage.data.set(INBOX_STORAGE_KEY, JSON.stringify({ items: s.items, shown: "x", server: 7 }));
+    expect(visibleItems(loadInbox(storage))).toHaveLength(3);
   });
 
   it("starts empty on missing, corrupt or foreign data, and drops malformed entries", () => {

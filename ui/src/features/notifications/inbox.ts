@@ -1,5 +1,6 @@
-// The inbox: every status message of every server, newest first, with read state and a
-// severity filter. Kept in localStorage across restarts, bounded to the newest `INBOX_LIMIT`.
+// The inbox: every status message of every server, newest first, with read state and filters
+// by severity and by server. Kept in localStorage across restarts (items and filters), bounded
+// to the newest `INBOX_LIMIT`.
 
 import { Severity, type StatusMessage } from "../../bindings";
 
@@ -24,15 +25,18 @@ export interface InboxState {
   items: InboxItem[];
   /** Severities shown. */
   shown: Severity[];
+  /** The one server shown; `null` shows every server. */
+  server: string | null;
 }
 
 export type InboxAction =
   | { type: "add"; server: string; message: StatusMessage }
   | { type: "markAllRead" }
   | { type: "toggleSeverity"; severity: Severity }
+  | { type: "filterServer"; server: string | null }
   | { type: "clear" };
 
-export const emptyInbox: InboxState = { items: [], shown: [...ALL_SEVERITIES] };
+export const emptyInbox: InboxState = { items: [], shown: [...ALL_SEVERITIES], server: null };
 
 export function inboxReducer(state: InboxState, action: InboxAction, limit = INBOX_LIMIT): InboxState {
   switch (action.type) {
@@ -49,6 +53,8 @@ export function inboxReducer(state: InboxState, action: InboxAction, limit = INB
         : ALL_SEVERITIES.filter((s) => s === action.severity || state.shown.includes(s));
       return { ...state, shown };
     }
+    case "filterServer":
+      return state.server === action.server ? state : { ...state, server: action.server };
     case "clear":
       return state.items.length === 0 ? state : { ...state, items: [] };
   }
@@ -61,7 +67,12 @@ export function unreadCount(state: InboxState): number {
 }
 
 export function visibleItems(state: InboxState): InboxItem[] {
-  return state.items.filter((i) => state.shown.includes(i.message.severity));
+  return state.items.filter((i) => state.shown.includes(i.message.severity) && (state.server === null || i.server === state.server));
+}
+
+/** The servers the inbox has messages of, by name. */
+export function inboxServers(state: InboxState): string[] {
+  return [...new Set(state.items.map((i) => i.server))].sort((a, b) => a.localeCompare(b));
 }
 
 type KeyValueStorage = Pick<Storage, "getItem" | "setItem">;
@@ -82,24 +93,26 @@ function isItem(x: unknown): x is InboxItem {
   );
 }
 
-/** The saved inbox; anything unreadable starts an empty one. */
+/** The saved inbox; anything unreadable starts an empty one (and unreadable filters show everything). */
 export function loadInbox(storage: KeyValueStorage | null, limit = INBOX_LIMIT): InboxState {
   try {
     const raw = storage?.getItem(INBOX_STORAGE_KEY);
     if (raw === null || raw === undefined) return emptyInbox;
-    const parsed: unknown = JSON.parse(raw);
-    const items = (parsed as { items?: unknown } | null)?.items;
+    const parsed = JSON.parse(raw) as { items?: unknown; shown?: unknown; server?: unknown } | null;
+    const items = parsed?.items;
     if (!Array.isArray(items)) return emptyInbox;
-    return { ...emptyInbox, items: items.filter(isItem).slice(0, limit) };
+    const shown = Array.isArray(parsed?.shown) ? ALL_SEVERITIES.filter((s) => (parsed.shown as unknown[]).includes(s)) : emptyInbox.shown;
+    const server = typeof parsed?.server === "string" ? parsed.server : null;
+    return { items: items.filter(isItem).slice(0, limit), shown, server };
   } catch {
     return emptyInbox;
   }
 }
 
-/** Saves the items (not the filter); a full or missing storage is not an error worth a toast. */
+/** Saves the items and the filters; a full or missing storage is not an error worth a toast. */
 export function saveInbox(storage: KeyValueStorage | null, state: InboxState, limit = INBOX_LIMIT): void {
   try {
-    storage?.setItem(INBOX_STORAGE_KEY, JSON.stringify({ items: state.items.slice(0, limit) }));
+    storage?.setItem(INBOX_STORAGE_KEY, JSON.stringify({ items: state.items.slice(0, limit), shown: state.shown, server: state.server }));
   } catch {
     // Quota exceeded or storage disabled: the inbox still works for this session.
   }

@@ -121,6 +121,14 @@ export function statusSubject(message: StatusMessage): string | null {
   return null;
 }
 
+/** The lab a status message is about: its id (antimony-server says it), else its name. */
+export function statusLab(message: StatusMessage): { labId: string | null; labName: string | null } {
+  const subject = statusSubject(message);
+  if (subject?.startsWith("lab:") === true) return { labId: subject.slice(4), labName: /'([^']+)'/.exec(message.content)?.[1] ?? null };
+  if (subject?.startsWith("lab-name:") === true) return { labId: null, labName: subject.slice(9) };
+  return { labId: null, labName: null };
+}
+
 export function statusToast(server: string, message: StatusMessage): ToastRequest {
   const subject = statusSubject(message);
   const at = Date.parse(message.timestamp);

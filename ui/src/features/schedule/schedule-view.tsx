@@ -10,7 +10,7 @@ import { count, formatFull } from "../../lib/format";
 import { useNotify } from "../../lib/notify";
 import { useStore } from "../../lib/store";
 import { useNow } from "../../lib/use-now";
-import type { Schedule } from "./schedule-store";
+import type { AllLabs } from "../../lib/all-labs";
 import { addDays, agenda, startOfDay, startOfWeek, timelineLabs, unscheduled, weekRows, type TimelineLab } from "./timeline";
 import "./schedule.css";
 
@@ -68,17 +68,12 @@ function LabButton({ l, className, label, onOpen }: { l: TimelineLab; className:
   );
 }
 
-export function ScheduleView({ schedule, servers, onOpen }: { schedule: Schedule; servers: readonly string[]; onOpen: (server: string, labId: string) => void }) {
+export function ScheduleView({ schedule, servers, onOpen }: { schedule: AllLabs; servers: readonly string[]; onOpen: (server: string, labId: string) => void }) {
   const state = useStore(schedule.store, (s) => s);
   const now = useNow();
   const [mode, setMode] = useState<Mode>("week");
   const [server, setServer] = useState(ALL);
   const [week, setWeek] = useState(() => startOfWeek(Date.now()));
-
-  const key = servers.join("\n");
-  useEffect(() => {
-    schedule.setServers(key === "" ? [] : key.split("\n"));
-  }, [schedule, key]);
 
   const shownServers = server === ALL ? servers : servers.filter((s) => s === server);
   const labs = timelineLabs(shownServers.map((s) => ({ server: s, labs: state.servers[s]?.labs ?? [] })), now);

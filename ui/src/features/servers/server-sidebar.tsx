@@ -1,5 +1,6 @@
-// The server list (with a health dot each), switching, removing, and adding a server by URL,
-// with the certificate-trust dialog for a certificate no trusted authority signed.
+// The server list (with a health dot each), "All servers" (the combined lab list), switching,
+// removing, adding a server by URL (with the certificate-trust dialog for a certificate no
+// trusted authority signed), and export and import of the server profiles.
 
 import { useState, type SubmitEvent } from "react";
 import { ConfirmDialog } from "../../components/dialog";
@@ -7,6 +8,7 @@ import { StatusDot, type DotTone } from "../../components/status-dot";
 import { BridgeError, describeError, type ServerView } from "../../lib/bridge";
 import { useStore } from "../../lib/store";
 import { healthLabel, type ServerHealth } from "./health";
+import { ServerSharing } from "./server-sharing";
 import { defaultServerName, healthOf, normalizeUrl, type Servers } from "./servers-store";
 
 export const healthTone: Record<ServerHealth, DotTone> = {
@@ -23,7 +25,17 @@ interface PendingTrust {
   fingerprint: string;
 }
 
-export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwitched: () => void }) {
+export function ServerSidebar({
+  servers,
+  onSwitched,
+  allServers,
+}: {
+  servers: Servers;
+  /** After a switch, an add or a remove (also when the server clicked was current already). */
+  onSwitched: () => void;
+  /** The combined lab list's entry: whether it is shown, and how to show it. */
+  allServers?: { selected: boolean; onSelect: () => void };
+}) {
   const state = useStore(servers.store, (s) => s);
   const [url, setUrl] = useState("");
   const [name, setName] = useState("");
@@ -64,7 +76,10 @@ export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwi
   };
 
   const switchTo = async (server: ServerView) => {
-    if (server.current) return;
+    if (server.current) {
+      onSwitched();
+      return;
+    }
     setSwitchError(null);
     try {
       await servers.use(server.name);
@@ -80,17 +95,35 @@ export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwi
       <h2 className="sidebar-heading">Servers</h2>
       {state.loadError !== null && <p className="form-error">{`Cannot read the servers: ${state.loadError}`}</p>}
       <ul className="server-list">
+        {allServers !== undefined && state.servers.length > 1 && (
+          <li className={allServers.selected ? "server-item server-item--current" : "server-item"}>
+            <button
+              type="button"
+              className="server-switch"
+              data-testid="servers-all"
+              aria-current={allServers.selected ? "true" : undefined}
+              title="The labs of every server in one list"
+              onClick={allServers.onSelect}
+            >
+              <span className="server-all-icon" aria-hidden="true">
+                ≡
+              </span>
+              <span className="server-name">All servers</span>
+            </button>
+          </li>
+        )}
         {state.servers.map((server) => {
+          const shownAlone = server.current && allServers?.selected !== true;
           const health = healthOf(state, server);
           return (
-            <li key={server.name} className={server.current ? "server-item server-item--current" : "server-item"}>
+            <li key={server.name} className={shownAlone ? "server-item server-item--current" : "server-item"}>
               <button
                 type="button"
                 className="server-switch"
                 data-testid="server-item"
                 data-server-name={server.name}
                 data-state={health}
-                aria-current={server.current ? "true" : undefined}
+                aria-current={shownAlone ? "true" : undefined}
                 onClick={() => void switchTo(server)}
                 title={`${server.origin} — ${healthLabel[health]}`}
               >
@@ -115,6 +148,7 @@ export function ServerSidebar({ servers, onSwitched }: { servers: Servers; onSwi
         {state.loaded && state.servers.length === 0 && <li className="sidebar-empty">No servers yet. Add one below.</li>}
       </ul>
       {switchError !== null && <p className="form-error">{switchError}</p>}
+      <ServerSharing servers={servers} />
 
       <form className="add-server" onSubmit={submit}>
         <h2 className="sidebar-heading">Add a server</h2>

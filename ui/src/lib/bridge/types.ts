@@ -38,7 +38,7 @@ import type {
   TopologyCheck,
 } from "../../bindings/desktop";
 import type { LabInPartial } from "../../bindings";
-import type { ReminderSettings } from "../../bindings/desktop";
+import type { NotificationRules, ReminderSettings, ServersImported } from "../../bindings/desktop";
 
 // `BridgeError` (the generated shape) is not re-exported: the class of that name in `error.ts`
 // is what callers use.
@@ -53,15 +53,20 @@ export type {
   Identity,
   ImportedLab,
   LabCommandName,
+  LabRule,
   LabUpdateEvent,
   LogsEvent,
+  NotificationRules,
   ReminderSettings,
+  ServerRule,
+  ServersImported,
   ServerView,
   ShellInfo,
   ShellOpened,
   ShellUpdate,
   ShellViewEvent,
   ShellWindowClosed,
+  SkippedServer,
   StatusEvent,
   Subscription,
   TlsMode,
@@ -87,6 +92,20 @@ export interface Bridge {
   addServer(args: { name: string; url: string; trustFingerprint?: string; api?: string }): Promise<ServerView>;
   removeServer(args: { name: string }): Promise<null>;
   useServer(args: { name: string }): Promise<null>;
+
+  /**
+   * Saves every server profile (names, addresses, REST bases, pinned certificates; never a
+   * login or password) to a file the user picks in the native save dialog. The path written,
+   * or `null` when cancelled.
+   */
+  exportServers(): Promise<string | null>;
+  /**
+   * Adds the servers of a file the user picks in the native open dialog, each checked as
+   * adding it by hand would be; a server whose name is taken ("This computer" included) is
+   * skipped with the reason. `null` when cancelled; rejects `profile` for a file that is not
+   * one of Antimony servers, `io` when it cannot be read.
+   */
+  importServers(): Promise<ServersImported | null>;
 
   loginConfig(args: { server: string }): Promise<LoginConfig>;
   login(args: { server: string; username: string; password: string; savePassword: boolean }): Promise<Identity>;
@@ -194,6 +213,10 @@ export interface Bridge {
   reminderSettings(): Promise<ReminderSettings>;
   /** Keeps new reminder settings (1 to 1440 minutes before the end); the settings in force. */
   setReminderSettings(args: { settings: ReminderSettings }): Promise<ReminderSettings>;
+  /** What pops up (toasts and OS notifications), per severity, server and lab, and do-not-disturb. */
+  notificationRules(): Promise<NotificationRules>;
+  /** Keeps new rules (one per server and per lab; rejects `io` otherwise); the rules in force. */
+  setNotificationRules(args: { rules: NotificationRules }): Promise<NotificationRules>;
 
   /**
    * Opens a shell on a node and attaches the terminal view `viewId` (the webview makes view

@@ -25,12 +25,14 @@ import { createRuntime, emit, listen } from "./runtime";
 import { localServer, remoteServer } from "./seed";
 import { scheduleCommands } from "./schedule";
 import { serverCommands, type FakeOpenIdOutcome } from "./servers";
+import { sharingCommands, type FakeOpenFile } from "./sharing";
 import { shellCommands, shellConnection, shellMissed, shellWindowClosed } from "./shells";
 import { topologyCommands } from "./topologies";
 
 export { FAKE_APP, type FakeServerVersion } from "./about";
 export { missingContainerlab, readyPrerequisites } from "./prerequisites";
 export type { FakeOpenIdOutcome } from "./servers";
+export type { FakeOpenFile } from "./sharing";
 
 export interface FakeBridgeOptions {
   /** Delay of every call, in ms (0 in tests: answers on the next microtask). */
@@ -70,8 +72,10 @@ export interface FakeBridge extends Bridge {
   setLoginConfig(server: string, config: LoginConfig): void;
   /** What a server's OpenID Connect logins do from now on (unset: log in as alice). */
   setOpenIdOutcome(server: string, outcome: FakeOpenIdOutcome): void;
-  /** Whether the save dialog is cancelled: `exportLog` and `exportDiagnostics` then answer `null`. */
+  /** Whether the save dialog is cancelled: `exportLog`, `exportDiagnostics` and `exportServers` then answer `null`. */
   setSaveCancelled(cancelled: boolean): void;
+  /** What the open dialog picks from now on (`importServers`); `null` (the default) cancels it. */
+  setOpenFile(file: FakeOpenFile): void;
   /** Shell windows: the labels `popOutShell` opened, and how often a page closed its own. */
   readonly windows: { opened: string[]; closedOwn: number };
   /** Sends a connection state to every view of a shell. */
@@ -96,6 +100,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
   const windows = { opened: [] as string[], closedOwn: 0 };
   const versions = new Map<string, FakeServerVersion>();
   const openIdOutcomes = new Map<string, FakeOpenIdOutcome>();
+  let openFile: FakeOpenFile = null;
 
   seedDeployLogs(rt.servers);
   if (chatterMs > 0) rt.every(chatterMs, () => { chatter(rt); });
@@ -120,6 +125,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     ...aboutCommands(rt, versions),
     ...scheduleCommands(rt, versions),
     ...topologyCommands(rt),
+    ...sharingCommands(rt, { openFile: () => openFile }),
 
     localPrerequisites: () =>
       rt.answer(commands.localPrerequisites, undefined, () => {
@@ -143,6 +149,7 @@ export function createFakeBridge(options: FakeBridgeOptions = {}): FakeBridge {
     setLoginConfig: (server, config) => { rt.server(server).loginConfig = structuredClone(config); },
     setOpenIdOutcome: (server, outcome) => { openIdOutcomes.set(server, outcome); },
     setSaveCancelled: (cancelled) => { rt.saveCancelled = cancelled; },
+    setOpenFile: (file) => { openFile = file; },
     windows,
     simulateShellConnection: (shellId, state, message = null) => { shellConnection(rt, shellId, state, message); },
     simulateShellMissed: (shellId, bytes) => { shellMissed(rt, shellId, bytes); },

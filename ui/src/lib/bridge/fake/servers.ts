@@ -5,13 +5,24 @@
 
 import { commands } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
-import type { Bridge, Identity } from "../types";
-import type { FakeRuntime } from "./runtime";
+import type { Bridge, Identity, ServerView } from "../types";
+import type { FakeRuntime, FakeServer } from "./runtime";
 import { ADMIN, ALICE, localServer } from "./seed";
 import { detachServerViews } from "./shells";
 
 /** The fingerprint of every "self-signed…" server's certificate. */
 const SELF_SIGNED_FINGERPRINT = "5E:1F:1D:0A:9C:44:B2:73:0E:8D:21:6A:FF:03:C7:19:AA:42:6B:90:D1:3E:57:C4:08:2F:99:B6:E0:71:4C:DA";
+
+/** Adds a remote server without labs, not logged in, whose admin logs in as admin/admin. */
+export function addFakeServer(rt: FakeRuntime, profile: Pick<ServerView, "name" | "origin" | "restBase" | "tls" | "fingerprint">): FakeServer {
+  const s = localServer();
+  s.labs = [];
+  s.view = { ...profile, user: null, current: false, loggedIn: false, identity: null, local: false };
+  s.loginConfig = { native: { enabled: true, allowEmpty: false }, openId: { enabled: false } };
+  s.users = new Map([["admin", ["admin", { id: ADMIN.id, isAdmin: true }]]]);
+  rt.servers.push(s);
+  return s;
+}
 
 /** What a server's next OpenID Connect login does: log in as this user, or the user closes the window. */
 export type FakeOpenIdOutcome = Identity | "cancelled";
@@ -39,24 +50,15 @@ export function serverCommands(
         if (untrusted && args.trustFingerprint !== SELF_SIGNED_FINGERPRINT) {
           throw new BridgeError("certificate", -1, `The certificate of ${args.url} is not trusted`, SELF_SIGNED_FINGERPRINT);
         }
-        const s = localServer();
-        s.labs = [];
-        s.view = {
+        const sso = url.hostname.startsWith("sso");
+        const s = addFakeServer(rt, {
           name: args.name,
           origin: url.origin,
           restBase: args.api ?? `${url.origin}/api`,
           tls: untrusted ? "pinned" : url.protocol === "https:" ? "system" : "none",
           fingerprint: untrusted ? SELF_SIGNED_FINGERPRINT : null,
-          user: null,
-          current: false,
-          loggedIn: false,
-          identity: null,
-          local: false,
-        };
-        const sso = url.hostname.startsWith("sso");
+        });
         s.loginConfig = { native: { enabled: !sso, allowEmpty: false }, openId: { enabled: sso } };
-        s.users = new Map([["admin", ["admin", { id: ADMIN.id, isAdmin: true }]]]);
-        servers.push(s);
         return { ...s.view };
       }),
 
