@@ -15,6 +15,10 @@ from Xlib import X, XK, display
 from Xlib.ext import xtest
 
 
+# Keysym names of the characters that are not their own name (paths typed into file dialogs).
+NAMES = {"\n": "Return", "/": "slash", ".": "period", "-": "minus", "_": "underscore", " ": "space", ":": "colon", "~": "asciitilde"}
+
+
 def find(window, title):
     try:
         name = window.get_wm_name()
@@ -41,14 +45,21 @@ def main():
     window.set_input_focus(X.RevertToParent, X.CurrentTime)
     screen.sync()
     time.sleep(0.3)
+    shift = screen.keysym_to_keycode(XK.string_to_keysym("Shift_L"))
     for char in text:
-        keysym = XK.string_to_keysym("Return" if char == "\n" else char)
-        keycode = screen.keysym_to_keycode(keysym)
-        if keycode == 0:
+        keysym = XK.string_to_keysym(NAMES.get(char, char))
+        # The key, and whether it is the key's shifted symbol (an upper-case letter, "_", …).
+        codes = [(code, index) for code, index in screen.keysym_to_keycodes(keysym) if index in (0, 1)]
+        if keysym == 0 or not codes:
             print(f"no key for {char!r}", file=sys.stderr)
             return 1
+        keycode, index = min(codes, key=lambda c: c[1])
+        if index == 1:
+            xtest.fake_input(screen, X.KeyPress, shift)
         xtest.fake_input(screen, X.KeyPress, keycode)
         xtest.fake_input(screen, X.KeyRelease, keycode)
+        if index == 1:
+            xtest.fake_input(screen, X.KeyRelease, shift)
         screen.sync()
         time.sleep(0.03)
     return 0

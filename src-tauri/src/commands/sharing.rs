@@ -11,6 +11,9 @@ use crate::state::{Desktop, LOCAL_SERVER};
 
 /// The file name the save dialog offers.
 const SUGGESTED_NAME: &str = "antimony-servers.json";
+/// The dialogs' titles (the end-to-end test finds the dialogs by them).
+const EXPORT_TITLE: &str = "Export servers";
+const IMPORT_TITLE: &str = "Import servers";
 
 /// The file of every server profile (the local server is not one: it is this computer's).
 pub(crate) fn export_text(desktop: &Desktop) -> Result<String> {
@@ -47,15 +50,21 @@ pub(crate) async fn export_servers(
     desktop: State<'_, Desktop>,
 ) -> Result<Option<String>> {
     let text = export_text(&desktop)?;
-    let Some(path) = super::logs::choose_save_path(
-        &app,
-        SUGGESTED_NAME.to_owned(),
-        ("Antimony servers", &["json"]),
-    )
-    .await?
-    else {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title(EXPORT_TITLE)
+        .set_file_name(SUGGESTED_NAME)
+        .add_filter("Antimony servers", &["json"])
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let Some(path) = rx.await.ok().flatten() else {
         return Ok(None);
     };
+    let path = path
+        .into_path()
+        .map_err(|e| BridgeError::new(BridgeErrorKind::Io, format!("not a local file: {e}")))?;
     super::logs::write_file(&path, text).await.map(Some)
 }
 
@@ -70,6 +79,7 @@ pub(crate) async fn import_servers(
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
+        .set_title(IMPORT_TITLE)
         .add_filter("Antimony servers", &["json"])
         .pick_file(move |path| {
             let _ = tx.send(path);
