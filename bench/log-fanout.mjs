@@ -138,7 +138,10 @@ async function idleRss(pid, url, auth) {
   const before = rss(pid);
   const sockets = [];
   for (let i = 0; i < IDLE; i++) sockets.push(io(url, { transports: ["websocket"], forceNew: true, reconnection: false, auth }));
-  await Promise.all(sockets.map((s) => (s.connected ? null : once(s, "connect"))));
+  await Promise.all(sockets.map((s) => (s.connected ? null : new Promise((resolve, reject) => {
+    s.once("connect", resolve);
+    s.once("connect_error", (error) => reject(new Error(`an idle client was refused: ${error.message}`)));
+  }))));
   await sleep(1000);
   const after = rss(pid);
   for (const s of sockets) s.close();
@@ -167,7 +170,8 @@ async function antimony() {
   // The backlog holds the whole run, as socket.io's per-socket buffers do for the reference:
   // with the default 10,000 lines a subscriber that falls further behind is disconnected.
   const config = path.join(dir, "config.yml");
-  fs.writeFileSync(config, `streaming:\n  clabLogBacklog: ${LINES + 10_000}\n`);
+  // All the benchmark's clients come from one address: above the default per-address limit (256).
+  fs.writeFileSync(config, `streaming:\n  clabLogBacklog: ${LINES + 10_000}\nserver:\n  maxConnectionsPerAddress: ${IDLE + 500}\n  maxConnections: ${IDLE + 1000}\n`);
   for (const [name, rate] of [["fast", ""], ["steady", String(RATE)]]) {
     const s = start(path.join(bin, "antimony-server"), ["--data-dir", path.join(dir, name), "--bind", "127.0.0.1:0", "--config", config], { ...env, FAKE_CLAB_RATE: rate, FAKE_CLAB_STATE: path.join(dir, `${name}.json`) });
     const base = `http://${await s.address}`;
