@@ -39,6 +39,8 @@ pub(super) async fn check_access(
     }
     let stream = result?;
     s.extensions.insert(stream);
+    // Before CONNECT goes out (the connect handler runs later): nothing sent is unanswered.
+    s.on_fallback(super::reject_input);
     Ok(())
 }
 
@@ -94,7 +96,6 @@ async fn access(s: &SocketRef, state: &AppState) -> Result<Arc<LogStream>, Refus
 
 /// Connect handler: starts streaming to the subscriber.
 pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<AppState>) {
-    s.on_fallback(super::reject_input);
     let cleanup_state = state.clone();
     s.on_disconnect(async move |s: SocketRef| {
         super::remove_if_unused(&io, &cleanup_state, s.ns());

@@ -65,12 +65,15 @@ pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
         .connect_timeout(CONNECT_TIMEOUT)
         .transports([TransportType::Websocket, TransportType::Polling])
         .build_layer();
+    // Handlers that take what a client sends are registered in a middleware: socketioxide
+    // sends CONNECT before it runs the (spawned) connect handler, so an event sent right
+    // after CONNECT could otherwise arrive before its handler and be lost.
     for path in [namespace::STATUS_MESSAGES, namespace::LAB_UPDATES] {
-        io.ns(path, on_output_connect.with(authenticate));
+        io.ns(path, on_connected.with(output_only).with(authenticate));
     }
     io.ns(
         namespace::SHELL_COMMANDS,
-        on_shell_commands_connect.with(authenticate),
+        on_connected.with(shell_commands_setup).with(authenticate),
     );
     io.ns(
         namespace::LAB_COMMANDS,
@@ -191,18 +194,25 @@ async fn authenticate(
     Ok(())
 }
 
-/// Output-only namespaces: clients listen; anything they send is refused.
-async fn on_output_connect(s: SocketRef) {
+/// Output-only namespaces (middleware): clients listen; anything they send is refused.
+async fn output_only(s: SocketRef) -> Result<(), Refusal> {
     s.on_fallback(reject_input);
+    Ok(())
 }
 
-/// `/shell-commands`: each socket joins its user's room, since notices about a shell go to
-/// its owner only.
-async fn on_shell_commands_connect(s: SocketRef) {
+/// `/shell-commands` (middleware): output only, and each socket is in its user's room before
+/// it is connected, since notices about a shell go to its owner only.
+async fn shell_commands_setup(s: SocketRef) -> Result<(), Refusal> {
     s.on_fallback(reject_input);
     if let Some(user) = s.extensions.get::<crate::store::User>() {
         s.join(user_room(&user.id));
     }
+    Ok(())
+}
+
+/// Connect handler of the fixed output namespaces: everything was set up before.
+async fn on_connected(s: SocketRef) {
+    tracing::debug!(socket = %s.id, namespace = %s.ns(), "connected");
 }
 
 /// The size of an event's packet as received (its text and any binary attachments).

@@ -38,6 +38,11 @@ pub(super) async fn check_access(
         super::remove_if_unused(&io, &state, s.ns());
     }
     s.extensions.insert(result?);
+    // Input handlers before CONNECT goes out (the connect handler runs later): a keystroke
+    // or a size sent right after connecting is never lost.
+    s.on(event::DATA, async |_: Keystrokes| {});
+    s.on(event::RESIZE, async |_: Resize| {});
+    s.on_fallback(super::reject_input);
     Ok(())
 }
 
@@ -57,11 +62,8 @@ fn access(s: &SocketRef, state: &AppState) -> Result<Arc<Shell>, Refusal> {
     Ok(shell)
 }
 
-/// Connect handler: input and resize are taken as they arrive; output streams.
+/// Connect handler: output streams (input and resize were set up by `check_access`).
 pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<AppState>) {
-    s.on(event::DATA, async |_: Keystrokes| {});
-    s.on(event::RESIZE, async |_: Resize| {});
-    s.on_fallback(super::reject_input);
     let cleanup_state = state.clone();
     s.on_disconnect(async move |s: SocketRef| {
         super::remove_if_unused(&io, &cleanup_state, s.ns());

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use antimony_protocol::event;
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
@@ -116,25 +117,9 @@ async fn pump(
         }
     };
     loop {
-        let (lines, next) = stream.read(cursor, BATCH).map_err(|Lagged { missed }| {
-            Stop::Slow(format!("it fell {missed} lines behind the backlog"))
-        })?;
+        let (lines, next) = stream.read(cursor, BATCH).map_err(lagged)?;
         if lines.is_empty() {
-            if !s.connected() || shutdown.is_cancelled() {
-                return Ok(());
-            }
-            if stream.is_closed() {
-                return Err(Stop::Ended);
-            }
-            // Wake on new lines or the end, and now and then to notice a closed socket.
-            let _ = tokio::time::timeout(Duration::from_secs(1), async {
-                tokio::select! {
-                    _ = watch.changed() => {}
-                    _ = closed.changed() => {}
-                    () = shutdown.cancelled() => {}
-                }
-            })
-            .await;
+            idle(s, stream, (&mut watch, &mut closed), shutdown).await?;
             continue;
         }
         for line in &lines {
@@ -160,25 +145,10 @@ async fn pump_batches(
     let mut closed = stream.watch_closed();
     let (backlog, mut cursor) = stream.backlog();
     send(s, event::BACKLOG, &backlog).await?;
-    let lagged =
-        |Lagged { missed }| Stop::Slow(format!("it fell {missed} lines behind the backlog"));
     loop {
         let (mut lines, mut next) = stream.read(cursor, BATCH).map_err(lagged)?;
         if lines.is_empty() {
-            if !s.connected() || shutdown.is_cancelled() {
-                return Ok(());
-            }
-            if stream.is_closed() {
-                return Err(Stop::Ended);
-            }
-            let _ = tokio::time::timeout(Duration::from_secs(1), async {
-                tokio::select! {
-                    _ = watch.changed() => {}
-                    _ = closed.changed() => {}
-                    () = shutdown.cancelled() => {}
-                }
-            })
-            .await;
+            idle(s, stream, (&mut watch, &mut closed), shutdown).await?;
             continue;
         }
         // A few lines: give the writer a moment to add more, so a busy log goes out in
@@ -211,6 +181,37 @@ async fn pump_batches(
         }
         cursor = next;
     }
+}
+
+/// A subscriber that fell behind the backlog.
+fn lagged(Lagged { missed }: Lagged) -> Stop {
+    Stop::Slow(format!("it fell {missed} lines behind the backlog"))
+}
+
+/// With nothing to read: `Ok` once there may be (new lines, the end, or a second passed, to
+/// notice a closed socket); the stop when the socket is gone, the server shuts down
+/// (`Stop::Closed` stands for both: nothing is left to send) or the stream has ended.
+async fn idle(
+    s: &SocketRef,
+    stream: &LogStream,
+    (watch, closed): (&mut watch::Receiver<u64>, &mut watch::Receiver<bool>),
+    shutdown: &CancellationToken,
+) -> Result<(), Stop> {
+    if !s.connected() || shutdown.is_cancelled() {
+        return Err(Stop::Closed);
+    }
+    if stream.is_closed() {
+        return Err(Stop::Ended);
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        tokio::select! {
+            _ = watch.changed() => {}
+            _ = closed.changed() => {}
+            () = shutdown.cancelled() => {}
+        }
+    })
+    .await;
+    Ok(())
 }
 
 /// Emits, waiting while the socket's queue is full (backpressure) up to [`STALL_LIMIT`].

@@ -210,7 +210,7 @@ async fn data_and_logins_survive_a_restart() {
 }
 
 #[test]
-fn openid_in_the_config_stops_start_up_with_a_clear_message() {
+fn openid_without_its_settings_stops_start_up_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.yml");
     std::fs::write(&config, "auth:\n  enableOpenId: true\n").unwrap();
@@ -227,7 +227,10 @@ fn openid_in_the_config_stops_start_up_with_a_clear_message() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("does not support OpenID"), "{stderr}");
+    assert!(
+        stderr.contains("auth.enableOpenId is true, so auth.openIdClientId must be set"),
+        "{stderr}"
+    );
 }
 
 #[test]
