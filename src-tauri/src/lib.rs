@@ -19,6 +19,7 @@ mod notifications;
 mod notify_rules;
 mod openid;
 mod reminders;
+mod settings_file;
 mod state;
 mod terminals;
 mod tray;

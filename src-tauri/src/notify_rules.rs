@@ -100,10 +100,7 @@ pub(crate) struct Rules {
 impl Rules {
     /// The rules kept at `path` (the defaults when missing or unreadable).
     pub(crate) fn load(path: Option<PathBuf>) -> Self {
-        let rules = path
-            .as_ref()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .and_then(|text| serde_json::from_str::<NotificationRules>(&text).ok())
+        let rules = crate::settings_file::read::<NotificationRules>(path.as_deref())
             .filter(|r| check(r).is_ok())
             .unwrap_or_default();
         Rules {
@@ -141,24 +138,7 @@ impl Rules {
     pub(crate) fn set(&self, rules: NotificationRules) -> Result<(), BridgeError> {
         check(&rules)?;
         if let Some(path) = &self.path {
-            let text = serde_json::to_string_pretty(&rules).map_err(|e| {
-                BridgeError::new(BridgeErrorKind::Io, format!("cannot write the rules: {e}"))
-            })?;
-            let write = || -> std::io::Result<()> {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                // Written aside, then renamed: a crash never leaves half a file.
-                let aside = path.with_extension("json.new");
-                std::fs::write(&aside, text)?;
-                std::fs::rename(&aside, path)
-            };
-            write().map_err(|e| {
-                BridgeError::new(
-                    BridgeErrorKind::Io,
-                    format!("cannot write {}: {e}", path.display()),
-                )
-            })?;
+            crate::settings_file::write(path, &rules, "the rules")?;
         }
         *self
             .rules

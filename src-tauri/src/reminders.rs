@@ -70,10 +70,7 @@ pub(crate) struct Reminders {
 impl Reminders {
     /// The settings kept at `path` (the defaults when missing or unreadable).
     pub(crate) fn load(path: Option<PathBuf>) -> Self {
-        let settings = path
-            .as_ref()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .and_then(|text| serde_json::from_str::<ReminderSettings>(&text).ok())
+        let settings = crate::settings_file::read::<ReminderSettings>(path.as_deref())
             .filter(|s| check(*s).is_ok())
             .unwrap_or_default();
         Reminders {
@@ -100,24 +97,7 @@ impl Reminders {
     pub(crate) fn set(&self, settings: ReminderSettings) -> Result<(), BridgeError> {
         check(settings)?;
         if let Some(path) = &self.path {
-            let text = serde_json::to_string_pretty(&settings).map_err(|e| {
-                BridgeError::new(BridgeErrorKind::Io, format!("cannot write settings: {e}"))
-            })?;
-            let write = || -> std::io::Result<()> {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                // Written aside, then renamed: a crash never leaves half a file.
-                let aside = path.with_extension("json.new");
-                std::fs::write(&aside, text)?;
-                std::fs::rename(&aside, path)
-            };
-            write().map_err(|e| {
-                BridgeError::new(
-                    BridgeErrorKind::Io,
-                    format!("cannot write {}: {e}", path.display()),
-                )
-            })?;
+            crate::settings_file::write(path, &settings, "the reminder settings")?;
         }
         *self
             .settings
