@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { Stack, TOPOLOGY, byTestId, until } from "./harness.mjs";
+import { Stack, TOPOLOGY, byTestId, sleep, until } from "./harness.mjs";
 
 const LOCAL = "This computer";
 const REMOTE = "lab";
@@ -173,4 +173,10 @@ test("server profiles exported and imported again through the native dialogs", a
   // The README's picture: three servers, one waiting for a login, the labs of the other two.
   for (const toast of await browser.$$(`${byTestId("toast")} [aria-label="Dismiss"]`)) await toast.click();
   await stack.screenshot("all-labs");
+
+  // The app remembers the combined view in the webview's storage, which the later test files'
+  // apps share: leave it on one server (picking one that is not current switches the view).
+  for (const name of [REMOTE, LOCAL]) await (await browser.$(byTestId("server-item", `[data-server-name="${name}"]`))).click();
+  await until(async () => (await browser.$$(byTestId("all-labs-server"))).length === 0, "the one-server view");
+  await sleep(1500); // WebKit writes local storage out shortly after
 });
