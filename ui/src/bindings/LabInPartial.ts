@@ -2,7 +2,8 @@
 import type { Timestamp } from "./Timestamp";
 
 /**
- * `PATCH /labs/:id` body. Only for labs without an instance.
+ * `PATCH /labs/:id` body. The Go server takes it only for labs without an instance;
+ * antimony-server also takes a new end time (`endTime`, `indefinite`) for a deployed lab.
  */
 export type LabInPartial = { 
 /**
