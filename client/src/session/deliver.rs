@@ -102,14 +102,9 @@ impl Stream {
         }
     }
 
-    /// Turns a received event into [`ClientEvent`]s for the sink.
-    pub(super) fn deliver(
-        &mut self,
-        kind: Kind,
-        name: &str,
-        mut args: Vec<Value>,
-        events: &EventSink,
-    ) {
+    /// Turns a received event into [`ClientEvent`]s for the sink (a log's live lines are
+    /// gathered by [`deliver_all`](Self::deliver_all) and never come here).
+    fn deliver(&mut self, kind: Kind, name: &str, mut args: Vec<Value>, events: &EventSink) {
         let first = if args.is_empty() {
             Value::Null
         } else {
@@ -135,35 +130,6 @@ impl Stream {
                     restarted: reconciled.restarted,
                 })
             }
-            (Stream::Log(path, cursor), _, event::LINES) => match first {
-                Value::Array(values) => {
-                    let lines = cursor.on_lines(
-                        values
-                            .into_iter()
-                            .filter_map(|v| match v {
-                                Value::String(line) => Some(line),
-                                _ => None,
-                            })
-                            .collect(),
-                    );
-                    (!lines.is_empty()).then(|| ClientEvent::LogLines {
-                        namespace: path.clone(),
-                        lines,
-                        missed: 0,
-                        restarted: false,
-                    })
-                }
-                _ => None,
-            },
-            (Stream::Log(path, cursor), _, event::DATA) => match first {
-                Value::String(line) => Some(ClientEvent::LogLines {
-                    namespace: path.clone(),
-                    lines: vec![cursor.on_line(line)],
-                    missed: 0,
-                    restarted: false,
-                }),
-                _ => None,
-            },
             (Stream::Shell(id, cursor), _, event::BACKLOG) => {
                 let chunks: Vec<String> = serde_json::from_value(first).unwrap_or_default();
                 let position = args
