@@ -157,9 +157,14 @@ impl RestClient {
     /// The Go server saves `indefinite: true` and then fails (500 with an empty body); the
     /// lab is read back, and the change counts as made when its end time is gone.
     pub async fn update_lab(&self, id: &str, change: &LabInPartial) -> Result<()> {
-        let lab = self.lab(id).await?;
-        let go = self.server_version().await?.is_none();
-        if lab.instance.is_some() && go {
+        let deployed = self.lab(id).await?.instance.is_some();
+        // Asked only when it matters: a deployed lab, or the Go server's `indefinite` failure.
+        let go = if deployed || change.indefinite == Some(true) {
+            self.server_version().await?.is_none()
+        } else {
+            false
+        };
+        if deployed && go {
             return Err(Error::Unsupported(
                 "this server cannot change a deployed lab (it would stop answering); \
                  destroy the lab first"
