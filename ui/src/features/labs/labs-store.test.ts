@@ -47,7 +47,7 @@ describe("labs store", () => {
   it("refetches a known lab on its update, and the list for an unknown or null id", async () => {
     const known = lab("known", InstanceState.Running);
     const g = gatedBridge([known]);
-    const labs = createLabs(g.bridge);
+    const labs = createLabs(g.bridge, { liveGapMs: 0 });
     labs.setServer("s");
     await g.releaseAll();
     expect(g.calls.labs).toHaveBeenCalledTimes(1);
@@ -67,12 +67,53 @@ describe("labs store", () => {
   it("coalesces a burst of updates of one lab into one more fetch", async () => {
     const known = lab("known", InstanceState.Deploying);
     const g = gatedBridge([known]);
-    const labs = createLabs(g.bridge);
+    const labs = createLabs(g.bridge, { liveGapMs: 0 });
     labs.setServer("s");
     await g.releaseAll();
     for (let i = 0; i < 10; i++) labs.onLabUpdate({ server: "s", labId: known.id });
     await g.releaseAll();
     expect(g.calls.lab).toHaveBeenCalledTimes(2);
+  });
+
+  it("fetches a lab's first update at once and the updates after it once per gap, showing the last state", async () => {
+    const known = lab("known", InstanceState.Running);
+    const shown: LabOut[] = [known];
+    const g = gatedBridge(shown);
+    const labs = createLabs(g.bridge, { liveGapMs: 40 });
+    labs.setServer("s");
+    await g.releaseAll();
+    labs.onLabUpdate({ server: "s", labId: known.id });
+    expect(g.calls.lab).toHaveBeenCalledTimes(1);
+    await g.releaseAll();
+    // Twenty more within the gap: none is fetched yet, the last one's state is what comes.
+    for (let i = 0; i < 20; i++) labs.onLabUpdate({ server: "s", labId: known.id });
+    shown[0] = { ...known, name: "after the burst" };
+    expect(g.calls.lab).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => {
+      expect(g.calls.lab).toHaveBeenCalledTimes(2);
+    });
+    await g.releaseAll();
+    expect(labs.store.getState().labs.map((l) => l.name)).toEqual(["after the burst"]);
+    // Quiet for longer than the gap: the next update is fetched at once again.
+    await new Promise((r) => setTimeout(r, 60));
+    labs.onLabUpdate({ server: "s", labId: known.id });
+    expect(g.calls.lab).toHaveBeenCalledTimes(3);
+    await g.releaseAll();
+  });
+
+  it("drops a waiting update fetch once another server is shown", async () => {
+    const known = lab("known", InstanceState.Running);
+    const g = gatedBridge([known]);
+    const labs = createLabs(g.bridge, { liveGapMs: 20 });
+    labs.setServer("s");
+    await g.releaseAll();
+    labs.onLabUpdate({ server: "s", labId: known.id });
+    labs.onLabUpdate({ server: "s", labId: known.id });
+    labs.setServer("t");
+    await g.releaseAll();
+    await new Promise((r) => setTimeout(r, 50));
+    await g.releaseAll();
+    expect(g.calls.lab).toHaveBeenCalledTimes(1);
   });
 
   it("drops answers that arrive after the server changed", async () => {

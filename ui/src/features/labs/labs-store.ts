@@ -1,8 +1,12 @@
 // The current server's labs and collections, kept fresh from `antimony://lab-update`, the
 // dashboard's query, and the lab commands this window is running.
 //
-// Lab updates come in bursts while a lab deploys; refetches of the same lab (or of the list)
-// are coalesced: one in flight, at most one more after it.
+// Lab updates come in bursts while a lab deploys, and a running lab's nodes can change state
+// many times a second. An update is fetched at once, but the same lab (or the list) is fetched
+// again only `liveGapMs` (100 ms) after it, once for every update in between: a 200-node lab
+// at 100 state changes a second is read ten times a second, not a hundred, and each read
+// shows every change made before it. Refetches are also coalesced: one in flight, at most one
+// more after it.
 
 import type { CollectionOut, LabInPartial, LabOut } from "../../bindings";
 import { BridgeError, type Bridge, type LabCommandName, type LabUpdateEvent } from "../../lib/bridge";
@@ -72,10 +76,34 @@ export interface Labs {
   update(labId: string, change: LabInPartial): Promise<void>;
 }
 
-export function createLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: string) => void } = {}): Labs {
+/** The shortest time between two fetches of one lab (or of the list) for its updates. */
+export const LIVE_GAP_MS = 100;
+
+export function createLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: string) => void; liveGapMs?: number } = {}): Labs {
   const store = createStore(labsReducer, initialLabs);
   const inflight = new Map<string, Promise<void>>();
   const queued = new Map<string, Promise<void>>();
+  const liveGapMs = options.liveGapMs ?? LIVE_GAP_MS;
+  /** When an update last started a fetch, by server and lab (`*`: the list). */
+  const lastLive = new Map<string, number>();
+  /** The fetches waiting for their gap, by the same key. */
+  const waiting = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /** Runs `run` for an update now, or once the gap since the last one for `key` has passed. */
+  const live = (server: string, key: string, run: () => Promise<void>) => {
+    const at = `${server}\n${key}`;
+    if (waiting.has(at)) return;
+    const start = () => {
+      waiting.delete(at);
+      // Another server is shown by now: its own fetches read it.
+      if (store.getState().server !== server) return;
+      lastLive.set(at, Date.now());
+      void run();
+    };
+    const wait = (lastLive.get(at) ?? -Infinity) + liveGapMs - Date.now();
+    if (wait <= 0) start();
+    else waiting.set(at, setTimeout(start, wait));
+  };
 
   /**
    * Runs `fetch` for `key`; while one runs, later calls share a single run after it (their
@@ -156,8 +184,9 @@ export function createLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: s
     onLabUpdate(event) {
       const state = store.getState();
       if (event.server !== state.server) return;
-      if (event.labId !== null && state.labs.some((l) => l.id === event.labId)) void refreshLab(event.labId);
-      else void refresh();
+      const labId = event.labId;
+      if (labId !== null && state.labs.some((l) => l.id === labId)) live(event.server, labId, () => refreshLab(labId));
+      else live(event.server, "*", refresh);
     },
     setQuery(query) {
       store.dispatch({ type: "query", query });
