@@ -40,10 +40,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let wanted: usize = lines.parse()?;
     let namespace = Namespace::parse(namespace)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    // `INGEST_WORKERS=0`: tokio's current-thread runtime (everything on this thread); else a
+    // multi-thread runtime with that many workers (default 2, as the CLI).
+    let workers: usize = std::env::var("INGEST_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(2);
+    let runtime = if workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()?
+    };
     runtime.block_on(async move {
         let rest = Arc::new(RestClient::new(
             ServerProfile::new("bench", origin)?.with_rest_base(origin)?,
