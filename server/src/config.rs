@@ -9,6 +9,13 @@ use serde::Deserialize;
 
 use crate::{Error, Result};
 
+mod database;
+
+use database::DatabaseSection;
+pub use database::{
+    DEFAULT_POSTGRES_NAME, DEFAULT_POSTGRES_PORT, PASSWORD_VARIABLE, PostgresConfig,
+};
+
 /// The default address: loopback only, like the Go server.
 pub const DEFAULT_BIND: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3000);
 
@@ -22,8 +29,10 @@ pub struct Config {
     pub bind: SocketAddr,
     /// The data directory: the signing secret lives here, and by default everything else.
     pub data_dir: PathBuf,
-    /// The SQLite database file.
+    /// The SQLite database file (unused with PostgreSQL).
     pub database_file: PathBuf,
+    /// PostgreSQL instead of SQLite (`database.host` set).
+    pub postgres: Option<PostgresConfig>,
     /// Topology definitions and bind files: `<storage>/<topologyId>/…`.
     pub storage_dir: PathBuf,
     /// Run directories of deployed labs: `<run>/<labId>/…`.
@@ -149,6 +158,7 @@ impl Config {
         Config {
             bind: DEFAULT_BIND,
             database_file: data_dir.join("antimony.db"),
+            postgres: None,
             storage_dir: data_dir.join("storage"),
             run_dir: data_dir.join("run"),
             data_dir,
@@ -243,6 +253,9 @@ impl Config {
                  web UI, e.g. antimony-interface's `dist`)",
                 dir.display()
             )));
+        }
+        if let Some(postgres) = &mut config.postgres {
+            postgres.password = env(PASSWORD_VARIABLE);
         }
         config.auth.native_username = env("SB_NATIVE_USERNAME").unwrap_or_default();
         config.auth.native_password = env("SB_NATIVE_PASSWORD").unwrap_or_default();
@@ -364,13 +377,6 @@ struct ShellSection {
     user_limit: Option<u32>,
     timeout: Option<u64>,
     ssh_keys: Option<Vec<PathBuf>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-struct DatabaseSection {
-    local_file: Option<PathBuf>,
-    host: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -496,12 +502,7 @@ impl FileConfig {
         if let Some(keys) = self.shell.ssh_keys {
             config.shell.ssh_keys = keys;
         }
-        if let Some(host) = self.database.host.filter(|h| !h.is_empty()) {
-            tracing::warn!(
-                %host,
-                "database.host is set, but antimony-server only supports SQLite; using database.localFile"
-            );
-        }
+        config.postgres = self.database.postgres()?;
         if let Some(file) = self.database.local_file {
             config.database_file = file;
         }

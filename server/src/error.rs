@@ -10,6 +10,12 @@ pub enum Error {
     /// SQLite failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("database: {}", with_causes(.0))]
+    Postgres(#[from] postgres::Error),
+    /// The database server cannot be reached (the message names it).
+    #[error("{0}")]
+    DatabaseUnreachable(String),
     /// A file or directory operation failed.
     #[error("{context}: {source}")]
     Io {
@@ -34,6 +40,22 @@ impl Error {
             source,
         }
     }
+}
+
+/// An error's message followed by its causes' (the PostgreSQL client keeps what went wrong,
+/// such as "Connection refused" or the server's own message, in the causes).
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let next = inner.to_string();
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 /// `Result` with this crate's [`Error`].

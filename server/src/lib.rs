@@ -3,9 +3,9 @@
 //!
 //! The library is entered through [`run`] (or [`serve`] with an [`AppState`] opened by the
 //! caller); [`router`] is the REST API, testable in-process. It speaks PROTOCOL.md: REST at
-//! the root (and under `/api`), Socket.IO at `/socket.io/`, SQLite for storage, and drives
-//! labs through a [`driver::LabDriver`] (containerlab and Docker in production). The
-//! `antimony-server` binary is a thin wrapper in `main.rs`.
+//! the root (and under `/api`), Socket.IO at `/socket.io/`, SQLite or PostgreSQL for
+//! storage, and drives labs through a [`driver::LabDriver`] (containerlab and Docker in
+//! production). The `antimony-server` binary is a thin wrapper in `main.rs`.
 
 pub mod auth;
 pub mod config;

@@ -89,7 +89,10 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("while binding {}", config.bind))?;
-    antimony_server::run(config, listener, shutdown_signal())
+    let state = antimony_server::AppState::open(config)
+        .await
+        .context("while opening the database and the data directory")?;
+    antimony_server::serve(state, listener, shutdown_signal())
         .await
         .context("while serving")?;
     Ok(())

@@ -94,7 +94,7 @@ impl AppState {
     /// Like [`AppState::open`], with another lab driver.
     pub async fn open_with_driver(config: Config, driver: Arc<dyn LabDriver>) -> Result<Self> {
         make_private(&config.data_dir)?;
-        let store = Store::open(&config.database_file)?;
+        let store = Store::open(&config).await?;
         store.upsert_user(User::native_admin()).await?;
         let secret = load_or_create_secret(&config.data_dir.join(SECRET_FILE))?;
         let tokens = TokenSigner::new(&signing_key(&secret, &config.auth));

@@ -112,3 +112,60 @@ fn bad_files_are_errors_naming_the_file() {
     assert!(err.contains("not-an-ip"), "{err}");
     assert!(load("", &[]).is_ok(), "an empty file is all defaults");
 }
+
+#[test]
+fn database_host_selects_postgres_with_the_go_servers_keys_and_defaults() {
+    let config = load(
+        "database:\n  host: db.example.org\n  port: 5433\n  database: labs\n  user: lab\n  \
+         localFile: ./x.db\n",
+        &[("SB_DATABASE_PASSWORD", "pg-secret")],
+    )
+    .unwrap();
+    let postgres = config.postgres.as_ref().unwrap();
+    assert_eq!(postgres.host, "db.example.org");
+    assert_eq!(postgres.port, 5433);
+    assert_eq!(postgres.database, "labs");
+    assert_eq!(postgres.user, "lab");
+    assert_eq!(postgres.password.as_deref(), Some("pg-secret"));
+    assert_eq!(
+        postgres.target(),
+        "db.example.org:5433, database \"labs\" as user \"lab\""
+    );
+    assert!(
+        !format!("{config:?}").contains("pg-secret"),
+        "the password must not be logged"
+    );
+
+    let defaults = load("database:\n  host: ::1\n", &[]).unwrap();
+    let postgres = defaults.postgres.unwrap();
+    assert_eq!(
+        (postgres.port, postgres.database.as_str()),
+        (5432, "antimony")
+    );
+    assert_eq!(postgres.user, "antimony");
+    assert_eq!(postgres.password, None);
+    assert!(postgres.target().starts_with("[::1]:5432,"));
+
+    for sqlite in ["", "database:\n  host: \"\"\n  localFile: ./y.db\n"] {
+        assert_eq!(load(sqlite, &[]).unwrap().postgres, None, "{sqlite:?}");
+    }
+}
+
+#[test]
+fn hostile_database_keys_are_configuration_errors() {
+    for (yaml, want) in [
+        ("database:\n  host: h\n  port: 0\n", "database.port 0"),
+        ("database:\n  host: \"a b\"\n", "database.host"),
+        (
+            "database:\n  host: h\n  user: \"x\\u0000y\"\n",
+            "database.user",
+        ),
+    ] {
+        let error = load(yaml, &[]).unwrap_err().to_string();
+        assert!(error.contains(want), "{yaml:?}: {error}");
+    }
+    let error = load("database:\n  host: h\n  port: 70000\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("port"), "{error}");
+}

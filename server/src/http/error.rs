@@ -150,6 +150,9 @@ fn disk_full(error: &crate::Error) -> bool {
         crate::Error::Database(rusqlite::Error::SqliteFailure(failure, _)) => {
             failure.code == rusqlite::ErrorCode::DiskFull
         }
+        crate::Error::Postgres(error) => {
+            error.code() == Some(&postgres::error::SqlState::DISK_FULL)
+        }
         _ => false,
     }
 }
@@ -165,7 +168,9 @@ impl From<crate::Error> for ApiError {
             );
         }
         match error {
-            crate::Error::Database(_) => Self::new(
+            crate::Error::Database(_)
+            | crate::Error::Postgres(_)
+            | crate::Error::DatabaseUnreachable(_) => Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::Database,
                 ErrorCode::Database.message(),

@@ -1,10 +1,9 @@
 //! Collections.
 
-use antimony_protocol::rest::{CollectionIn, CollectionInPartial, CollectionOut, UserOut};
-use rusqlite::{OptionalExtension, Row, params};
-
+use super::sql::{Conn, Row, params};
 use super::{Conflict, Store, now_text};
 use crate::Result;
+use antimony_protocol::rest::{CollectionIn, CollectionInPartial, CollectionOut, UserOut};
 
 /// A stored collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,48 +41,47 @@ const SELECT: &str = "SELECT c.id, c.name, c.public_write, c.public_deploy, u.id
     FROM collections c JOIN users u ON u.id = c.creator_id
     WHERE c.deleted_at IS NULL";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<CollectionRecord> {
+fn from_row(row: &Row<'_>) -> Result<CollectionRecord> {
     Ok(CollectionRecord {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        public_write: row.get(2)?,
-        public_deploy: row.get(3)?,
+        id: row.text(0)?,
+        name: row.text(1)?,
+        public_write: row.bool(2)?,
+        public_deploy: row.bool(3)?,
         creator: UserOut {
-            id: row.get(4)?,
-            name: row.get(5)?,
+            id: row.text(4)?,
+            name: row.text(5)?,
         },
-        allow_host_access: row.get(6)?,
+        allow_host_access: row.bool(6)?,
     })
 }
 
-fn name_taken(conn: &rusqlite::Connection, name: &str, except: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM collections WHERE name = ?1 AND id != ?2 AND deleted_at IS NULL)",
+fn name_taken(conn: &mut Conn, name: &str, except: &str) -> Result<bool> {
+    conn.exists(
+        "SELECT EXISTS(SELECT 1 FROM collections
+             WHERE name = $1 AND id != $2 AND deleted_at IS NULL)",
         params![name, except],
-        |row| row.get(0),
     )
 }
 
 impl Store {
-    /// Every collection, by name.
+    /// Every collection, by name (byte order, the same in both databases whatever
+    /// PostgreSQL's collation).
     pub async fn collections(&self) -> Result<Vec<CollectionRecord>> {
-        self.call(|conn| {
-            let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY c.name"))?;
-            let rows = stmt
-                .query_map([], from_row)?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
-        })
-        .await
+        let mut rows = self
+            .call(|conn| conn.query(SELECT, params![], from_row))
+            .await?;
+        rows.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        Ok(rows)
     }
 
     /// One collection.
     pub async fn collection(&self, id: &str) -> Result<Option<CollectionRecord>> {
+        if !super::possible_id(id) {
+            return Ok(None);
+        }
         let id = id.to_owned();
         self.call(move |conn| {
-            Ok(conn
-                .query_row(&format!("{SELECT} AND c.id = ?1"), [id], from_row)
-                .optional()?)
+            conn.query_opt(&format!("{SELECT} AND c.id = $1"), params![&id], from_row)
         })
         .await
     }
@@ -96,26 +94,26 @@ impl Store {
         creator_id: String,
     ) -> Result<Result<(), Conflict>> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
-            if name_taken(&tx, &input.name, &id)? {
-                return Ok(Err(Conflict));
-            }
-            tx.execute(
-                "INSERT INTO collections (id, name, public_write, public_deploy, creator_id, created_at,
-                     allow_host_access)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    id,
-                    input.name,
-                    input.public_write,
-                    input.public_deploy,
-                    creator_id,
-                    now_text(),
-                    input.allow_host_access.unwrap_or(false)
-                ],
-            )?;
-            tx.commit()?;
-            Ok(Ok(()))
+            conn.transaction(|tx| {
+                if name_taken(tx, &input.name, &id)? {
+                    return Ok(Err(Conflict));
+                }
+                tx.execute(
+                    "INSERT INTO collections (id, name, public_write, public_deploy, creator_id,
+                         created_at, allow_host_access)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    params![
+                        &id,
+                        &input.name,
+                        input.public_write,
+                        input.public_deploy,
+                        &creator_id,
+                        &now_text(),
+                        input.allow_host_access.unwrap_or(false)
+                    ],
+                )?;
+                Ok(Ok(()))
+            })
         })
         .await
     }
@@ -127,28 +125,28 @@ impl Store {
         input: CollectionInPartial,
     ) -> Result<Result<(), Conflict>> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
-            if let Some(name) = &input.name
-                && name_taken(&tx, name, &id)?
-            {
-                return Ok(Err(Conflict));
-            }
-            tx.execute(
-                "UPDATE collections SET name = COALESCE(?2, name),
-                     public_write = COALESCE(?3, public_write),
-                     public_deploy = COALESCE(?4, public_deploy),
-                     allow_host_access = COALESCE(?5, allow_host_access)
-                 WHERE id = ?1 AND deleted_at IS NULL",
-                params![
-                    id,
-                    input.name,
-                    input.public_write,
-                    input.public_deploy,
-                    input.allow_host_access
-                ],
-            )?;
-            tx.commit()?;
-            Ok(Ok(()))
+            conn.transaction(|tx| {
+                if let Some(name) = &input.name
+                    && name_taken(tx, name, &id)?
+                {
+                    return Ok(Err(Conflict));
+                }
+                tx.execute(
+                    "UPDATE collections SET name = COALESCE($2, name),
+                         public_write = COALESCE($3, public_write),
+                         public_deploy = COALESCE($4, public_deploy),
+                         allow_host_access = COALESCE($5, allow_host_access)
+                     WHERE id = $1 AND deleted_at IS NULL",
+                    params![
+                        &id,
+                        input.name.as_deref(),
+                        input.public_write,
+                        input.public_deploy,
+                        input.allow_host_access
+                    ],
+                )?;
+                Ok(Ok(()))
+            })
         })
         .await
     }
@@ -158,8 +156,8 @@ impl Store {
         let id = id.to_owned();
         self.write(move |conn| {
             conn.execute(
-                "UPDATE collections SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
-                params![id, now_text()],
+                "UPDATE collections SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                params![&id, &now_text()],
             )?;
             Ok(())
         })

@@ -4,9 +4,8 @@ use antimony_protocol::Timestamp;
 use antimony_protocol::rest::UserOut;
 use std::sync::Arc;
 
-use rusqlite::{OptionalExtension, Row, params};
-
-use super::{Store, now_text};
+use super::sql::{Row, params};
+use super::{CachedLabs, Store, now_text};
 use crate::{Error, Result};
 
 /// A stored lab, with what its handlers need from its topology and collection.
@@ -112,37 +111,33 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
 }
 
 const SELECT: &str = "SELECT l.id, l.name, l.start_time, l.end_time, l.topology_id, t.name,
-        t.collection_id, c.name, u.id, u.name, l.topology_definition, l.instance_name
+        t.collection_id, c.name, u.id, u.name, l.topology_definition, l.instance_name,
+        l.start_ns
     FROM labs l
     JOIN topologies t ON t.id = l.topology_id
     JOIN collections c ON c.id = t.collection_id AND c.deleted_at IS NULL
     JOIN users u ON u.id = l.creator_id
     WHERE l.deleted_at IS NULL";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<LabRecord> {
-    let time = |index: usize, text: String| {
-        Timestamp::parse(&text).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
-        })
+fn from_row(row: &Row<'_>) -> Result<LabRecord> {
+    let time = |text: String| {
+        Timestamp::parse(&text).map_err(|e| Error::Corrupt(format!("lab time {text:?}: {e}")))
     };
     Ok(LabRecord {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        start_time: time(2, row.get(2)?)?,
-        end_time: row
-            .get::<_, Option<String>>(3)?
-            .map(|t| time(3, t))
-            .transpose()?,
-        topology_id: row.get(4)?,
-        topology_name: row.get(5)?,
-        collection_id: row.get(6)?,
-        collection_name: row.get(7)?,
+        id: row.text(0)?,
+        name: row.text(1)?,
+        start_time: time(row.text(2)?)?,
+        end_time: row.opt_text(3)?.map(time).transpose()?,
+        topology_id: row.text(4)?,
+        topology_name: row.text(5)?,
+        collection_id: row.text(6)?,
+        collection_name: row.text(7)?,
         creator: UserOut {
-            id: row.get(8)?,
-            name: row.get(9)?,
+            id: row.text(8)?,
+            name: row.text(9)?,
         },
-        topology_definition: row.get(10)?,
-        instance_name: row.get(11)?,
+        topology_definition: row.text(10)?,
+        instance_name: row.opt_text(11)?,
     })
 }
 
@@ -157,21 +152,41 @@ fn text(time: &Timestamp) -> Result<String> {
 }
 
 impl Store {
-    /// Labs matching the filter, by start time. Served from the cached lab list.
+    /// Labs matching the filter, by start time (then id). Served from the cached lab list
+    /// (see the module documentation for how it stays fresh with PostgreSQL).
     pub async fn labs(&self, filter: LabFilter) -> Result<Vec<Arc<LabRecord>>> {
         let all = self
             .with_db(|db| {
-                if let Some(labs) = &db.labs {
-                    return Ok(Arc::clone(labs));
+                let generation = if db.conn.is_postgres() {
+                    db.conn
+                        .query_opt(
+                            "SELECT generation FROM lab_list_generation",
+                            params![],
+                            |row| row.int(0),
+                        )?
+                        .unwrap_or(0)
+                } else {
+                    0
+                };
+                if let Some(cached) = &db.labs
+                    && cached.generation == generation
+                {
+                    return Ok(Arc::clone(&cached.labs));
                 }
-                let mut stmt = db
+                let mut labs = db
                     .conn
-                    .prepare_cached(&format!("{SELECT} ORDER BY l.start_ns, l.id"))?;
-                let labs: Arc<[Arc<LabRecord>]> = stmt
-                    .query_map([], |row| from_row(row).map(Arc::new))?
-                    .collect::<rusqlite::Result<_>>()?;
-                drop(stmt);
-                db.labs = Some(Arc::clone(&labs));
+                    .query(SELECT, params![], |row| Ok((row.int(12)?, from_row(row)?)))?;
+                // Ordered here rather than by SQL: the id is text, and PostgreSQL's collation
+                // may order text differently from SQLite's bytes.
+                labs.sort_by(|(a_start, a), (b_start, b)| {
+                    a_start.cmp(b_start).then_with(|| a.id.cmp(&b.id))
+                });
+                let labs: Arc<[Arc<LabRecord>]> =
+                    labs.into_iter().map(|(_, lab)| Arc::new(lab)).collect();
+                db.labs = Some(CachedLabs {
+                    generation,
+                    labs: Arc::clone(&labs),
+                });
                 Ok(labs)
             })
             .await?;
@@ -184,11 +199,12 @@ impl Store {
 
     /// One lab.
     pub async fn lab(&self, id: &str) -> Result<Option<LabRecord>> {
+        if !super::possible_id(id) {
+            return Ok(None);
+        }
         let id = id.to_owned();
         self.call(move |conn| {
-            Ok(conn
-                .query_row(&format!("{SELECT} AND l.id = ?1"), [id], from_row)
-                .optional()?)
+            conn.query_opt(&format!("{SELECT} AND l.id = $1"), params![&id], from_row)
         })
         .await
     }
@@ -203,18 +219,18 @@ impl Store {
             conn.execute(
                 "INSERT INTO labs (id, name, start_time, start_ns, end_time, end_ns, topology_id,
                      creator_id, topology_definition, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 params![
-                    lab.id,
-                    lab.name,
-                    start,
+                    &lab.id,
+                    &lab.name,
+                    &start,
                     start_ns,
-                    end,
+                    end.as_deref(),
                     end_ns,
-                    lab.topology_id,
-                    lab.creator_id,
-                    lab.topology_definition,
-                    now_text()
+                    &lab.topology_id,
+                    &lab.creator_id,
+                    &lab.topology_definition,
+                    &now_text()
                 ],
             )?;
             Ok(())
@@ -240,25 +256,28 @@ impl Store {
             })
             .transpose()?;
         self.write(move |conn| {
-            let tx = conn.transaction()?;
-            if let Some(name) = update.name {
-                tx.execute("UPDATE labs SET name = ?2 WHERE id = ?1", params![id, name])?;
-            }
-            if let Some((start, start_ns)) = start {
-                tx.execute(
-                    "UPDATE labs SET start_time = ?2, start_ns = ?3 WHERE id = ?1",
-                    params![id, start, start_ns],
-                )?;
-            }
-            if let Some(end) = end {
-                let (end, end_ns) = end.unzip();
-                tx.execute(
-                    "UPDATE labs SET end_time = ?2, end_ns = ?3 WHERE id = ?1",
-                    params![id, end, end_ns],
-                )?;
-            }
-            tx.commit()?;
-            Ok(())
+            conn.transaction(|tx| {
+                if let Some(name) = &update.name {
+                    tx.execute(
+                        "UPDATE labs SET name = $2 WHERE id = $1",
+                        params![&id, name],
+                    )?;
+                }
+                if let Some((start, start_ns)) = &start {
+                    tx.execute(
+                        "UPDATE labs SET start_time = $2, start_ns = $3 WHERE id = $1",
+                        params![&id, start, *start_ns],
+                    )?;
+                }
+                if let Some(end) = end {
+                    let (end, end_ns) = end.unzip();
+                    tx.execute(
+                        "UPDATE labs SET end_time = $2, end_ns = $3 WHERE id = $1",
+                        params![&id, end.as_deref(), end_ns],
+                    )?;
+                }
+                Ok(())
+            })
         })
         .await
     }
@@ -268,8 +287,8 @@ impl Store {
         let (id, instance_name) = (id.to_owned(), instance_name.to_owned());
         self.write(move |conn| {
             conn.execute(
-                "UPDATE labs SET instance_name = ?2 WHERE id = ?1",
-                params![id, instance_name],
+                "UPDATE labs SET instance_name = $2 WHERE id = $1",
+                params![&id, &instance_name],
             )?;
             Ok(())
         })
@@ -281,8 +300,8 @@ impl Store {
         let id = id.to_owned();
         self.write(move |conn| {
             conn.execute(
-                "UPDATE labs SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
-                params![id, now_text()],
+                "UPDATE labs SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                params![&id, &now_text()],
             )?;
             Ok(())
         })

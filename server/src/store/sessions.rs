@@ -1,8 +1,7 @@
 //! Revoked login sessions (logout): kept until the tokens of the session would expire anyway.
 
-use rusqlite::params;
-
 use super::Store;
+use super::sql::params;
 use crate::Result;
 
 impl Store {
@@ -11,9 +10,11 @@ impl Store {
         let sid = sid.to_owned();
         self.call(move |conn| {
             conn.execute(
-                "INSERT INTO revoked_sessions (sid, expires) VALUES (?1, ?2)
-                 ON CONFLICT(sid) DO UPDATE SET expires = max(expires, ?2)",
-                params![sid, expires],
+                "INSERT INTO revoked_sessions (sid, expires) VALUES ($1, $2)
+                 ON CONFLICT (sid) DO UPDATE SET expires = CASE
+                     WHEN revoked_sessions.expires > excluded.expires
+                     THEN revoked_sessions.expires ELSE excluded.expires END",
+                params![&sid, expires],
             )?;
             Ok(())
         })
@@ -24,14 +25,12 @@ impl Store {
     pub async fn revoked_sessions(&self, now: i64) -> Result<Vec<String>> {
         self.call(move |conn| {
             conn.execute(
-                "DELETE FROM revoked_sessions WHERE expires <= ?1",
+                "DELETE FROM revoked_sessions WHERE expires <= $1",
                 params![now],
             )?;
-            let mut statement = conn.prepare("SELECT sid FROM revoked_sessions")?;
-            let sids = statement
-                .query_map([], |row| row.get(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()?;
-            Ok(sids)
+            conn.query("SELECT sid FROM revoked_sessions", params![], |row| {
+                row.text(0)
+            })
         })
         .await
     }

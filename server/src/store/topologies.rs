@@ -1,10 +1,9 @@
 //! Topologies and bind files (metadata; contents are files under the storage directory).
 
-use antimony_protocol::rest::UserOut;
-use rusqlite::{OptionalExtension, Row, params};
-
+use super::sql::{Conn, Row, params};
 use super::{Conflict, Store, now_text};
 use crate::Result;
+use antimony_protocol::rest::UserOut;
 
 /// A stored topology.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,62 +40,55 @@ pub struct BindFileRecord {
 }
 
 const SELECT: &str = "SELECT t.id, t.name, t.sync_url, t.collection_id, c.name, c.public_write,
-        c.public_deploy, u.id, u.name, t.last_deploy_failed
+        c.public_deploy, u.id, u.name, t.last_deploy_failed, t.created_at
     FROM topologies t
     JOIN collections c ON c.id = t.collection_id AND c.deleted_at IS NULL
     JOIN users u ON u.id = t.creator_id
     WHERE t.deleted_at IS NULL";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<TopologyRecord> {
+fn from_row(row: &Row<'_>) -> Result<TopologyRecord> {
     Ok(TopologyRecord {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        sync_url: row.get(2)?,
-        collection_id: row.get(3)?,
-        collection_name: row.get(4)?,
-        collection_public_write: row.get(5)?,
-        collection_public_deploy: row.get(6)?,
+        id: row.text(0)?,
+        name: row.text(1)?,
+        sync_url: row.text(2)?,
+        collection_id: row.text(3)?,
+        collection_name: row.text(4)?,
+        collection_public_write: row.bool(5)?,
+        collection_public_deploy: row.bool(6)?,
         creator: UserOut {
-            id: row.get(7)?,
-            name: row.get(8)?,
+            id: row.text(7)?,
+            name: row.text(8)?,
         },
-        last_deploy_failed: row.get(9)?,
+        last_deploy_failed: row.bool(9)?,
     })
 }
 
-fn bind_file_from_row(row: &Row<'_>) -> rusqlite::Result<BindFileRecord> {
+fn bind_file_from_row(row: &Row<'_>) -> Result<BindFileRecord> {
     Ok(BindFileRecord {
-        id: row.get(0)?,
-        topology_id: row.get(1)?,
-        file_path: row.get(2)?,
+        id: row.text(0)?,
+        topology_id: row.text(1)?,
+        file_path: row.text(2)?,
     })
 }
 
 fn topology_name_taken(
-    conn: &rusqlite::Connection,
+    conn: &mut Conn,
     collection_id: &str,
     name: &str,
     except: &str,
-) -> rusqlite::Result<bool> {
-    conn.query_row(
+) -> Result<bool> {
+    conn.exists(
         "SELECT EXISTS(SELECT 1 FROM topologies
-             WHERE collection_id = ?1 AND name = ?2 AND id != ?3 AND deleted_at IS NULL)",
+             WHERE collection_id = $1 AND name = $2 AND id != $3 AND deleted_at IS NULL)",
         params![collection_id, name, except],
-        |row| row.get(0),
     )
 }
 
-fn path_taken(
-    conn: &rusqlite::Connection,
-    topology_id: &str,
-    path: &str,
-    except: &str,
-) -> rusqlite::Result<bool> {
-    conn.query_row(
+fn path_taken(conn: &mut Conn, topology_id: &str, path: &str, except: &str) -> Result<bool> {
+    conn.exists(
         "SELECT EXISTS(SELECT 1 FROM bind_files
-             WHERE topology_id = ?1 AND file_path = ?2 AND id != ?3 AND deleted_at IS NULL)",
+             WHERE topology_id = $1 AND file_path = $2 AND id != $3 AND deleted_at IS NULL)",
         params![topology_id, path, except],
-        |row| row.get(0),
     )
 }
 
@@ -112,25 +104,26 @@ pub struct TopologyChange {
 }
 
 impl Store {
-    /// Every topology, oldest first.
+    /// Every topology, oldest first. Text keys are ordered here, by bytes, so that both
+    /// databases give one order whatever PostgreSQL's collation.
     pub async fn topologies(&self) -> Result<Vec<TopologyRecord>> {
-        self.call(|conn| {
-            let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY t.created_at, t.id"))?;
-            let rows = stmt
-                .query_map([], from_row)?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
-        })
-        .await
+        let mut rows = self
+            .call(|conn| conn.query(SELECT, params![], |row| Ok((row.text(10)?, from_row(row)?))))
+            .await?;
+        rows.sort_by(|(a_created, a), (b_created, b)| {
+            a_created.cmp(b_created).then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(rows.into_iter().map(|(_, record)| record).collect())
     }
 
     /// One topology.
     pub async fn topology(&self, id: &str) -> Result<Option<TopologyRecord>> {
+        if !super::possible_id(id) {
+            return Ok(None);
+        }
         let id = id.to_owned();
         self.call(move |conn| {
-            Ok(conn
-                .query_row(&format!("{SELECT} AND t.id = ?1"), [id], from_row)
-                .optional()?)
+            conn.query_opt(&format!("{SELECT} AND t.id = $1"), params![&id], from_row)
         })
         .await
     }
@@ -145,17 +138,25 @@ impl Store {
         creator_id: String,
     ) -> Result<Result<(), Conflict>> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
-            if topology_name_taken(&tx, &collection_id, &name, &id)? {
-                return Ok(Err(Conflict));
-            }
-            tx.execute(
-                "INSERT INTO topologies (id, name, sync_url, collection_id, creator_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, name, sync_url, collection_id, creator_id, now_text()],
-            )?;
-            tx.commit()?;
-            Ok(Ok(()))
+            conn.transaction(|tx| {
+                if topology_name_taken(tx, &collection_id, &name, &id)? {
+                    return Ok(Err(Conflict));
+                }
+                tx.execute(
+                    "INSERT INTO topologies (id, name, sync_url, collection_id, creator_id,
+                         created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    params![
+                        &id,
+                        &name,
+                        &sync_url,
+                        &collection_id,
+                        &creator_id,
+                        &now_text()
+                    ],
+                )?;
+                Ok(Ok(()))
+            })
         })
         .await
     }
@@ -167,19 +168,23 @@ impl Store {
         change: TopologyChange,
     ) -> Result<Result<(), Conflict>> {
         self.write(move |conn| {
-            let tx = conn.transaction()?;
-            let name = change.name.as_deref().unwrap_or(&current.name);
-            let collection = change.collection_id.as_deref().unwrap_or(&current.collection_id);
-            if topology_name_taken(&tx, collection, name, &current.id)? {
-                return Ok(Err(Conflict));
-            }
-            tx.execute(
-                "UPDATE topologies SET name = ?2, sync_url = COALESCE(?3, sync_url), collection_id = ?4
-                 WHERE id = ?1 AND deleted_at IS NULL",
-                params![current.id, name, change.sync_url, collection],
-            )?;
-            tx.commit()?;
-            Ok(Ok(()))
+            conn.transaction(|tx| {
+                let name = change.name.as_deref().unwrap_or(&current.name);
+                let collection = change
+                    .collection_id
+                    .as_deref()
+                    .unwrap_or(&current.collection_id);
+                if topology_name_taken(tx, collection, name, &current.id)? {
+                    return Ok(Err(Conflict));
+                }
+                tx.execute(
+                    "UPDATE topologies SET name = $2, sync_url = COALESCE($3, sync_url),
+                         collection_id = $4
+                     WHERE id = $1 AND deleted_at IS NULL",
+                    params![&current.id, name, change.sync_url.as_deref(), collection],
+                )?;
+                Ok(Ok(()))
+            })
         })
         .await
     }
@@ -188,18 +193,19 @@ impl Store {
     pub async fn delete_topology(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
         self.write(move |conn| {
-            let tx = conn.transaction()?;
-            let now = now_text();
-            tx.execute(
-                "UPDATE bind_files SET deleted_at = ?2 WHERE topology_id = ?1 AND deleted_at IS NULL",
-                params![id, now],
-            )?;
-            tx.execute(
-                "UPDATE topologies SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
-                params![id, now],
-            )?;
-            tx.commit()?;
-            Ok(())
+            conn.transaction(|tx| {
+                let now = now_text();
+                tx.execute(
+                    "UPDATE bind_files SET deleted_at = $2
+                     WHERE topology_id = $1 AND deleted_at IS NULL",
+                    params![&id, &now],
+                )?;
+                tx.execute(
+                    "UPDATE topologies SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                    params![&id, &now],
+                )?;
+                Ok(())
+            })
         })
         .await
     }
@@ -209,41 +215,45 @@ impl Store {
         let id = id.to_owned();
         self.call(move |conn| {
             conn.execute(
-                "UPDATE topologies SET last_deploy_failed = ?2 WHERE id = ?1",
-                params![id, failed],
+                "UPDATE topologies SET last_deploy_failed = $2 WHERE id = $1",
+                params![&id, failed],
             )?;
             Ok(())
         })
         .await
     }
 
-    /// Every bind file, ordered by topology and path.
+    /// Every bind file, ordered by topology and path (bytes, as for topologies).
     pub async fn bind_files(&self) -> Result<Vec<BindFileRecord>> {
-        self.call(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, topology_id, file_path FROM bind_files WHERE deleted_at IS NULL
-                 ORDER BY topology_id, file_path",
-            )?;
-            let rows = stmt
-                .query_map([], bind_file_from_row)?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
-        })
-        .await
+        let mut rows = self
+            .call(|conn| {
+                conn.query(
+                    "SELECT id, topology_id, file_path FROM bind_files WHERE deleted_at IS NULL",
+                    params![],
+                    bind_file_from_row,
+                )
+            })
+            .await?;
+        rows.sort_by(|a, b| {
+            (a.topology_id.as_str(), a.file_path.as_str())
+                .cmp(&(b.topology_id.as_str(), b.file_path.as_str()))
+        });
+        Ok(rows)
     }
 
     /// One bind file.
     pub async fn bind_file(&self, id: &str) -> Result<Option<BindFileRecord>> {
+        if !super::possible_id(id) {
+            return Ok(None);
+        }
         let id = id.to_owned();
         self.call(move |conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT id, topology_id, file_path FROM bind_files
-                     WHERE id = ?1 AND deleted_at IS NULL",
-                    [id],
-                    bind_file_from_row,
-                )
-                .optional()?)
+            conn.query_opt(
+                "SELECT id, topology_id, file_path FROM bind_files
+                 WHERE id = $1 AND deleted_at IS NULL",
+                params![&id],
+                bind_file_from_row,
+            )
         })
         .await
     }
@@ -251,16 +261,22 @@ impl Store {
     /// Creates a bind file unless its path is taken in the topology.
     pub async fn create_bind_file(&self, record: BindFileRecord) -> Result<Result<(), Conflict>> {
         self.call(move |conn| {
-            let tx = conn.transaction()?;
-            if path_taken(&tx, &record.topology_id, &record.file_path, &record.id)? {
-                return Ok(Err(Conflict));
-            }
-            tx.execute(
-                "INSERT INTO bind_files (id, topology_id, file_path, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![record.id, record.topology_id, record.file_path, now_text()],
-            )?;
-            tx.commit()?;
-            Ok(Ok(()))
+            conn.transaction(|tx| {
+                if path_taken(tx, &record.topology_id, &record.file_path, &record.id)? {
+                    return Ok(Err(Conflict));
+                }
+                tx.execute(
+                    "INSERT INTO bind_files (id, topology_id, file_path, created_at)
+                     VALUES ($1, $2, $3, $4)",
+                    params![
+                        &record.id,
+                        &record.topology_id,
+                        &record.file_path,
+                        &now_text()
+                    ],
+                )?;
+                Ok(Ok(()))
+            })
         })
         .await
     }
@@ -268,16 +284,16 @@ impl Store {
     /// Moves a bind file to a new path unless the path is taken.
     pub async fn rename_bind_file(&self, record: BindFileRecord) -> Result<Result<(), Conflict>> {
         self.call(move |conn| {
-            let tx = conn.transaction()?;
-            if path_taken(&tx, &record.topology_id, &record.file_path, &record.id)? {
-                return Ok(Err(Conflict));
-            }
-            tx.execute(
-                "UPDATE bind_files SET file_path = ?2 WHERE id = ?1 AND deleted_at IS NULL",
-                params![record.id, record.file_path],
-            )?;
-            tx.commit()?;
-            Ok(Ok(()))
+            conn.transaction(|tx| {
+                if path_taken(tx, &record.topology_id, &record.file_path, &record.id)? {
+                    return Ok(Err(Conflict));
+                }
+                tx.execute(
+                    "UPDATE bind_files SET file_path = $2 WHERE id = $1 AND deleted_at IS NULL",
+                    params![&record.id, &record.file_path],
+                )?;
+                Ok(Ok(()))
+            })
         })
         .await
     }
@@ -287,8 +303,8 @@ impl Store {
         let id = id.to_owned();
         self.call(move |conn| {
             conn.execute(
-                "UPDATE bind_files SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
-                params![id, now_text()],
+                "UPDATE bind_files SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                params![&id, &now_text()],
             )?;
             Ok(())
         })

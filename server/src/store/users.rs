@@ -1,12 +1,11 @@
 //! Users. The native admin is created at start-up; other users come from an OpenID provider
 //! (by its subject, [`Store::openid_user`]) or from [`Store::upsert_user`].
 
-use antimony_protocol::NATIVE_ADMIN_ID;
-use antimony_protocol::rest::UserOut;
-use rusqlite::{OptionalExtension, params};
-
+use super::sql::params;
 use super::{Store, now_text};
 use crate::{Error, Result};
+use antimony_protocol::NATIVE_ADMIN_ID;
+use antimony_protocol::rest::UserOut;
 
 /// A user and what it may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,10 +48,10 @@ impl Store {
                 .map_err(|e| Error::Corrupt(format!("groups of {}: {e}", user.id)))?;
             conn.execute(
                 "INSERT INTO users (id, name, is_admin, groups_json, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(id) DO UPDATE SET name = ?2, is_admin = ?3, groups_json = ?4,
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO UPDATE SET name = $2, is_admin = $3, groups_json = $4,
                      deleted_at = NULL",
-                params![user.id, user.name, user.is_admin, groups, now_text()],
+                params![&user.id, &user.name, user.is_admin, &groups, &now_text()],
             )?;
             Ok(())
         })
@@ -61,36 +60,27 @@ impl Store {
 
     /// A user that has not been deleted.
     pub async fn user(&self, id: &str) -> Result<Option<User>> {
+        if !super::possible_id(id) {
+            return Ok(None);
+        }
         let id = id.to_owned();
         self.call(move |conn| {
-            let row = conn
-                .query_row(
-                    "SELECT id, name, is_admin, groups_json FROM users
-                     WHERE id = ?1 AND deleted_at IS NULL",
-                    [&id],
-                    |row| {
-                        Ok((
-                            row.get(0)?,
-                            row.get(1)?,
-                            row.get(2)?,
-                            row.get::<_, String>(3)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            row.map(
-                |(id, name, is_admin, groups): (String, String, bool, String)| {
-                    let groups = serde_json::from_str(&groups)
+            conn.query_opt(
+                "SELECT id, name, is_admin, groups_json FROM users
+                 WHERE id = $1 AND deleted_at IS NULL",
+                params![&id],
+                |row| {
+                    let id = row.text(0)?;
+                    let groups = serde_json::from_str(&row.text(3)?)
                         .map_err(|e| Error::Corrupt(format!("groups of user {id}: {e}")))?;
                     Ok(User {
-                        id,
-                        name,
-                        is_admin,
+                        name: row.text(1)?,
+                        is_admin: row.bool(2)?,
                         groups,
+                        id,
                     })
                 },
             )
-            .transpose()
         })
         .await
     }
@@ -108,37 +98,36 @@ impl Store {
         self.write(move |conn| {
             let groups_json = serde_json::to_string(&groups)
                 .map_err(|e| Error::Corrupt(format!("groups of {subject}: {e}")))?;
-            let tx = conn.transaction()?;
-            let known: Option<String> = tx
-                .query_row(
-                    "SELECT id FROM users WHERE openid_subject = ?1",
-                    [&subject],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            let id = match known {
-                Some(id) => {
-                    tx.execute(
-                        "UPDATE users SET name = ?2, is_admin = ?3, groups_json = ?4,
-                             deleted_at = NULL
-                         WHERE id = ?1",
-                        params![id, name, is_admin, groups_json],
-                    )?;
-                    id
-                }
-                None => {
-                    let id = uuid::Uuid::new_v4().to_string();
-                    tx.execute(
-                        "INSERT INTO users
-                             (id, name, is_admin, groups_json, created_at, openid_subject)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![id, name, is_admin, groups_json, now_text(), subject],
-                    )?;
-                    id
-                }
-            };
-            tx.commit()?;
-            Ok(User {
+            conn.transaction(|tx| {
+                let known = tx.query_opt(
+                    "SELECT id FROM users WHERE openid_subject = $1",
+                    params![&subject],
+                    |row| row.text(0),
+                )?;
+                let id = match known {
+                    Some(id) => {
+                        tx.execute(
+                            "UPDATE users SET name = $2, is_admin = $3, groups_json = $4,
+                                 deleted_at = NULL
+                             WHERE id = $1",
+                            params![&id, &name, is_admin, &groups_json],
+                        )?;
+                        id
+                    }
+                    None => {
+                        let id = uuid::Uuid::new_v4().to_string();
+                        tx.execute(
+                            "INSERT INTO users
+                                 (id, name, is_admin, groups_json, created_at, openid_subject)
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                            params![&id, &name, is_admin, &groups_json, &now_text(), &subject],
+                        )?;
+                        id
+                    }
+                };
+                Ok(id)
+            })
+            .map(|id| User {
                 id,
                 name,
                 is_admin,

@@ -12,6 +12,8 @@ use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use crate::database::TestDatabase;
+
 /// A member of the collection `netlab` (by group), not an admin.
 pub const MEMBER: &str = "7d1e2f3a-2b7d-11f0-9a3e-0242ac120002";
 /// A user in no collection.
@@ -24,6 +26,8 @@ pub struct TestServer {
     pub admin: String,
     pub member: String,
     pub outsider: String,
+    /// The PostgreSQL database, when the tests run against PostgreSQL.
+    pub database: Option<TestDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -71,7 +75,17 @@ impl TestServer {
 
     pub async fn with_config(make: impl FnOnce(&std::path::Path) -> Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let state = AppState::open(make(dir.path())).await.unwrap();
+        let mut config = make(dir.path());
+        // A test that chose its own PostgreSQL database keeps it.
+        let database = config
+            .postgres
+            .is_none()
+            .then(TestDatabase::fresh)
+            .flatten();
+        if let Some(database) = &database {
+            database.configure(&mut config);
+        }
+        let state = AppState::open(config).await.unwrap();
         let now = Timestamp::now_utc().unix_timestamp();
         let admin = state.tokens.issue(
             TokenKind::Access,
@@ -101,6 +115,7 @@ impl TestServer {
             admin,
             member,
             outsider,
+            database,
             _dir: dir,
         }
     }
@@ -232,6 +247,17 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// Drops a table behind the server's back, in whichever database it uses.
+    pub fn drop_table(&self, table: &str) {
+        match &self.database {
+            Some(database) => database.execute(&format!("DROP TABLE {table}")).unwrap(),
+            None => {
+                let conn = rusqlite::Connection::open(&self.state.config.database_file).unwrap();
+                conn.execute_batch(&format!("DROP TABLE {table};")).unwrap();
+            }
+        }
+    }
+
     /// The storage directory of topologies.
     pub fn files_dir(&self) -> std::path::PathBuf {
         self.state.config.storage_dir.clone()

@@ -13,6 +13,7 @@
 
 mod auth;
 mod collections;
+mod database;
 mod harness;
 mod hostile;
 mod labs;
@@ -24,5 +25,6 @@ mod shells;
 mod sockets;
 mod ssh;
 mod stack;
+mod storage;
 mod team;
 mod topologies;

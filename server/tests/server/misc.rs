@@ -98,8 +98,7 @@ async fn unknown_routes_and_methods_answer_json() {
 #[tokio::test]
 async fn database_errors_give_500_with_code_500_and_the_server_goes_on() {
     let server = TestServer::new().await;
-    let conn = rusqlite::Connection::open(&server.state.config.database_file).unwrap();
-    conn.execute_batch("DROP TABLE bind_files;").unwrap();
+    server.drop_table("bind_files");
     let reply = server.get("/topologies", &server.admin).await;
     assert_eq!(
         reply.error(500, 500),

@@ -7,16 +7,49 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::database::TestDatabase;
 use crate::harness::TOPOLOGY;
 
-struct ServerProcess {
+pub struct ServerProcess {
     child: Child,
-    base: String,
+    pub base: String,
+}
+
+/// Writes a `config.yml` in `dir` that puts the server on `database`; returns its path.
+pub fn database_config(dir: &std::path::Path, database: &TestDatabase) -> std::path::PathBuf {
+    let settings = &database.settings;
+    let path = dir.join("config.yml");
+    std::fs::write(
+        &path,
+        format!(
+            "database:\n  host: {}\n  port: {}\n  database: {}\n  user: {}\n",
+            settings.host, settings.port, settings.database, settings.user
+        ),
+    )
+    .unwrap();
+    path
 }
 
 impl ServerProcess {
-    /// Starts the binary on a free port and waits until it logs its address.
-    fn start(data_dir: &std::path::Path, extra: &[&str]) -> Self {
+    /// Starts the binary on a free port and waits until it logs its address; on the test's
+    /// PostgreSQL database when the tests run against one.
+    fn start(data_dir: &std::path::Path, database: Option<&TestDatabase>) -> Self {
+        match database {
+            Some(database) => {
+                let config = database_config(data_dir, database);
+                let password = database.settings.password.clone().unwrap_or_default();
+                Self::start_with(
+                    data_dir,
+                    &["--config", config.to_str().unwrap()],
+                    &[("SB_DATABASE_PASSWORD", password.as_str())],
+                )
+            }
+            None => Self::start_with(data_dir, &[], &[]),
+        }
+    }
+
+    /// Starts the binary with more flags and environment variables.
+    pub fn start_with(data_dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_antimony-server"))
             .args([
                 "--data-dir",
@@ -25,6 +58,7 @@ impl ServerProcess {
                 "127.0.0.1:0",
             ])
             .args(extra)
+            .envs(env.iter().copied())
             .env("SB_NATIVE_USERNAME", "admin")
             .env("SB_NATIVE_PASSWORD", "s3cret")
             .env("RUST_LOG", "info")
@@ -56,7 +90,7 @@ impl ServerProcess {
         }
     }
 
-    fn terminate(mut self) -> std::process::ExitStatus {
+    pub fn terminate(mut self) -> std::process::ExitStatus {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -121,7 +155,8 @@ async fn json_call(
 #[tokio::test]
 async fn data_and_logins_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(dir.path(), &[]);
+    let database = TestDatabase::fresh();
+    let server = ServerProcess::start(dir.path(), database.as_ref());
     let base = server.base.clone();
 
     let login = client()
@@ -169,7 +204,7 @@ async fn data_and_logins_survive_a_restart() {
     let status = server.terminate();
     assert!(status.success(), "graceful shutdown exits 0: {status}");
 
-    let server = ServerProcess::start(dir.path(), &[]);
+    let server = ServerProcess::start(dir.path(), database.as_ref());
     let base = server.base.clone();
     let (status, labs) = json_call(
         reqwest::Method::GET,

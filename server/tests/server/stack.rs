@@ -23,6 +23,7 @@ pub struct Stack {
     pub _docker: FakeDocker,
     pub shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub served: Option<tokio::task::JoinHandle<antimony_server::Result<()>>>,
+    pub _database: Option<crate::database::TestDatabase>,
     pub _dir: tempfile::TempDir,
 }
 
@@ -56,6 +57,10 @@ pub async fn start_with(change: impl FnOnce(&mut Config)) -> Stack {
     config.kinds_config = dir.path().join("kinds.conf.yml");
     config.lab_log_backlog = 1000;
     change(&mut config);
+    let database = crate::database::TestDatabase::fresh();
+    if let Some(database) = &database {
+        database.configure(&mut config);
+    }
     let state = AppState::open(config).await.unwrap();
     state
         .store
@@ -90,6 +95,7 @@ pub async fn start_with(change: impl FnOnce(&mut Config)) -> Stack {
         _docker: docker,
         shutdown: Some(tx),
         served: Some(served),
+        _database: database,
         _dir: dir,
     }
 }
