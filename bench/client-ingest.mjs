@@ -120,6 +120,8 @@ const summary = (list) => ({ linesPerSec: median(list.map((r) => r.linesPerSec))
 const s = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summary(v)]));
 const row = (name, r) => console.log(`${name.padEnd(52)}${r.linesPerSec.toFixed(0).padStart(10)}${r.cpuPerLine.toFixed(2).padStart(13)}`);
 console.log(`\nClient ingest: one lab log of ${LINES} lines from antimony-server, median of ${ROUNDS} alternating rounds, ${os.cpus().length} cores`);
+const workers = Number(process.env.INGEST_WORKERS ?? 0);
+console.log(`the Rust session on ${workers === 0 ? "a current-thread runtime, as the antimony CLI (INGEST_WORKERS=2: two workers, as the desktop app)" : `a multi-thread runtime with ${workers} workers`}`);
 console.log(`${"client".padEnd(52)}${"lines/s".padStart(10)}${"CPU µs/line".padStart(13)}`);
 row("antimony-client (Rust session), one data per line", s.rustSingle);
 row("socket.io-client 4.8 (Node), one data per line", s.nodeSingle);

@@ -40,12 +40,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let wanted: usize = lines.parse()?;
     let namespace = Namespace::parse(namespace)?;
-    // `INGEST_WORKERS=0`: tokio's current-thread runtime (everything on this thread); else a
-    // multi-thread runtime with that many workers (default 2, as the CLI).
+    // By default tokio's current-thread runtime, as the `antimony` CLI runs the session;
+    // `INGEST_WORKERS=N`: a multi-thread runtime with N workers (the desktop app runs the
+    // session on Tauri's multi-thread runtime: `INGEST_WORKERS=2` measures that).
     let workers: usize = std::env::var("INGEST_WORKERS")
         .ok()
         .and_then(|w| w.parse().ok())
-        .unwrap_or(2);
+        .unwrap_or(0);
     let runtime = if workers == 0 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

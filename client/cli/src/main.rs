@@ -136,8 +136,11 @@ fn main() -> ExitCode {
             ),
         )
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: a command waits on one thing at a time (a request, a stream, a shell), and
+    // following a log on one thread costs half the CPU per line of two workers handing every
+    // packet across threads (bench/client-ingest). Standard input is read on its own thread
+    // (`shell`), and nothing here blocks inside the runtime for longer than a keychain call.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
