@@ -55,7 +55,7 @@ describe("the labs of every server", () => {
 
   it("fetches a server again on its lab updates only, once more at most while one runs", async () => {
     const bridge = bridgeWith({});
-    const all = createAllLabs(bridge);
+    const all = createAllLabs(bridge, { liveGapMs: 0 });
     all.setServers([REMOTE]);
     all.onLabUpdate({ server: REMOTE, labId: null });
     all.onLabUpdate({ server: REMOTE, labId: null });
@@ -67,6 +67,22 @@ describe("the labs of every server", () => {
     await all.refresh(REMOTE);
     // The first fetch, one for the burst of updates, and the one asked for.
     expect(bridge.labCalls).toEqual([REMOTE, REMOTE, REMOTE]);
+  });
+
+  it("reads a server's updates within the gap once, after it", async () => {
+    const bridge = bridgeWith({});
+    const all = createAllLabs(bridge, { liveGapMs: 40 });
+    all.setServers([REMOTE]);
+    await vi.waitFor(() => {
+      expect(all.store.getState().servers[REMOTE]?.status).toBe("ready");
+    });
+    all.onLabUpdate({ server: REMOTE, labId: null });
+    for (let i = 0; i < 10; i++) all.onLabUpdate({ server: REMOTE, labId: null });
+    // The set-up's fetch and the first update's, at once; the ten after it wait for the gap.
+    expect(bridge.labCalls).toEqual([REMOTE, REMOTE]);
+    await vi.waitFor(() => {
+      expect(bridge.labCalls).toEqual([REMOTE, REMOTE, REMOTE]);
+    });
   });
 
   it("forgets servers no longer followed, and keeps what it had of the others", async () => {

@@ -7,6 +7,7 @@
 
 import type { CollectionOut, LabOut } from "../bindings";
 import { BridgeError, type Bridge, type BridgeErrorKind, type LabUpdateEvent } from "./bridge";
+import { createLiveGap } from "./live-gap";
 import { createStore, type Store } from "./store";
 
 export interface ServerLabs {
@@ -63,8 +64,10 @@ export interface AllLabs {
   onLabUpdate(event: LabUpdateEvent): void;
 }
 
-export function createAllLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: string) => void } = {}): AllLabs {
+export function createAllLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: string) => void; liveGapMs?: number } = {}): AllLabs {
   const store = createStore(allLabsReducer, { servers: {} });
+  // A server's updates are read once per gap (see live-gap.ts).
+  const live = createLiveGap(options.liveGapMs);
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
 
@@ -107,7 +110,11 @@ export function createAllLabs(bridge: Bridge, options: { onNotLoggedIn?: (server
       await Promise.all(Object.keys(store.getState().servers).map(refresh));
     },
     onLabUpdate(event) {
-      if (event.server in store.getState().servers) void refresh(event.server);
+      const server = event.server;
+      if (!(server in store.getState().servers)) return;
+      live.run(server, () => {
+        if (server in store.getState().servers) void refresh(server);
+      });
     },
   };
 }

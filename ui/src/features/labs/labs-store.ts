@@ -10,6 +10,7 @@
 
 import type { CollectionOut, LabInPartial, LabOut } from "../../bindings";
 import { BridgeError, type Bridge, type LabCommandName, type LabUpdateEvent } from "../../lib/bridge";
+import { createLiveGap } from "../../lib/live-gap";
 import { createStore, type Store } from "../../lib/store";
 import { pendingKey, type Pending } from "./lab-actions";
 import { defaultQuery, type LabQuery } from "./lab-table";
@@ -76,34 +77,11 @@ export interface Labs {
   update(labId: string, change: LabInPartial): Promise<void>;
 }
 
-/** The shortest time between two fetches of one lab (or of the list) for its updates. */
-export const LIVE_GAP_MS = 100;
-
 export function createLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: string) => void; liveGapMs?: number } = {}): Labs {
   const store = createStore(labsReducer, initialLabs);
   const inflight = new Map<string, Promise<void>>();
   const queued = new Map<string, Promise<void>>();
-  const liveGapMs = options.liveGapMs ?? LIVE_GAP_MS;
-  /** When an update last started a fetch, by server and lab (`*`: the list). */
-  const lastLive = new Map<string, number>();
-  /** The fetches waiting for their gap, by the same key. */
-  const waiting = new Map<string, ReturnType<typeof setTimeout>>();
-
-  /** Runs `run` for an update now, or once the gap since the last one for `key` has passed. */
-  const live = (server: string, key: string, run: () => Promise<void>) => {
-    const at = `${server}\n${key}`;
-    if (waiting.has(at)) return;
-    const start = () => {
-      waiting.delete(at);
-      // Another server is shown by now: its own fetches read it.
-      if (store.getState().server !== server) return;
-      lastLive.set(at, Date.now());
-      void run();
-    };
-    const wait = (lastLive.get(at) ?? -Infinity) + liveGapMs - Date.now();
-    if (wait <= 0) start();
-    else waiting.set(at, setTimeout(start, wait));
-  };
+  const live = createLiveGap(options.liveGapMs);
 
   /**
    * Runs `fetch` for `key`; while one runs, later calls share a single run after it (their
@@ -185,8 +163,13 @@ export function createLabs(bridge: Bridge, options: { onNotLoggedIn?: (server: s
       const state = store.getState();
       if (event.server !== state.server) return;
       const labId = event.labId;
-      if (labId !== null && state.labs.some((l) => l.id === labId)) live(event.server, labId, () => refreshLab(labId));
-      else live(event.server, "*", refresh);
+      // A fetch that waited its gap reads the server shown then: another one's are dropped.
+      const server = event.server;
+      const known = labId !== null && state.labs.some((l) => l.id === labId);
+      live.run(`${server}\n${known ? labId : "*"}`, () => {
+        if (store.getState().server !== server) return;
+        void (known ? refreshLab(labId) : refresh());
+      });
     },
     setQuery(query) {
       store.dispatch({ type: "query", query });
