@@ -29,6 +29,7 @@
 mod collections;
 mod labs;
 mod migrations;
+mod param;
 mod postgres;
 mod sessions;
 mod sql;

@@ -19,7 +19,7 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 
 use crate::config::PostgresConfig;
-use crate::store::sql::Param;
+use crate::store::param::Param;
 use crate::{Error, Result};
 
 /// How long connecting may take.

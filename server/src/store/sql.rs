@@ -7,57 +7,9 @@
 //! are read through [`Row`], whose accessors take what each database returns for the portable
 //! column types (`TEXT`, `BIGINT`; booleans are `BIGINT` 0 or 1, and `EXISTS` is read as one).
 
+pub(super) use crate::store::param::{Param, params};
 use crate::store::postgres::PgConn;
 use crate::{Error, Result};
-
-/// A statement parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Param<'a> {
-    /// SQL `NULL`.
-    Null,
-    /// A `BIGINT` (also booleans, as 0 or 1).
-    Int(i64),
-    /// `TEXT`.
-    Text(&'a str),
-}
-
-impl<'a> From<&'a str> for Param<'a> {
-    fn from(value: &'a str) -> Self {
-        Param::Text(value)
-    }
-}
-
-impl<'a> From<&'a String> for Param<'a> {
-    fn from(value: &'a String) -> Self {
-        Param::Text(value)
-    }
-}
-
-impl From<i64> for Param<'_> {
-    fn from(value: i64) -> Self {
-        Param::Int(value)
-    }
-}
-
-impl From<bool> for Param<'_> {
-    fn from(value: bool) -> Self {
-        Param::Int(i64::from(value))
-    }
-}
-
-impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
-    fn from(value: Option<T>) -> Self {
-        value.map_or(Param::Null, Into::into)
-    }
-}
-
-/// A parameter list: `params![&id, name.as_deref(), 3_i64, true]`.
-macro_rules! params {
-    ($($value:expr),* $(,)?) => {
-        &[$($crate::store::sql::Param::from($value)),*] as &[$crate::store::sql::Param<'_>]
-    };
-}
-pub(super) use params;
 
 /// One row of a result.
 pub(super) enum Row<'r> {
@@ -163,17 +115,6 @@ fn sqlite_statement<'c>(
         ));
     }
     Ok(statement)
-}
-
-impl rusqlite::ToSql for Param<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        use rusqlite::types::{ToSqlOutput, ValueRef};
-        Ok(ToSqlOutput::Borrowed(match *self {
-            Param::Null => ValueRef::Null,
-            Param::Int(value) => ValueRef::Integer(value),
-            Param::Text(text) => ValueRef::Text(text.as_bytes()),
-        }))
-    }
 }
 
 impl Conn {
@@ -335,5 +276,76 @@ impl Conn {
             Backend::Sqlite(_) => Ok(()),
             Backend::Postgres(conn) => conn.ready(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory() -> Conn {
+        let mut conn = Conn::new(Backend::Sqlite(
+            rusqlite::Connection::open_in_memory().expect("an in-memory database"),
+        ));
+        conn.batch("CREATE TABLE t (k TEXT PRIMARY KEY, v BIGINT, note TEXT)")
+            .expect("a table");
+        conn
+    }
+
+    #[test]
+    fn numbered_placeholders_bind_by_number_in_sqlite_whatever_their_order() {
+        let mut conn = memory();
+        conn.execute(
+            "INSERT INTO t (v, k, note) VALUES ($3, $1, $2)",
+            params!["a", None::<&str>, 7_i64],
+        )
+        .expect("insert");
+        conn.execute(
+            "UPDATE t SET v = v + $2 WHERE k = $1 AND v = $2 - 1",
+            params!["a", 8_i64],
+        )
+        .expect("a placeholder used twice");
+        let row = conn
+            .query_opt("SELECT k, v, note FROM t", params![], |row| {
+                Ok((row.text(0)?, row.int(1)?, row.opt_text(2)?))
+            })
+            .expect("select");
+        assert_eq!(row, Some(("a".to_owned(), 15, None)));
+        assert!(
+            conn.exists("SELECT EXISTS(SELECT 1 FROM t WHERE v > $1)", params![true])
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn a_wrong_number_of_parameters_is_an_error() {
+        let mut conn = memory();
+        let error = conn
+            .execute("INSERT INTO t (k) VALUES ($1)", params!["a", "b"])
+            .expect_err("one parameter too many");
+        assert!(
+            error.to_string().contains("takes 1 parameters, 2 given"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn transactions_commit_on_ok_roll_back_on_err_and_nest_into_the_outer_one() {
+        let mut conn = memory();
+        let failed: Result<()> = conn.transaction(|tx| {
+            tx.execute("INSERT INTO t (k) VALUES ($1)", params!["gone"])?;
+            tx.transaction(|inner| {
+                inner.execute("INSERT INTO t (k) VALUES ($1)", params!["inner"])?;
+                Ok(())
+            })?;
+            Err(Error::Corrupt("abandon".into()))
+        });
+        assert!(failed.is_err());
+        conn.transaction(|tx| tx.execute("INSERT INTO t (k) VALUES ($1)", params!["kept"]))
+            .expect("commit");
+        let keys = conn
+            .query("SELECT k FROM t ORDER BY k", params![], |row| row.text(0))
+            .expect("select");
+        assert_eq!(keys, ["kept"]);
     }
 }
