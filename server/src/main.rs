@@ -89,28 +89,41 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("while binding {}", config.bind))?;
+    let shutdown = shutdown_signal();
     let state = antimony_server::AppState::open(config)
         .await
         .context("while opening the database and the data directory")?;
-    antimony_server::serve(state, listener, shutdown_signal())
+    antimony_server::serve(state, listener, shutdown)
         .await
         .context("while serving")?;
     Ok(())
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// Completes on SIGINT or SIGTERM. The handlers are installed at once, not when the future is
+/// first polled, so a signal that comes while the database opens (or just after the address
+/// is logged) stops the server gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(error) => {
-            tracing::error!(%error, "cannot listen for SIGTERM; stopping on Ctrl-C only");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => tokio::select! {
+                _ = interrupt.recv() => tracing::info!("SIGINT received, shutting down"),
+                _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
+            },
+            (Ok(mut interrupt), Err(error)) => {
+                tracing::error!(%error, "cannot listen for SIGTERM; stopping on SIGINT only");
+                interrupt.recv().await;
+            }
+            (Err(error), Ok(mut terminate)) => {
+                tracing::error!(%error, "cannot listen for SIGINT; stopping on SIGTERM only");
+                terminate.recv().await;
+            }
+            (Err(error), Err(_)) => {
+                tracing::error!(%error, "cannot listen for signals; stop the server with SIGKILL");
+                std::future::pending::<()>().await;
+            }
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received, shutting down"),
-        _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
     }
 }
