@@ -235,7 +235,10 @@ describe("lab view", () => {
       const errors = screen.getAllByTestId("toast").filter((t) => t.getAttribute("data-severity") === "error");
       expect(errors.map((t) => t.textContent)).toContain("Deploy Broken OSPF failedcontainerlab redeploy failed: exit status 1 (code 5001)×");
     });
-    expect(screen.getByTestId("lab-open").getAttribute("data-state")).toBe("failed");
+    // The lab's updates are read at most every 100 ms: the failed state comes with the next read.
+    await waitFor(() => {
+      expect(screen.getByTestId("lab-open").getAttribute("data-state")).toBe("failed");
+    });
   });
 });
 
