@@ -95,6 +95,11 @@ fn sqlite_statement<'c>(
     sql: &str,
     params: &[Param<'_>],
 ) -> Result<rusqlite::CachedStatement<'c>> {
+    if params.len() > NAMES.len() {
+        return Err(Error::Corrupt(
+            "a statement with too many parameters".into(),
+        ));
+    }
     let mut statement = conn.prepare_cached(sql)?;
     if statement.parameter_count() != params.len() {
         return Err(Error::Corrupt(format!(
@@ -108,11 +113,6 @@ fn sqlite_statement<'c>(
             .parameter_index(name)?
             .ok_or_else(|| Error::Corrupt(format!("a statement has no parameter {name}")))?;
         statement.raw_bind_parameter(index, param)?;
-    }
-    if params.len() > NAMES.len() {
-        return Err(Error::Corrupt(
-            "a statement with too many parameters".into(),
-        ));
     }
     Ok(statement)
 }

@@ -9,13 +9,11 @@ export const LIVE_GAP_MS = 100;
 export interface LiveGap {
   /** Runs `run` for `key` now, or once the gap since its last run has passed (unless one waits already). */
   run(key: string, run: () => void): void;
-  /** Drops every waiting run. */
-  clear(): void;
 }
 
 export function createLiveGap(gapMs: number = LIVE_GAP_MS): LiveGap {
   const last = new Map<string, number>();
-  const waiting = new Map<string, ReturnType<typeof setTimeout>>();
+  const waiting = new Set<string>();
   return {
     run(key, run) {
       if (waiting.has(key)) return;
@@ -26,11 +24,10 @@ export function createLiveGap(gapMs: number = LIVE_GAP_MS): LiveGap {
       };
       const wait = (last.get(key) ?? -Infinity) + gapMs - Date.now();
       if (wait <= 0) start();
-      else waiting.set(key, setTimeout(start, wait));
-    },
-    clear() {
-      for (const timer of waiting.values()) clearTimeout(timer);
-      waiting.clear();
+      else {
+        waiting.add(key);
+        setTimeout(start, wait);
+      }
     },
   };
 }
