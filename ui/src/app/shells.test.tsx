@@ -81,7 +81,10 @@ describe("shells in the lab view", () => {
     expect(within(tab).getByRole("tab").getAttribute("aria-selected")).toBe("true");
     expect(screen.queryByTestId("log-view")).toBeNull();
     const terminal = screen.getByTestId("terminal");
-    expect([terminal.getAttribute("data-shell-id"), terminal.getAttribute("data-rows"), terminal.getAttribute("data-cols")]).toEqual([shellId, "24", "80"]);
+    // The size comes once the terminal's engine has loaded and fitted the pane.
+    await waitFor(() => {
+      expect([terminal.getAttribute("data-shell-id"), terminal.getAttribute("data-rows"), terminal.getAttribute("data-cols")]).toEqual([shellId, "24", "80"]);
+    });
 
     const engine = engines.last();
     await waitFor(() => {
