@@ -10,11 +10,13 @@ use serde::Deserialize;
 use crate::{Error, Result};
 
 mod database;
+mod provider;
 
 use database::DatabaseSection;
 pub use database::{
     DEFAULT_POSTGRES_NAME, DEFAULT_POSTGRES_PORT, PASSWORD_VARIABLE, PostgresConfig,
 };
+pub use provider::Provider;
 
 /// The default address: loopback only, like the Go server.
 pub const DEFAULT_BIND: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3000);
@@ -43,6 +45,8 @@ pub struct Config {
     pub shell: ShellConfig,
     /// A device configuration file replacing the bundled one.
     pub device_config: Option<PathBuf>,
+    /// The lab driver (`general.provider`): containerlab here, or clabernetes on a cluster.
+    pub provider: Provider,
     /// The containerlab executable (a name looked up on `PATH`, or a path).
     pub containerlab_binary: PathBuf,
     /// The kind configuration (`canRestart`, SSH credentials per containerlab kind).
@@ -175,6 +179,7 @@ impl Config {
                 ssh_keys: crate::driver::ssh::default_keys(),
             },
             device_config: None,
+            provider: Provider::Containerlab,
             containerlab_binary: "containerlab".into(),
             kinds_config: "kinds.conf.yml".into(),
             lab_log_backlog: crate::logs::DEFAULT_BACKLOG,
@@ -318,6 +323,8 @@ pub struct Overrides {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct FileConfig {
+    general: provider::GeneralSection,
+    clabernetes: provider::ClabernetesSection,
     server: ServerSection,
     auth: AuthSection,
     shell: ShellSection,
@@ -447,6 +454,7 @@ impl FileConfig {
     }
 
     fn apply(self, config: &mut Config) -> Result<()> {
+        config.provider = self.general.provider(self.clabernetes)?;
         if self.auth.enable_open_id == Some(true) {
             config.auth.open_id = Some(self.auth.open_id()?);
         }

@@ -13,7 +13,8 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::openid::OpenId;
 use crate::auth::{LoginThrottle, Sessions, TokenSigner, load_or_create_secret, signing_key};
-use crate::driver::{ContainerlabDriver, LabDriver};
+use crate::config::Provider;
+use crate::driver::{ClabernetesDriver, ContainerlabDriver, LabDriver};
 use crate::events::EventBus;
 use crate::files::TopologyFiles;
 use crate::kinds::Kinds;
@@ -76,9 +77,13 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Opens the store, the secret and the bundled assets of a server, with the containerlab
-    /// driver.
+    /// Opens the store, the secret and the bundled assets of a server, with the driver of
+    /// its provider (containerlab, or clabernetes).
     pub async fn open(config: Config) -> Result<Self> {
+        if let Provider::Clabernetes(settings) = &config.provider {
+            let driver = Arc::new(ClabernetesDriver::connect(settings.clone()).await);
+            return Self::open_with_driver(config, driver).await;
+        }
         let work_dir = match config.run_dir.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => std::path::PathBuf::from("."),

@@ -1,7 +1,9 @@
-//! The lab driver: what deploys labs and controls their nodes, behind a trait so that other
-//! providers (clabernetes on Kubernetes) can slot in. Production uses [`ContainerlabDriver`]:
-//! the `containerlab` command for labs and the Docker Engine API for nodes.
+//! The lab driver: what deploys labs and controls their nodes, behind a trait. Production
+//! uses [`ContainerlabDriver`] (the `containerlab` command for labs and the Docker Engine API
+//! for nodes) or, with `general.provider: clabernetes`, [`ClabernetesDriver`] (clabernetes
+//! topologies through the Kubernetes API).
 
+mod clabernetes;
 mod containerlab;
 mod docker;
 mod docker_error;
@@ -20,6 +22,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
+pub use clabernetes::{ClabernetesDriver, ClabernetesSettings};
 pub use containerlab::{ClabContainer, ContainerlabDriver, parse_inspect};
 pub use docker::DockerNodes;
 pub use prerequisites::{Check, Prerequisites};
@@ -63,6 +66,19 @@ pub enum DriverError {
     /// An SSH login or session failed.
     #[error("ssh {0}")]
     Ssh(String),
+    /// The Kubernetes API refused or failed (the clabernetes provider).
+    #[error("kubernetes: {0}")]
+    Kubernetes(String),
+    /// The provider cannot do this at all.
+    #[error("{provider} cannot {action}: {reason}")]
+    Unsupported {
+        /// `clabernetes`.
+        provider: &'static str,
+        /// What was asked (`stop a single node`).
+        action: &'static str,
+        /// Why not, and what to do instead.
+        reason: &'static str,
+    },
     /// Output that could not be understood.
     #[error("unexpected output from {tool}: {message}")]
     Output {
@@ -128,6 +144,17 @@ pub struct ContainerEvent {
     pub action: String,
 }
 
+/// A node command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeAction {
+    /// Start a stopped node.
+    Start,
+    /// Stop a running node.
+    Stop,
+    /// Restart a node.
+    Restart,
+}
+
 /// Deploys labs and controls their nodes.
 ///
 /// Lab calls take the topology file of the lab's run directory; their output goes to the
@@ -163,6 +190,12 @@ pub trait LabDriver: Send + Sync + std::fmt::Debug + 'static {
     fn inspect_all(
         &self,
     ) -> BoxFuture<'_, Result<HashMap<String, Vec<ContainerInfo>>, DriverError>>;
+    /// Why this driver cannot run `action` on any node, if it cannot: asked before a node
+    /// command changes anything.
+    fn refuses(&self, action: NodeAction) -> Option<DriverError> {
+        let _ = action;
+        None
+    }
     /// Starts a container.
     fn start_node(&self, container_id: String) -> BoxFuture<'_, Result<(), DriverError>>;
     /// Stops a container, killing it after `timeout`.

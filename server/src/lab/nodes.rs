@@ -11,7 +11,7 @@ use super::Labs;
 use super::{
     LabError, Outcome, STOP_TIMEOUT, lab_log, lab_updated, messages, run_dir, update_instance,
 };
-use crate::driver::ContainerInfo;
+use crate::driver::{ContainerInfo, NodeAction};
 use crate::store::LabRecord;
 
 /// A node command with its place in the lab's order.
@@ -75,6 +75,14 @@ pub(super) async fn run(labs: &Labs, ticket: Ticket) -> Result<Outcome, LabError
             "unable to {verb} nodes of kind '{}'",
             node.kind
         )));
+    }
+    let action = match command {
+        LabCommand::StartNode => NodeAction::Start,
+        LabCommand::StopNode => NodeAction::Stop,
+        _ => NodeAction::Restart,
+    };
+    if let Some(refused) = labs.driver.refuses(action) {
+        return Err(LabError::Refused(refused.to_string()));
     }
     match (command, &node.state) {
         (LabCommand::StartNode, NodeState::Starting | NodeState::Running) => {

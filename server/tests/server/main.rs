@@ -12,6 +12,7 @@
 #![allow(unreachable_pub)]
 
 mod auth;
+mod clabernetes;
 mod collections;
 mod database;
 mod harness;
