@@ -2,15 +2,23 @@
 //! events (see `contract::event`), and what the rest of the app cares about goes out as
 //! [`Signal`]s.
 //!
-//! Log lines are batched per stream: one `antimony://logs` event per stream every
-//! [`FLUSH_EVERY`] (or as soon as a batch holds [`MAX_BATCH`] lines), in order. Nothing is
-//! dropped: a batch is flushed before a stream restarts or reports trimmed lines, so those
-//! markers land between the right lines. Terminal output is tuned for latency instead: it
-//! goes out as soon as nothing else waits in the queue, output of one view that queued up
-//! meanwhile joined into one event. Everything else is sent at once. The forwarder keeps
-//! every connection's latest state, to send again when a webview loads late.
+//! Log lines are batched per stream and paced by the webview: the forwarder holds a credit
+//! of lines it may send, spends it on every batch it sends, and the webview gives it back as it
+//! handles them (`logs_handled`, once per animation frame), giving more while its frames stay
+//! short and less when they grow long. A flood then never queues more work in the web process
+//! than a frame takes, and lines that wait meanwhile join their stream's waiting batch (up to
+//! [`MAX_BATCH`] lines; a delivery is never split). Nothing is dropped: a restart or trimmed
+//! lines start a new batch, so those markers land between the right lines; a webview that stops
+//! answering (reloaded, or hidden and throttled) gets a fresh credit after [`ACK_TIMEOUT`], and
+//! more than [`MAX_WAITING`] waiting lines go out regardless. Terminal output is tuned for
+//! latency instead: it goes out as soon as nothing else waits in the queue, output of one view
+//! that queued up meanwhile joined into one event. Everything else is sent at once. The
+//! forwarder keeps every connection's latest state, to send again when a webview loads late.
 
+use std::collections::VecDeque;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use antimony_client::session::{ClientEvent, CommandError, ConnectionState};
 use antimony_protocol::{ErrorBody, LabCommand, StatusMessage, namespace};
@@ -24,24 +32,39 @@ use crate::contract::{
 };
 use crate::state::{AppEvent, Signal};
 
-/// How often pending log lines are sent.
-pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(32);
-/// A batch this big is sent at once. Each batch is one task on the webview's main thread:
-/// at 2,000 lines a flood made frames up to 106 ms apart, at 1,000 none over 100 ms
-/// (`bench/desktop-logs`).
-pub(crate) const MAX_BATCH: usize = 1_000;
+/// How often the forwarder checks on a webview that owes it an answer.
+pub(crate) const TICK: Duration = Duration::from_millis(32);
+/// The credit (lines) the forwarder starts with, and starts again with after a timeout: a
+/// frame's worth while the webview's scripts are still cold. The webview starts its own count
+/// from the same number (`INITIAL_CREDIT` in `ui/src/lib/bridge/log-pace.ts`).
+pub(crate) const INITIAL_CREDIT: i64 = 2_000;
+/// The most credit the webview can give (lines).
+pub(crate) const MAX_CREDIT: i64 = 60_000;
+/// A waiting batch takes lines up to this many. Deliveries are never split: one bigger than
+/// this (a backlog) goes out whole.
+pub(crate) const MAX_BATCH: usize = 4_096;
+/// Without an answer for this long, the webview's events count as handled (a page that
+/// reloaded never answers for the old one's).
+pub(crate) const ACK_TIMEOUT: Duration = Duration::from_secs(1);
+/// More waiting lines than this go out whatever the credit: memory stays bounded when a hidden
+/// page is throttled, and nothing is dropped. A flood waits here while the page catches up, so
+/// this is what a log view holds (`LOG_CAPACITY` in `ui/src/components/log-viewer/log-buffer.ts`).
+pub(crate) const MAX_WAITING: usize = 200_000;
 /// Terminal output joined for one view at most before it is sent (bytes): one event of it is
 /// parsed and handed to the terminal well within a frame.
 pub(crate) const MAX_SHELL_OUTPUT: usize = 64 * 1024;
 
-/// Log batches waiting for the next flush, in the order their streams first got lines.
+/// Log batches waiting to go out, in the order they were started.
 #[derive(Debug, Default)]
 pub(crate) struct Batches {
-    pending: Vec<LogsEvent>,
+    waiting: VecDeque<LogsEvent>,
+    /// The lines in them.
+    lines: usize,
 }
 
 impl Batches {
-    /// Adds lines of a stream; returns batches that must go out now (in order).
+    /// Adds a delivery of a stream's lines: to the stream's newest waiting batch when it has
+    /// room and no marker comes between, else as a new batch.
     pub(crate) fn add(
         &mut self,
         server: &str,
@@ -49,61 +72,111 @@ impl Batches {
         lines: Vec<String>,
         missed: u64,
         restarted: bool,
-    ) -> Vec<LogsEvent> {
-        let mut ready = Vec::new();
-        let index = self
-            .pending
-            .iter()
-            .position(|b| b.server == server && b.stream == stream);
-        // A marker (restart, trimmed lines) belongs before these lines, after the pending
-        // ones: send those first. So do pending lines that would make one batch too big for
-        // a frame with these.
-        let index = match index {
-            Some(i)
-                if restarted
-                    || missed > 0
-                    || self
-                        .pending
-                        .get(i)
-                        .is_some_and(|b| b.lines.len() + lines.len() > MAX_BATCH) =>
-            {
-                ready.push(self.pending.remove(i));
-                None
-            }
-            other => other,
-        };
-        let index = match index {
-            Some(i) => i,
-            None => {
-                self.pending.push(LogsEvent {
-                    server: server.to_owned(),
-                    stream: stream.to_owned(),
-                    lines: Vec::new(),
-                    missed,
-                    restarted,
-                });
-                self.pending.len() - 1
-            }
-        };
-        let full = self.pending.get_mut(index).is_some_and(|batch| {
-            // Lines delivered together (a server's batches, gathered by the client, at most
-            // a frame's worth) are moved in whole when nothing is pending, never split.
-            if batch.lines.is_empty() {
-                batch.lines = lines;
-            } else {
-                batch.lines.extend(lines);
-            }
-            batch.lines.len() >= MAX_BATCH
-        });
-        if full {
-            ready.push(self.pending.remove(index));
+    ) {
+        self.lines += lines.len();
+        // A marker (restart, trimmed lines) belongs before these lines, after the waiting
+        // ones: it starts a batch of its own.
+        if !restarted
+            && missed == 0
+            && let Some(batch) = self
+                .waiting
+                .iter_mut()
+                .rev()
+                .find(|b| b.server == server && b.stream == stream)
+                .filter(|b| b.lines.len() + lines.len() <= MAX_BATCH)
+        {
+            batch.lines.extend(lines);
+            return;
         }
-        ready
+        // Moved in whole: a delivery is never split or copied.
+        self.waiting.push_back(LogsEvent {
+            server: server.to_owned(),
+            stream: stream.to_owned(),
+            lines,
+            missed,
+            restarted,
+        });
     }
 
-    /// Everything pending.
-    pub(crate) fn drain(&mut self) -> Vec<LogsEvent> {
-        std::mem::take(&mut self.pending)
+    /// The oldest waiting batch.
+    pub(crate) fn next(&mut self) -> Option<LogsEvent> {
+        let batch = self.waiting.pop_front()?;
+        self.lines -= batch.lines.len();
+        Some(batch)
+    }
+
+    /// How many batches wait.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// How many lines wait.
+    pub(crate) fn lines(&self) -> usize {
+        self.lines
+    }
+
+    /// Whether the oldest batch is full (worth sending before more events are read).
+    pub(crate) fn front_full(&self) -> bool {
+        self.waiting
+            .front()
+            .is_some_and(|b| b.lines.len() >= MAX_BATCH)
+    }
+}
+
+/// The pace of log lines: the credit the webview gave, and since when an answer is awaited.
+#[derive(Debug)]
+pub(crate) struct Pace {
+    credit: i64,
+    /// The last answer, or the first batch sent after it.
+    since: Instant,
+    /// Whether nothing went out since the last answer.
+    answered: bool,
+}
+
+impl Pace {
+    pub(crate) fn new(now: Instant) -> Self {
+        Pace {
+            credit: INITIAL_CREDIT,
+            since: now,
+            answered: true,
+        }
+    }
+
+    /// Whether another batch may go out now (it may overdraw the credit).
+    pub(crate) fn open(&self) -> bool {
+        self.credit > 0
+    }
+
+    /// A batch of `lines` lines went out.
+    pub(crate) fn sent(&mut self, lines: usize, now: Instant) {
+        if self.answered {
+            // The time to answer starts now.
+            self.answered = false;
+            self.since = now;
+        }
+        self.credit -= i64::try_from(lines).unwrap_or(i64::MAX);
+    }
+
+    /// The webview gave `lines` of credit back (what it handled, give or take).
+    pub(crate) fn granted(&mut self, lines: u32, now: Instant) {
+        self.credit = (self.credit + i64::from(lines)).min(MAX_CREDIT);
+        self.answered = true;
+        self.since = now;
+    }
+
+    /// Starts over with [`INITIAL_CREDIT`]: when a page loaded (`reset`), or when the
+    /// credit has been spent for [`ACK_TIMEOUT`] since the last answer or the first batch
+    /// after it (checked at `now`).
+    /// Returns whether it did.
+    pub(crate) fn expire(&mut self, now: Instant, reset: bool) -> bool {
+        let expired = reset || (self.credit <= 0 && now.duration_since(self.since) >= ACK_TIMEOUT);
+        if expired {
+            self.credit = INITIAL_CREDIT;
+            self.answered = true;
+            self.since = now;
+        }
+        expired
     }
 }
 
@@ -123,6 +196,7 @@ struct Forwarder<R: Runtime> {
     /// Where signals go.
     signal: Box<dyn Fn(Signal) + Send>,
     batches: Batches,
+    pace: Pace,
     connections: Vec<ConnectionEvent>,
     notices: u64,
     /// Terminal output not sent yet, in arrival order (one entry per view at most).
@@ -139,29 +213,36 @@ pub(crate) fn spawn<R: Runtime>(
         app,
         signal: Box::new(signal),
         batches: Batches::default(),
+        pace: Pace::new(Instant::now()),
         connections: Vec::new(),
         notices: 0,
         shell_output: Vec::new(),
     };
     tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval(FLUSH_EVERY);
+        let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 event = events.recv() => match event {
                     Some(event) => {
                         forwarder.forward(event);
-                        // Terminal output waits only while more events are queued.
-                        if events.is_empty() {
+                        // Terminal output and log lines wait only while more events are
+                        // queued (to join them), or until a log batch is full.
+                        let idle = events.is_empty();
+                        if idle {
                             forwarder.flush_shell_output();
+                        }
+                        if idle || forwarder.batches.front_full() {
+                            forwarder.send_logs();
                         }
                     }
                     None => break,
                 },
                 _ = tick.tick() => {
-                    for batch in forwarder.batches.drain() {
-                        forwarder.emit(event::LOGS, &batch);
+                    if forwarder.pace.expire(Instant::now(), false) {
+                        tracing::debug!("the webview did not answer for its log events; sending on");
                     }
+                    forwarder.send_logs();
                 }
             }
         }
@@ -173,6 +254,17 @@ impl<R: Runtime> Forwarder<R> {
         // By reference: a log batch is serialised once, never copied (the hot path).
         if let Err(error) = self.app.emit(name, payload) {
             tracing::warn!(%error, event = name, "cannot send an event to the webview");
+        }
+    }
+
+    /// Sends waiting log batches while the webview has room for them (or too many wait).
+    fn send_logs(&mut self) {
+        while self.pace.open() || self.batches.lines() > MAX_WAITING {
+            let Some(batch) = self.batches.next() else {
+                break;
+            };
+            self.emit(event::LOGS, &batch);
+            self.pace.sent(batch.lines.len(), Instant::now());
         }
     }
 
@@ -196,7 +288,13 @@ impl<R: Runtime> Forwarder<R> {
                 };
                 self.emit(event::STATUS, &StatusEvent { server, message });
             }
+            AppEvent::LogsHandled(lines) => {
+                self.pace.granted(lines, Instant::now());
+                self.send_logs();
+            }
             AppEvent::Replay => {
+                // A page that loaded owes nothing for the old one's log events.
+                self.pace.expire(Instant::now(), true);
                 for payload in &self.connections {
                     self.emit(event::CONNECTION, payload);
                 }
@@ -280,14 +378,9 @@ impl<R: Runtime> Forwarder<R> {
                 lines,
                 missed,
                 restarted,
-            } => {
-                for batch in self
-                    .batches
-                    .add(&server, &namespace, lines, missed, restarted)
-                {
-                    self.emit(event::LOGS, &batch);
-                }
-            }
+            } => self
+                .batches
+                .add(&server, &namespace, lines, missed, restarted),
             ClientEvent::Connection { namespace, state } => {
                 let (state, message) = connection_state(state);
                 let payload = ConnectionEvent {
@@ -366,77 +459,108 @@ mod tests {
         range.map(|i| format!("line {i}")).collect()
     }
 
-    #[test]
-    fn batches_keep_order_and_put_markers_between_the_right_lines() {
-        let mut batches = Batches::default();
-        assert!(
-            batches
-                .add("s", "/logs/a", lines(0..3), 0, false)
-                .is_empty()
-        );
-        assert!(
-            batches
-                .add("s", "/logs/b", lines(0..1), 0, false)
-                .is_empty()
-        );
-        assert!(
-            batches
-                .add("s", "/logs/a", lines(3..5), 0, false)
-                .is_empty()
-        );
-        // A restart sends what was pending first.
-        let ready = batches.add("s", "/logs/a", lines(100..102), 0, true);
-        assert_eq!(ready.len(), 1);
-        assert_eq!(ready[0].lines, lines(0..5));
-        assert!(!ready[0].restarted);
-        let rest = batches.drain();
-        assert_eq!(rest.len(), 2);
-        assert_eq!(
-            (rest[0].stream.as_str(), rest[0].lines.clone()),
-            ("/logs/b", lines(0..1))
-        );
-        assert_eq!(rest[1].lines, lines(100..102));
-        assert!(rest[1].restarted);
-        assert!(batches.drain().is_empty());
+    fn drain(batches: &mut Batches) -> Vec<LogsEvent> {
+        std::iter::from_fn(|| batches.next()).collect()
     }
 
     #[test]
-    fn batches_go_out_before_they_grow_past_a_frame_and_nothing_is_lost() {
+    fn batches_keep_order_and_put_markers_between_the_right_lines() {
         let mut batches = Batches::default();
-        let mut sent = Vec::new();
-        let mut events = 0;
+        batches.add("s", "/logs/a", lines(0..3), 0, false);
+        batches.add("s", "/logs/b", lines(0..1), 0, false);
+        batches.add("s", "/logs/a", lines(3..5), 0, false);
+        // A restart starts a batch of its own, after the waiting lines.
+        batches.add("s", "/logs/a", lines(100..102), 0, true);
+        batches.add("s", "/logs/a", lines(102..103), 0, false);
+        let sent = drain(&mut batches);
+        let shape: Vec<_> = sent
+            .iter()
+            .map(|b| (b.stream.as_str(), b.lines.clone(), b.restarted))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("/logs/a", lines(0..5), false),
+                ("/logs/b", lines(0..1), false),
+                ("/logs/a", lines(100..103), true),
+            ]
+        );
+        assert!(batches.next().is_none());
+    }
+
+    #[test]
+    fn batches_stay_within_a_frame_and_deliveries_are_never_split() {
+        let mut batches = Batches::default();
         for chunk in 0..10 {
-            for batch in batches.add(
+            batches.add(
                 "s",
                 "/logs/a",
-                lines(chunk * 700..(chunk + 1) * 700),
+                lines(chunk * 1_024..(chunk + 1) * 1_024),
                 0,
                 false,
-            ) {
-                // 700 pending and 700 more would be 1,400: the 700 go first.
-                assert_eq!(batch.lines.len(), 700);
-                events += 1;
-                sent.extend(batch.lines);
-            }
+            );
         }
-        assert_eq!(events, 9);
-        // A delivery of a full batch or more (a backlog) goes out whole, at once.
-        let big = batches.add("s", "/logs/b", lines(0..2_500), 0, false);
-        assert_eq!(big.len(), 1);
-        assert_eq!(big[0].lines.len(), 2_500);
-        for batch in batches.drain() {
-            sent.extend(batch.lines);
-        }
-        assert_eq!(sent, lines(0..7_000));
+        // Four deliveries of 1,024 fill a batch of 4,096; a fifth does not fit.
+        assert_eq!(batches.len(), 3);
+        assert_eq!(batches.lines(), 10_240);
+        assert!(batches.front_full());
+        // A delivery bigger than a batch (a backlog) goes out whole.
+        batches.add("s", "/logs/b", lines(0..5_000), 0, false);
+        let sent = drain(&mut batches);
+        assert_eq!(batches.lines(), 0);
+        assert!(
+            sent.iter()
+                .all(|b| b.lines.len() <= MAX_BATCH || b.lines.len() == 5_000)
+        );
+        let a: Vec<String> = sent
+            .iter()
+            .filter(|b| b.stream == "/logs/a")
+            .flat_map(|b| b.lines.clone())
+            .collect();
+        assert_eq!(a, lines(0..10_240));
+        assert_eq!(sent.last().map(|b| b.lines.len()), Some(5_000));
     }
 
     #[test]
     fn trimmed_lines_are_reported_with_the_lines_after_them() {
         let mut batches = Batches::default();
         batches.add("s", "/logs/a", lines(0..2), 0, false);
-        let ready = batches.add("s", "/logs/a", lines(50..51), 48, false);
-        assert_eq!(ready[0].missed, 0);
-        let rest = batches.drain();
-        assert_eq!((rest[0].missed, rest[0].lines.clone()), (48, lines(50..51)));
+        batches.add("s", "/logs/a", lines(50..51), 48, false);
+        let sent = drain(&mut batches);
+        assert_eq!((sent[0].missed, sent[0].lines.clone()), (0, lines(0..2)));
+        assert_eq!((sent[1].missed, sent[1].lines.clone()), (48, lines(50..51)));
+    }
+
+    #[test]
+    fn the_pace_holds_lines_back_until_the_webview_answers_or_times_out() {
+        let start = Instant::now();
+        let later = |ms| start + Duration::from_millis(ms);
+        let mut pace = Pace::new(start);
+        assert!(pace.open());
+        pace.sent(1_500, start);
+        assert!(pace.open());
+        // The last batch may overdraw.
+        pace.sent(1_500, start);
+        assert!(!pace.open());
+        // Not answered yet, not timed out.
+        assert!(!pace.expire(later(500), false));
+        // Given back what it handled: open again.
+        pace.granted(1_500, later(500));
+        assert!(pace.open());
+        pace.sent(1_500, later(500));
+        assert!(!pace.open());
+        // A second after the last answer, the credit starts over.
+        assert!(!pace.expire(later(1_400), false));
+        assert!(pace.expire(later(1_500), false));
+        assert!(pace.open());
+        // An open credit never times out.
+        assert!(!pace.expire(later(9_000), false));
+        // More than the most credit is not kept.
+        pace.granted(u32::MAX, later(9_000));
+        pace.sent(usize::try_from(MAX_CREDIT).unwrap(), later(9_000));
+        assert!(!pace.open());
+        // A page that loaded starts over.
+        assert!(pace.expire(later(9_000), true));
+        assert!(pace.open());
     }
 }

@@ -44,6 +44,8 @@ pub(crate) enum AppEvent {
     },
     /// Send every connection's latest state again (a webview that loaded late missed them).
     Replay,
+    /// The webview gave this many lines of credit back (once per animation frame).
+    LogsHandled(u32),
     /// News of the shell a terminal view shows.
     Shell {
         /// The server.
@@ -169,6 +171,11 @@ impl Desktop {
     /// Where events for the webview go (terminal views send theirs).
     pub(crate) fn events(&self) -> mpsc::UnboundedSender<AppEvent> {
         self.events.clone()
+    }
+
+    /// Gives the forwarder `lines` of credit back: it sends more log lines.
+    pub(crate) fn logs_handled(&self, lines: u32) {
+        let _ = self.events.send(AppEvent::LogsHandled(lines));
     }
 
     /// Asks the forwarder to send every connection's latest state again.

@@ -38,6 +38,7 @@ macro_rules! for_each_command {
             topologies::devices,
             logs::subscribe_logs,
             logs::unsubscribe_logs,
+            logs::logs_handled,
             logs::export_log,
             local::local_prerequisites,
             local::check_topology,

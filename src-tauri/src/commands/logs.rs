@@ -45,6 +45,14 @@ pub(crate) async fn unsubscribe_logs(
     Ok(())
 }
 
+/// The webview gives `lines` of log credit back (once per animation frame): about the lines
+/// of `antimony://logs` it handled since it last said so, more while its frames are short,
+/// less when they grow long. The forwarder sends lines only while it has credit.
+#[tauri::command]
+pub(crate) fn logs_handled(desktop: State<'_, Desktop>, lines: u32) {
+    desktop.logs_handled(lines);
+}
+
 /// Saves a log: asks the user where (the webview never names a path), then writes it.
 /// Returns the file's path, or nothing when the user cancelled.
 #[tauri::command]

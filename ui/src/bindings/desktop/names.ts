@@ -33,6 +33,7 @@ export const commands = {
   devices: "devices",
   subscribeLogs: "subscribe_logs",
   unsubscribeLogs: "unsubscribe_logs",
+  logsHandled: "logs_handled",
   exportLog: "export_log",
   localPrerequisites: "local_prerequisites",
   checkTopology: "check_topology",

@@ -5,8 +5,9 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { commands, events, type CommandId } from "../../bindings/desktop";
+import { commands, events, type CommandId, type LogsEvent } from "../../bindings/desktop";
 import { BridgeError } from "./error";
+import { createLogPace } from "./log-pace";
 import type { Bridge, Unlisten } from "./types";
 
 type EventName = (typeof events)[keyof typeof events];
@@ -50,6 +51,13 @@ async function closeWindow(): Promise<void> {
 }
 
 export function createTauriBridge(): Bridge {
+  // The Rust side sends log lines while it holds credit, which the page gives back once per
+  // frame (log-pace.ts).
+  const logPace = createLogPace((lines) => {
+    call(commands.logsHandled, { lines }).catch(() => {
+      // Not given, the Rust side starts over with a fresh credit after a second.
+    });
+  });
   return {
     kind: "tauri",
     listServers: () => call(commands.listServers),
@@ -106,7 +114,11 @@ export function createTauriBridge(): Bridge {
     onConnection: (handler) => on(events.connection, handler),
     onStatus: (handler) => on(events.status, handler),
     onLabUpdate: (handler) => on(events.labUpdate, handler),
-    onLogs: (handler) => on(events.logs, handler),
+    onLogs: (handler) =>
+      on<LogsEvent>(events.logs, (payload) => {
+        logPace.saw(payload, payload.lines.length);
+        handler(payload);
+      }),
     onCommandResult: (handler) => on(events.commandResult, handler),
     onShell: (handler) => on(events.shell, handler),
     onShellWindow: (handler) => on(events.shellWindow, handler),
