@@ -544,3 +544,52 @@ async fn prerequisites_name_the_cluster_and_the_controller() {
         report.checks
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_answers_fail_clearly_and_endless_lines_are_cut() {
+    let fake = FakeKubernetes::start().await.unwrap();
+    let (stack, _dir) = stack_on(&fake, Duration::from_secs(60)).await;
+    let (commands, _) = connect(&stack.base, "/lab-commands", Some(&stack.admin), None)
+        .await
+        .unwrap();
+    // A topology status of the wrong shape fails the deploy at once, with what was wrong.
+    let broken = create_lab_from(
+        &stack,
+        "name: odd\ntopology:\n  nodes:\n    r1:\n      kind: linux\n      image: fake-bad-status:1\n",
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let reply = deploy(&commands, &broken).await;
+    assert_eq!(reply["code"], json!(5001), "{reply}");
+    let message = reply["message"].as_str().unwrap();
+    assert!(message.contains("cannot be used"), "{message}");
+    assert!(message.contains("wrong shape"), "{message}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "no retrying a bad shape"
+    );
+
+    // A node that prints a line of a megabyte: its log keeps a cut line, and goes on.
+    let lab = create_lab(&stack).await;
+    assert_eq!(deploy(&commands, &lab).await, json!({"payload": null}));
+    let namespace = namespace_of(&stack.state, &lab).await;
+    let srl1 = nodes(at(&stack), &lab).await[1].1.clone();
+    let (_log, mut events) = connect(
+        &stack.base,
+        &Namespace::node_logs(&lab, &srl1).path(),
+        Some(&stack.admin),
+        None,
+    )
+    .await
+    .unwrap();
+    next_event(&mut events, "backlog").await;
+    assert!(fake.node_prints(&namespace, "srl1", &"x".repeat(1024 * 1024)));
+    assert!(fake.node_prints(&namespace, "srl1", "after the long one"));
+    let seen = read_until(&mut events, "after the long one").await;
+    assert!(
+        seen.contains("more bytes of this line were cut"),
+        "cut with a marker"
+    );
+    assert!(seen.len() < 64 * 1024, "{} bytes arrived", seen.len());
+    let _ = commands.disconnect().await;
+}

@@ -168,12 +168,21 @@ async fn wait_ready(
     }
 }
 
-/// Counts a failed watch; too many in a row end the deploy with the last one.
+/// Counts a failed watch; too many in a row end the deploy with the last one, and one that
+/// retrying cannot mend ends it at once.
 fn watch_failed(
     failures: &mut u32,
     log: &LogStream,
     error: &watcher::Error,
 ) -> Result<(), DriverError> {
+    if let Some(reason) = permanent(error) {
+        log.push(format!(
+            "[clabernetes] the API server's answer cannot be used: {reason}"
+        ));
+        return Err(DriverError::Kubernetes(format!(
+            "the API server's answer about the deployment cannot be used: {reason}"
+        )));
+    }
     *failures += 1;
     tracing::debug!(%error, failures, "watch failed");
     if *failures >= WATCH_FAILURES {
@@ -185,6 +194,33 @@ fn watch_failed(
         )));
     }
     Ok(())
+}
+
+/// Why a watch failure will not go away by retrying, if it will not: an answer of the wrong
+/// shape (the event is lost; the watch goes on without it), or a refusal (not allowed, or
+/// the namespace is gone).
+fn permanent(error: &watcher::Error) -> Option<String> {
+    let client = match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => e,
+        watcher::Error::WatchError(status) => {
+            return matches!(status.code, 401 | 403 | 404).then(|| error.to_string());
+        }
+        watcher::Error::NoResourceVersion => return Some(error.to_string()),
+    };
+    match client {
+        kube::Error::SerdeError(e) => Some(format!("an object of the wrong shape ({e})")),
+        // kube reads a watch line it cannot decode as a `Status` when it can: any JSON object
+        // without a code is such a line.
+        kube::Error::Api(status) if status.code == 0 => {
+            Some("a watch event of the wrong shape".into())
+        }
+        kube::Error::Api(status) if matches!(status.code, 401 | 403 | 404) => {
+            Some(error.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// `deploying, 1 of 2 nodes ready`.
