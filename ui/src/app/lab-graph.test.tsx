@@ -138,34 +138,6 @@ describe("the lab's graph", () => {
   });
 });
 
-describe("the graph's scripts", () => {
-  it("load when a lab's row is pointed at or focused, not while the dashboard is only looked at", async () => {
-    const graphs = createFakeGraphEngines();
-    let loads = 0;
-    const counted = {
-      ...graphs,
-      loader: () => {
-        loads += 1;
-        return graphs.loader();
-      },
-    };
-    await startApp({}, createFakeEngines(), counted);
-    // Longer than the idle delay the dashboard used to load them after (1.5 s).
-    await act(() => new Promise((resolve) => setTimeout(resolve, 1_700)));
-    expect(loads).toBe(0);
-    const row = screen.getAllByTestId("lab-row")[0];
-    if (row === undefined) throw new Error("no lab row");
-    fireEvent.pointerOver(row);
-    expect(loads).toBe(1);
-    fireEvent.focus(row);
-    expect(loads).toBe(2);
-    // The lab view asks as well; the engine is made once.
-    await openLab("Spine Leaf");
-    await graphReady();
-    expect(graphs.made).toHaveLength(1);
-  });
-});
-
 describe("times and counts", () => {
   it("says 'not scheduled' and 'no end' instead of far-off years", async () => {
     const f = await startApp();

@@ -6,7 +6,6 @@
 // follows.
 
 import type { KeyboardEvent } from "react";
-import { useGraphPrefetch } from "../../components/graph/engine-context";
 import { StatusDot, type DotTone } from "../../components/status-dot";
 import type { AllLabs, ServerLabs, ServerSummary } from "../../lib/all-labs";
 import { count, formatDayTime, formatFull } from "../../lib/format";
@@ -82,8 +81,6 @@ export function AllLabsView({
     return entry === undefined ? [] : [{ server: s.name, labs: entry.labs, collections: entry.collections }];
   });
   const rows = allLabRows(lists, query, now);
-  // A lab about to be opened (a row pointed at or focused): its graph's scripts load.
-  const prefetchGraph = useGraphPrefetch();
   const total = lists.reduce((n, l) => n + l.labs.length, 0);
   const filtered = query.search !== "" || query.state !== null || query.server !== null;
 
@@ -218,7 +215,7 @@ export function AllLabsView({
               <th>Creator</th>
             </tr>
           </thead>
-          <tbody onPointerOver={prefetchGraph} onFocus={prefetchGraph}>
+          <tbody>
             {rows.map((row, index) => (
               <tr
                 key={`${row.server}\n${row.lab.id}`}

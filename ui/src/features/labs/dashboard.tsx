@@ -4,7 +4,7 @@
 
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import type { LabOut } from "../../bindings";
-import { useGraphPrefetch } from "../../components/graph/engine-context";
+import { usePrefetchGraph } from "../../components/graph/engine-context";
 import { count, formatDayTime, formatFull } from "../../lib/format";
 import { useStore } from "../../lib/store";
 import { isTyping } from "../../lib/keys";
@@ -64,8 +64,8 @@ export function Dashboard({
   const state = useStore(labs.store, (s) => s);
   const now = useNow();
   const { query } = state;
-  // A lab about to be opened (a row pointed at or focused): its graph's scripts load.
-  const prefetchGraph = useGraphPrefetch();
+  // A lab is likely opened next: its graph's scripts load once the dashboard is idle.
+  usePrefetchGraph(1500);
   const rows = labRows(state.labs, state.collections, query, now);
   const [selected, setSelected] = useState<string | null>(null);
   const search = useRef<HTMLInputElement>(null);
@@ -249,7 +249,7 @@ export function Dashboard({
               <th>Creator</th>
             </tr>
           </thead>
-          <tbody ref={body} onPointerOver={prefetchGraph} onFocus={prefetchGraph}>
+          <tbody ref={body}>
             {rows.map((row, index) => {
               const word = stateWord(row.state);
               const isSelected = row.lab.id === selected;
