@@ -2,7 +2,8 @@
 //! log and shell namespaces over Socket.IO) against the fake Kubernetes API server of
 //! `antimony_fakes::kubernetes` (a cluster with clabernetes): deploy, the nodes' state, node
 //! logs followed, shells with resize, destroy; a restart that recovers the labs from the
-//! topology resources; the node commands clabernetes cannot run; failed deploys.
+//! topology resources; the node commands clabernetes cannot run. Failures, cancels, redeploys
+//! and hostile answers are in `clabernetes_failures.rs`.
 
 use std::time::Duration;
 
@@ -13,12 +14,13 @@ use antimony_server::driver::{ClabernetesSettings, LabDriver};
 use rust_socketio::asynchronous::Client;
 use serde_json::{Value, json};
 
-use crate::stack::{
-    Received, Stack, command, connect, create_lab, create_lab_from, next_event, start_with,
-};
+use crate::stack::{Received, Stack, command, connect, create_lab, next_event, start_with};
 
 /// A server whose provider is clabernetes on `fake`.
-async fn stack_on(fake: &FakeKubernetes, deploy_timeout: Duration) -> (Stack, tempfile::TempDir) {
+pub async fn stack_on(
+    fake: &FakeKubernetes,
+    deploy_timeout: Duration,
+) -> (Stack, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     fake.write_kubeconfig(&kubeconfig).unwrap();
@@ -33,19 +35,19 @@ async fn stack_on(fake: &FakeKubernetes, deploy_timeout: Duration) -> (Stack, te
 
 /// Where a server is and an admin's token.
 #[derive(Clone, Copy)]
-struct At<'a> {
-    base: &'a str,
-    admin: &'a str,
+pub struct At<'a> {
+    pub base: &'a str,
+    pub admin: &'a str,
 }
 
-fn at(stack: &Stack) -> At<'_> {
+pub fn at(stack: &Stack) -> At<'_> {
     At {
         base: &stack.base,
         admin: &stack.admin,
     }
 }
 
-async fn get_lab(server: At<'_>, lab: &str) -> Value {
+pub async fn get_lab(server: At<'_>, lab: &str) -> Value {
     let reply: Value = reqwest::Client::new()
         .get(format!("{}/labs/{lab}", server.base))
         .header("cookie", format!("accessToken={}", server.admin))
@@ -59,13 +61,13 @@ async fn get_lab(server: At<'_>, lab: &str) -> Value {
 }
 
 /// The namespace the driver gives the lab.
-async fn namespace_of(state: &antimony_server::AppState, lab: &str) -> String {
+pub async fn namespace_of(state: &antimony_server::AppState, lab: &str) -> String {
     let record = state.store.lab(lab).await.unwrap().unwrap();
     format!("antimony-{}", record.instance_name.unwrap())
 }
 
 /// The lab's nodes by name: (container id, state).
-async fn nodes(server: At<'_>, lab: &str) -> Vec<(String, String, String)> {
+pub async fn nodes(server: At<'_>, lab: &str) -> Vec<(String, String, String)> {
     let lab = get_lab(server, lab).await;
     lab["instance"]["nodes"]
         .as_array()
@@ -82,7 +84,7 @@ async fn nodes(server: At<'_>, lab: &str) -> Vec<(String, String, String)> {
 }
 
 /// Lines of `data` events until one contains `wanted` (within 10 s).
-async fn read_until(events: &mut Received, wanted: &str) -> String {
+pub async fn read_until(events: &mut Received, wanted: &str) -> String {
     let mut seen = String::new();
     let found = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some((name, values)) = events.recv().await {
@@ -109,11 +111,16 @@ async fn read_until(events: &mut Received, wanted: &str) -> String {
     seen
 }
 
-async fn deploy(commands: &Client, lab: &str) -> Value {
+pub async fn deploy(commands: &Client, lab: &str) -> Value {
     command(commands, LabCommandData::new(lab, LabCommand::Deploy)).await
 }
 
-async fn open_shell(stack: &Stack, commands: &Client, lab: &str, node: &str) -> (Client, Received) {
+pub async fn open_shell(
+    stack: &Stack,
+    commands: &Client,
+    lab: &str,
+    node: &str,
+) -> (Client, Received) {
     let reply = command(
         commands,
         LabCommandData::for_node(lab, LabCommand::OpenShell, node),
@@ -430,64 +437,6 @@ async fn labs_are_found_again_after_a_server_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_and_stuck_deploys_answer_5001_and_say_why() {
-    let fake = FakeKubernetes::start().await.unwrap();
-    let (stack, _dir) = stack_on(&fake, Duration::from_secs(2)).await;
-    let (commands, _) = connect(&stack.base, "/lab-commands", Some(&stack.admin), None)
-        .await
-        .unwrap();
-    let failing = create_lab_from(
-        &stack,
-        "name: broken\ntopology:\n  nodes:\n    r1:\n      kind: linux\n      image: fake-deploy-failed:1\n",
-    )
-    .await;
-    let reply = deploy(&commands, &failing).await;
-    assert_eq!(reply["code"], json!(5001), "{reply}");
-    assert!(
-        reply["message"].as_str().unwrap().contains("deployfailed"),
-        "{reply}"
-    );
-    assert_eq!(
-        get_lab(at(&stack), &failing).await["instance"]["state"],
-        json!(3)
-    );
-
-    let stuck = create_lab_from(
-        &stack,
-        "name: stuck\ntopology:\n  nodes:\n    r1:\n      kind: linux\n      image: fake-pull-error:1\n",
-    )
-    .await;
-    let reply = deploy(&commands, &stuck).await;
-    assert_eq!(reply["code"], json!(5001), "{reply}");
-    assert!(
-        reply["message"].as_str().unwrap().contains("deployTimeout"),
-        "{reply}"
-    );
-    let (_log, mut events) = connect(
-        &stack.base,
-        &Namespace::lab_logs(&stuck).path(),
-        Some(&stack.admin),
-        None,
-    )
-    .await
-    .unwrap();
-    let backlog = next_event(&mut events, "backlog").await[0].to_string();
-    assert!(
-        backlog.contains("(ImagePullBackOff)"),
-        "the pod's trouble is logged: {backlog}"
-    );
-    // Destroying the failed lab cleans its namespace up.
-    let namespace = namespace_of(&stack.state, &stuck).await;
-    assert!(fake.namespaces().contains(&namespace));
-    assert_eq!(
-        command(&commands, LabCommandData::new(&stuck, LabCommand::Destroy)).await,
-        json!({"payload": null})
-    );
-    assert!(!fake.namespaces().contains(&namespace));
-    let _ = commands.disconnect().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prerequisites_name_the_cluster_and_the_controller() {
     let fake = FakeKubernetes::start().await.unwrap();
     let (stack, dir) = stack_on(&fake, Duration::from_secs(60)).await;
@@ -543,53 +492,4 @@ async fn prerequisites_name_the_cluster_and_the_controller() {
         "{:?}",
         report.checks
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_answers_fail_clearly_and_endless_lines_are_cut() {
-    let fake = FakeKubernetes::start().await.unwrap();
-    let (stack, _dir) = stack_on(&fake, Duration::from_secs(60)).await;
-    let (commands, _) = connect(&stack.base, "/lab-commands", Some(&stack.admin), None)
-        .await
-        .unwrap();
-    // A topology status of the wrong shape fails the deploy at once, with what was wrong.
-    let broken = create_lab_from(
-        &stack,
-        "name: odd\ntopology:\n  nodes:\n    r1:\n      kind: linux\n      image: fake-bad-status:1\n",
-    )
-    .await;
-    let started = std::time::Instant::now();
-    let reply = deploy(&commands, &broken).await;
-    assert_eq!(reply["code"], json!(5001), "{reply}");
-    let message = reply["message"].as_str().unwrap();
-    assert!(message.contains("cannot be used"), "{message}");
-    assert!(message.contains("wrong shape"), "{message}");
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "no retrying a bad shape"
-    );
-
-    // A node that prints a line of a megabyte: its log keeps a cut line, and goes on.
-    let lab = create_lab(&stack).await;
-    assert_eq!(deploy(&commands, &lab).await, json!({"payload": null}));
-    let namespace = namespace_of(&stack.state, &lab).await;
-    let srl1 = nodes(at(&stack), &lab).await[1].1.clone();
-    let (_log, mut events) = connect(
-        &stack.base,
-        &Namespace::node_logs(&lab, &srl1).path(),
-        Some(&stack.admin),
-        None,
-    )
-    .await
-    .unwrap();
-    next_event(&mut events, "backlog").await;
-    assert!(fake.node_prints(&namespace, "srl1", &"x".repeat(1024 * 1024)));
-    assert!(fake.node_prints(&namespace, "srl1", "after the long one"));
-    let seen = read_until(&mut events, "after the long one").await;
-    assert!(
-        seen.contains("more bytes of this line were cut"),
-        "cut with a marker"
-    );
-    assert!(seen.len() < 64 * 1024, "{} bytes arrived", seen.len());
-    let _ = commands.disconnect().await;
 }

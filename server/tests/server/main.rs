@@ -13,6 +13,7 @@
 
 mod auth;
 mod clabernetes;
+mod clabernetes_failures;
 mod collections;
 mod database;
 mod harness;
