@@ -85,8 +85,20 @@ pub async fn nodes(server: At<'_>, lab: &str) -> Vec<(String, String, String)> {
 
 /// Lines of `data` events until one contains `wanted` (within 10 s).
 pub async fn read_until(events: &mut Received, wanted: &str) -> String {
+    match read_within(events, wanted, Duration::from_secs(10)).await {
+        Ok(seen) => seen,
+        Err(seen) => panic!("no {wanted:?} in {seen:?}"),
+    }
+}
+
+/// Lines of `data` events until one contains `wanted`, or what came within `limit`.
+async fn read_within(
+    events: &mut Received,
+    wanted: &str,
+    limit: Duration,
+) -> Result<String, String> {
     let mut seen = String::new();
-    let found = tokio::time::timeout(Duration::from_secs(10), async {
+    let found = tokio::time::timeout(limit, async {
         while let Some((name, values)) = events.recv().await {
             if name == "data" {
                 for value in &values {
@@ -107,8 +119,11 @@ pub async fn read_until(events: &mut Received, wanted: &str) -> String {
         false
     })
     .await;
-    assert!(matches!(found, Ok(true)), "no {wanted:?} in {seen:?}");
-    seen
+    if matches!(found, Ok(true)) {
+        Ok(seen)
+    } else {
+        Err(seen)
+    }
 }
 
 pub async fn deploy(commands: &Client, lab: &str) -> Value {
@@ -240,8 +255,17 @@ async fn a_lab_deploys_runs_logs_opens_shells_and_is_destroyed() {
         .emit("resize", json!({"rows": 40, "cols": 100}))
         .await
         .unwrap();
-    shell.emit("data", json!("stty size\r")).await.unwrap();
-    read_until(&mut output, "40 100").await;
+    // kube sends resizes and keystrokes from one task that takes whichever is ready first,
+    // so the new size may land after the next keystrokes: ask until it shows.
+    let mut resized = Err(String::new());
+    for _ in 0..20 {
+        shell.emit("data", json!("stty size\r")).await.unwrap();
+        resized = read_within(&mut output, "40 100", Duration::from_millis(500)).await;
+        if resized.is_ok() {
+            break;
+        }
+    }
+    assert!(resized.is_ok(), "never 40 100: {resized:?}");
     shell.emit("data", json!("nosuch\r")).await.unwrap();
     read_until(&mut output, "bash: nosuch: command not found").await;
     // alpine has no bash: its shell is sh.
