@@ -23,8 +23,10 @@ use crate::driver::terminal::{Terminal, TerminalInput};
 
 /// The shells tried, in order.
 const SHELLS: [&str; 2] = ["/bin/bash", "/bin/sh"];
-/// How long a shell may take to fail before it counts as started.
-const START_CHECK: Duration = Duration::from_millis(300);
+/// How long a shell may take to fail before it counts as started (a shell opens after this
+/// long). 300 ms was too short under load: a missing bash failed after it and the shell
+/// handed out was dead (seen once in CI, with the fake API server on a busy machine).
+const START_CHECK: Duration = Duration::from_secs(1);
 /// The most bytes read from the terminal at a time.
 const READ_BUFFER: usize = 16 * 1024;
 
