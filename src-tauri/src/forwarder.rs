@@ -165,16 +165,19 @@ impl Pace {
         self.since = now;
     }
 
-    /// Starts over with [`INITIAL_CREDIT`]: when a page loaded (`reset`), or when the
-    /// credit has been spent for [`ACK_TIMEOUT`] since the last answer or the first batch
-    /// after it (checked at `now`).
-    /// Returns whether it did.
-    pub(crate) fn expire(&mut self, now: Instant, reset: bool) -> bool {
-        let expired = reset || (self.credit <= 0 && now.duration_since(self.since) >= ACK_TIMEOUT);
+    /// Starts over with [`INITIAL_CREDIT`] (a page that loaded owes nothing for the old one's).
+    pub(crate) fn restart(&mut self, now: Instant) {
+        self.credit = INITIAL_CREDIT;
+        self.answered = true;
+        self.since = now;
+    }
+
+    /// Starts over when the credit has been spent for [`ACK_TIMEOUT`] since the last answer
+    /// or the first batch after it (checked at `now`). Returns whether it did.
+    pub(crate) fn expire(&mut self, now: Instant) -> bool {
+        let expired = self.credit <= 0 && now.duration_since(self.since) >= ACK_TIMEOUT;
         if expired {
-            self.credit = INITIAL_CREDIT;
-            self.answered = true;
-            self.since = now;
+            self.restart(now);
         }
         expired
     }
@@ -239,7 +242,7 @@ pub(crate) fn spawn<R: Runtime>(
                     None => break,
                 },
                 _ = tick.tick() => {
-                    if forwarder.pace.expire(Instant::now(), false) {
+                    if forwarder.pace.expire(Instant::now()) {
                         tracing::debug!("the webview did not answer for its log events; sending on");
                     }
                     forwarder.send_logs();
@@ -294,7 +297,7 @@ impl<R: Runtime> Forwarder<R> {
             }
             AppEvent::Replay => {
                 // A page that loaded owes nothing for the old one's log events.
-                self.pace.expire(Instant::now(), true);
+                self.pace.restart(Instant::now());
                 for payload in &self.connections {
                     self.emit(event::CONNECTION, payload);
                 }
@@ -543,24 +546,24 @@ mod tests {
         pace.sent(1_500, start);
         assert!(!pace.open());
         // Not answered yet, not timed out.
-        assert!(!pace.expire(later(500), false));
+        assert!(!pace.expire(later(500)));
         // Given back what it handled: open again.
         pace.granted(1_500, later(500));
         assert!(pace.open());
         pace.sent(1_500, later(500));
         assert!(!pace.open());
         // A second after the last answer, the credit starts over.
-        assert!(!pace.expire(later(1_400), false));
-        assert!(pace.expire(later(1_500), false));
+        assert!(!pace.expire(later(1_400)));
+        assert!(pace.expire(later(1_500)));
         assert!(pace.open());
         // An open credit never times out.
-        assert!(!pace.expire(later(9_000), false));
+        assert!(!pace.expire(later(9_000)));
         // More than the most credit is not kept.
         pace.granted(u32::MAX, later(9_000));
         pace.sent(usize::try_from(MAX_CREDIT).unwrap(), later(9_000));
         assert!(!pace.open());
         // A page that loaded starts over.
-        assert!(pace.expire(later(9_000), true));
+        pace.restart(later(9_000));
         assert!(pace.open());
     }
 }
