@@ -16,7 +16,7 @@ use database::DatabaseSection;
 pub use database::{
     DEFAULT_POSTGRES_NAME, DEFAULT_POSTGRES_PORT, PASSWORD_VARIABLE, PostgresConfig,
 };
-pub use provider::Provider;
+pub use provider::{ClabernetesSettings, Provider};
 
 /// The default address: loopback only, like the Go server.
 pub const DEFAULT_BIND: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3000);

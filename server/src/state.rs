@@ -14,7 +14,9 @@ use tokio_util::task::TaskTracker;
 use crate::auth::openid::OpenId;
 use crate::auth::{LoginThrottle, Sessions, TokenSigner, load_or_create_secret, signing_key};
 use crate::config::Provider;
-use crate::driver::{ClabernetesDriver, ContainerlabDriver, LabDriver};
+#[cfg(feature = "clabernetes")]
+use crate::driver::ClabernetesDriver;
+use crate::driver::{ContainerlabDriver, LabDriver};
 use crate::events::EventBus;
 use crate::files::TopologyFiles;
 use crate::kinds::Kinds;
@@ -81,8 +83,20 @@ impl AppState {
     /// its provider (containerlab, or clabernetes).
     pub async fn open(config: Config) -> Result<Self> {
         if let Provider::Clabernetes(settings) = &config.provider {
-            let driver = Arc::new(ClabernetesDriver::connect(settings.clone()).await);
-            return Self::open_with_driver(config, driver).await;
+            #[cfg(feature = "clabernetes")]
+            {
+                let driver = Arc::new(ClabernetesDriver::connect(settings.clone()).await);
+                return Self::open_with_driver(config, driver).await;
+            }
+            #[cfg(not(feature = "clabernetes"))]
+            {
+                let _ = settings;
+                return Err(crate::Error::Config(
+                    "general.provider clabernetes: this build has no clabernetes provider \
+                     (build antimony-server with its default features)"
+                        .into(),
+                ));
+            }
         }
         let work_dir = match config.run_dir.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),

@@ -1,8 +1,10 @@
 //! The lab driver: what deploys labs and controls their nodes, behind a trait. Production
 //! uses [`ContainerlabDriver`] (the `containerlab` command for labs and the Docker Engine API
-//! for nodes) or, with `general.provider: clabernetes`, [`ClabernetesDriver`] (clabernetes
-//! topologies through the Kubernetes API).
+//! for nodes) or, with `general.provider: clabernetes`, `ClabernetesDriver` (clabernetes
+//! topologies through the Kubernetes API; cargo feature `clabernetes`, on by default and off
+//! in the desktop app, whose bundled server only runs labs on its own machine).
 
+#[cfg(feature = "clabernetes")]
 mod clabernetes;
 mod containerlab;
 mod docker;
@@ -22,7 +24,9 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
-pub use clabernetes::{ClabernetesDriver, ClabernetesSettings};
+pub use crate::config::ClabernetesSettings;
+#[cfg(feature = "clabernetes")]
+pub use clabernetes::ClabernetesDriver;
 pub use containerlab::{ClabContainer, ContainerlabDriver, parse_inspect};
 pub use docker::DockerNodes;
 pub use prerequisites::{Check, Prerequisites};

@@ -12,7 +12,9 @@
 #![allow(unreachable_pub)]
 
 mod auth;
+#[cfg(feature = "clabernetes")]
 mod clabernetes;
+#[cfg(feature = "clabernetes")]
 mod clabernetes_failures;
 mod collections;
 mod database;
