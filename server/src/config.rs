@@ -9,9 +9,11 @@ use serde::Deserialize;
 
 use crate::{Error, Result};
 
+mod cluster;
 mod database;
 mod provider;
 
+pub use cluster::{ClusterConfig, DEFAULT_LEASE, valid_instance};
 use database::DatabaseSection;
 pub use database::{
     DEFAULT_POSTGRES_NAME, DEFAULT_POSTGRES_PORT, PASSWORD_VARIABLE, PostgresConfig,
@@ -71,6 +73,8 @@ pub struct Config {
     pub tls: Option<crate::net::TlsSource>,
     /// A build of the official web UI to serve at `/` (`server.webUi`, `--web-ui`).
     pub web_ui: Option<PathBuf>,
+    /// One instance among several (`cluster.redis`); `None`: the only one.
+    pub cluster: Option<ClusterConfig>,
 }
 
 /// Login settings.
@@ -191,6 +195,7 @@ impl Config {
             net: crate::net::NetLimits::default(),
             tls: None,
             web_ui: None,
+            cluster: None,
         }
     }
 
@@ -333,6 +338,7 @@ struct FileConfig {
     file_system: FileSystemSection,
     containerlab: ContainerlabSection,
     streaming: StreamingSection,
+    cluster: cluster::ClusterSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -511,6 +517,7 @@ impl FileConfig {
             config.shell.ssh_keys = keys;
         }
         config.postgres = self.database.postgres()?;
+        config.cluster = self.cluster.cluster()?;
         if let Some(file) = self.database.local_file {
             config.database_file = file;
         }

@@ -7,6 +7,9 @@ pub enum Error {
     /// The configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// Several instances: Redis, the leases, or another instance failed.
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// SQLite failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),

@@ -17,6 +17,9 @@ pub enum LabEvent {
         /// The message.
         message: antimony_protocol::StatusMessage,
     },
+    /// A lab another instance runs changed (with several instances): this server's own
+    /// sockets are told (the owner's broadcast may come before this server knows the change).
+    RemoteLabUpdated(String),
     /// A shell closed or failed: for `/shell-commands`, to its owner.
     Shell {
         /// The shell's owner (the user id).

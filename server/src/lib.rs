@@ -8,6 +8,7 @@
 //! production). The `antimony-server` binary is a thin wrapper in `main.rs`.
 
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod driver;
 mod error;
@@ -30,8 +31,7 @@ use std::time::Duration;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use http::router;
-use socketioxide::SocketIo;
-use socketioxide::layer::SocketIoLayer;
+pub use socket::{ClusterAdapter, Io};
 pub use state::{AppState, SECRET_FILE, Shared};
 use tokio::net::TcpListener;
 
@@ -72,8 +72,8 @@ pub async fn serve(
 /// A server ready to serve: its state, and the Socket.IO side built around it.
 pub struct Server {
     state: AppState,
-    io: SocketIo,
-    layer: SocketIoLayer,
+    io: socket::Io,
+    layer: socket::Layer,
 }
 
 impl std::fmt::Debug for Server {
@@ -90,7 +90,7 @@ impl Server {
     }
 
     /// The Socket.IO server (to see which namespaces and sockets exist).
-    pub fn io(&self) -> &SocketIo {
+    pub fn io(&self) -> &socket::Io {
         &self.io
     }
 
@@ -105,8 +105,12 @@ impl Server {
             &config.public_hosts,
             &config.allowed_origins,
         ));
-        router(self.state.clone())
-            .layer(self.layer.clone())
+        let router = router(self.state.clone());
+        let router = match &self.layer {
+            socket::Layer::Local(layer) => router.layer(layer.clone()),
+            socket::Layer::Cluster(layer) => router.layer(layer.clone()),
+        };
+        router
             .layer(axum::middleware::from_fn_with_state(
                 policy,
                 net::guard::guard,
@@ -146,16 +150,61 @@ impl Server {
                 ),
             }
         }
-        lab::recover(&state.labs).await;
         let background = state.shutdown.clone();
-        state.tasks.spawn(socket::forward_events(
-            state.clone(),
-            self.io.clone(),
+        match &state.cluster {
+            None => lab::recover(&state.labs).await,
+            Some(cluster) => {
+                // Only the deployed labs nobody else owns (or whose owner died).
+                lab::recover_some(&state.labs, |id: &str| {
+                    let (cluster, id) = (cluster.clone(), id.to_owned());
+                    async move { cluster.claim_lab(&id).await }
+                })
+                .await;
+                if let Some(requests) = cluster.take_requests() {
+                    state.tasks.spawn(socket::serve_forwarded(
+                        state.clone(),
+                        requests,
+                        background.clone(),
+                    ));
+                }
+                if let Some(news) = cluster.take_news() {
+                    state.tasks.spawn(cluster::mirror_instances(
+                        cluster.clone(),
+                        state.labs.clone(),
+                        news,
+                        background.clone(),
+                    ));
+                }
+                state.tasks.spawn(cluster::keep_leases(
+                    cluster.clone(),
+                    state.labs.clone(),
+                    background.clone(),
+                ));
+            }
+        }
+        match &self.io {
+            socket::Io::Local(io) => state.tasks.spawn(socket::forward_events(
+                state.clone(),
+                io.clone(),
+                background.clone(),
+            )),
+            socket::Io::Cluster(io) => state.tasks.spawn(socket::forward_events(
+                state.clone(),
+                io.clone(),
+                background.clone(),
+            )),
+        };
+        let claim = state.cluster.clone().map(|cluster| -> lab::Claim {
+            std::sync::Arc::new(move |lab_id: String| {
+                let cluster = cluster.clone();
+                Box::pin(async move { cluster.claim_lab(&lab_id).await })
+            })
+        });
+        state.tasks.spawn(lab::run_scheduler_with(
+            state.labs.clone(),
             background.clone(),
+            claim,
         ));
-        state
-            .tasks
-            .spawn(lab::run_scheduler(state.labs.clone(), background.clone()));
         state.tasks.spawn(lab::watch_container_events(
             state.labs.clone(),
             background.clone(),

@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::openid::OpenId;
 use crate::auth::{LoginThrottle, Sessions, TokenSigner, load_or_create_secret, signing_key};
+use crate::cluster::Cluster;
 use crate::config::Provider;
 #[cfg(feature = "clabernetes")]
 use crate::driver::ClabernetesDriver;
@@ -68,6 +69,8 @@ pub struct Shared {
     /// Background work (log followers, the scheduler and what it starts, watchers): awaited
     /// on shutdown.
     pub tasks: TaskTracker,
+    /// This instance among several (`cluster.redis`); `None` when it is the only one.
+    pub cluster: Option<Cluster>,
 }
 
 impl Deref for AppState {
@@ -113,6 +116,13 @@ impl AppState {
     /// Like [`AppState::open`], with another lab driver.
     pub async fn open_with_driver(config: Config, driver: Arc<dyn LabDriver>) -> Result<Self> {
         make_private(&config.data_dir)?;
+        let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
+        let cluster = match &config.cluster {
+            Some(settings) => {
+                Some(Cluster::open(settings, config.postgres.as_ref(), shutdown.clone()).await?)
+            }
+            None => None,
+        };
         let store = Store::open(&config).await?;
         store.upsert_user(User::native_admin()).await?;
         let secret = load_or_create_secret(&config.data_dir.join(SECRET_FILE))?;
@@ -131,7 +141,6 @@ impl AppState {
         );
         let files = TopologyFiles::new(&config.storage_dir);
         let (events, logs) = (EventBus::default(), Arc::new(LogHub::default()));
-        let (tasks, shutdown) = (TaskTracker::new(), CancellationToken::new());
         let labs = Labs::new(Domain {
             store: store.clone(),
             files: files.clone(),
@@ -167,6 +176,7 @@ impl AppState {
             shutdown,
             tasks,
             store,
+            cluster,
             config,
         }));
         Ok(state)

@@ -48,7 +48,7 @@ const RUNNING_LAB: &str = "modifications to a running lab are not allowed";
 /// The REST shape of a lab, with its instance.
 pub(crate) fn lab_out(state: &AppState, lab: &LabRecord) -> LabOut {
     LabOut {
-        instance: state.labs.instances.instance(&lab.id),
+        instance: state.labs.instances.visible(&lab.id),
         id: lab.id.clone(),
         name: lab.name.clone(),
         start_time: lab.start_time,
@@ -87,7 +87,7 @@ pub(super) async fn list(
             query.state_filter.is_empty()
                 || query
                     .state_filter
-                    .contains(&state.labs.instances.state(&lab.id))
+                    .contains(&state.labs.instances.visible_state(&lab.id))
         })
         .collect();
     let total = labs.len();
@@ -184,7 +184,7 @@ pub(super) fn hold_idle(
     let mut running = Vec::new();
     for lab in labs {
         match state.labs.locks.try_edit(&lab.id) {
-            Some(guard) if state.labs.instances.instance(&lab.id).is_none() => guards.push(guard),
+            Some(guard) if state.labs.instances.visible(&lab.id).is_none() => guards.push(guard),
             _ => running.push(lab.name.clone()),
         }
     }
@@ -225,7 +225,7 @@ async fn changeable_lab(
     // Read again under the guard: a change that held the lab a moment ago may have changed
     // it, and checks against the old record (start before end) would no longer hold.
     let lab = state.store.lab(id).await?.ok_or_else(ApiError::not_found)?;
-    match state.labs.instances.instance(&lab.id).map(|i| i.state) {
+    match state.labs.instances.visible(&lab.id).map(|i| i.state) {
         None => Ok((lab, guard)),
         Some(state) if allowed(state) => Ok((lab, guard)),
         Some(_) => Err(ApiError::refused(RUNNING_LAB)),

@@ -20,6 +20,9 @@ pub struct Instances {
 struct Inner {
     instances: HashMap<String, InstanceOut>,
     queued: HashSet<String>,
+    /// With several instances: the instances of labs other instances own, as they last
+    /// told (shown by the REST API; this server's own domain never acts on them).
+    remote: HashMap<String, InstanceOut>,
 }
 
 impl Instances {
@@ -35,10 +38,48 @@ impl Instances {
         self.lock().instances.get(lab_id).cloned()
     }
 
+    /// The lab's instance here, else the one another instance runs (with several instances).
+    pub fn visible(&self, lab_id: &str) -> Option<InstanceOut> {
+        let inner = self.lock();
+        inner
+            .instances
+            .get(lab_id)
+            .or_else(|| inner.remote.get(lab_id))
+            .cloned()
+    }
+
+    /// [`Instances::state`] counting the instances other instances run.
+    pub fn visible_state(&self, lab_id: &str) -> InstanceState {
+        let remote = {
+            let inner = self.lock();
+            if inner.instances.contains_key(lab_id) {
+                None
+            } else {
+                inner.remote.get(lab_id).map(|r| r.state)
+            }
+        };
+        remote.unwrap_or_else(|| self.state(lab_id))
+    }
+
+    /// Records (or, with `None`, forgets) the instance another server runs for a lab.
+    pub fn set_remote(&self, lab_id: &str, instance: Option<InstanceOut>) {
+        let mut inner = self.lock();
+        match instance {
+            Some(instance) => {
+                inner.queued.remove(lab_id);
+                inner.remote.insert(lab_id.to_owned(), instance);
+            }
+            None => {
+                inner.remote.remove(lab_id);
+            }
+        }
+    }
+
     /// Sets the lab's instance.
     pub fn set_instance(&self, lab_id: &str, instance: InstanceOut) {
         let mut inner = self.lock();
         inner.queued.remove(lab_id);
+        inner.remote.remove(lab_id);
         inner.instances.insert(lab_id.to_owned(), instance);
     }
 
@@ -57,6 +98,11 @@ impl Instances {
     /// Puts the lab in the deployment queue.
     pub fn enqueue(&self, lab_id: &str) {
         self.lock().queued.insert(lab_id.to_owned());
+    }
+
+    /// The labs with an instance here.
+    pub fn lab_ids(&self) -> Vec<String> {
+        self.lock().instances.keys().cloned().collect()
     }
 
     /// Takes the lab out of the deployment queue.
@@ -104,6 +150,7 @@ impl Instances {
         let mut inner = self.lock();
         inner.queued.remove(lab_id);
         inner.instances.remove(lab_id);
+        inner.remote.remove(lab_id);
     }
 
     /// A lab's state: its instance's, else `scheduled` while queued, else `inactive`.

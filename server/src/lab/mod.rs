@@ -44,8 +44,8 @@ pub use error::LabError;
 pub use instances::Instances;
 pub use locks::{EditGuard, LabLocks};
 pub use messages::LabMessages;
-pub use recovery::recover;
-pub use scheduler::run_scheduler;
+pub use recovery::{recover, recover_some};
+pub use scheduler::{Claim, run_scheduler, run_scheduler_with};
 pub use shells::{
     BACKLOG_BYTES, CLOSED_FOR, CLOSED_KEPT, InputError, MAX_PENDING_INPUT, Shell, Shells,
 };

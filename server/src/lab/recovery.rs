@@ -13,12 +13,26 @@ use crate::store::LabFilter;
 /// lab log, and node logs followed from the start. Then every client refetches.
 #[tracing::instrument(skip_all)]
 pub async fn recover(labs: &Labs) {
-    recover_instances(labs).await;
+    recover_some(labs, |_| async { true }).await;
+}
+
+/// [`recover`] for the deployed labs that `keep` accepts (with several instances: those this
+/// instance may claim) and that have no instance here yet.
+pub async fn recover_some<F, Fut>(labs: &Labs, keep: F)
+where
+    F: Fn(&str) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    recover_instances(labs, keep).await;
     // Clients connected before now refetch everything.
     labs.events.send(LabEvent::LabUpdated(None));
 }
 
-async fn recover_instances(labs: &Labs) {
+async fn recover_instances<F, Fut>(labs: &Labs, keep: F)
+where
+    F: Fn(&str) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
     let deployed = match labs.driver.inspect_all().await {
         Ok(deployed) => deployed,
         Err(error) => {
@@ -42,6 +56,9 @@ async fn recover_instances(labs: &Labs) {
         else {
             continue;
         };
+        if labs.instances.instance(&lab.id).is_some() || !keep(&lab.id).await {
+            continue;
+        }
         let nodes = nodes::build(
             labs,
             lab.instance_name.as_deref().unwrap_or_default(),

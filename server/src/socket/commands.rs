@@ -10,9 +10,9 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use antimony_protocol::{ErrorBody, ErrorCode, LabCommandData, event};
+use antimony_protocol::{ErrorBody, ErrorCode, event};
 use serde_json::Value;
-use socketioxide::adapter::LocalAdapter;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromMessageParts, Value as PacketValue};
 use socketioxide::socket::Socket;
@@ -20,24 +20,25 @@ use socketioxide::{SendError, SocketError};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
+use super::acks::{Reply, ack_body, error_body, parse, payload};
 use crate::AppState;
-use crate::lab::{self, LabError, Origin, Outcome};
+use crate::lab::{self, Origin};
 use crate::store::User;
 
 /// One received command: its argument (if it had one) and where to ack (if the client asked).
-struct Queued {
+struct Queued<A: Adapter> {
     argument: Option<Value>,
-    ack: Option<AckTarget>,
+    ack: Option<AckTarget<A>>,
 }
 
 /// A socket and an ack id: an `AckSender` is consumed by one attempt, so a retry needs this.
-struct AckTarget {
-    socket: Arc<Socket<LocalAdapter>>,
+struct AckTarget<A: Adapter> {
+    socket: Arc<Socket<A>>,
     id: i64,
 }
 
-impl AckTarget {
-    fn sender(&self) -> AckSender {
+impl<A: Adapter> AckTarget<A> {
+    fn sender(&self) -> AckSender<A> {
         let mut unused = PacketValue::Bytes(bytes::Bytes::new());
         match AckSender::from_message_parts(&self.socket, &mut unused, &Some(self.id)) {
             Ok(sender) => sender,
@@ -47,8 +48,13 @@ impl AckTarget {
 }
 
 /// The socket's command queue, kept in its extensions.
-#[derive(Clone)]
-struct CommandQueue(mpsc::Sender<Queued>);
+struct CommandQueue<A: Adapter>(mpsc::Sender<Queued<A>>);
+
+impl<A: Adapter> Clone for CommandQueue<A> {
+    fn clone(&self) -> Self {
+        CommandQueue(self.0.clone())
+    }
+}
 
 /// Commands a socket may have waiting; more are refused at once rather than piling up.
 const QUEUE_LIMIT: usize = 64;
@@ -56,11 +62,11 @@ const QUEUE_LIMIT: usize = 64;
 /// An extractor that queues the event while socketioxide extracts it (in arrival order).
 struct Enqueue;
 
-impl FromMessageParts<LocalAdapter> for Enqueue {
+impl<A: Adapter> FromMessageParts<A> for Enqueue {
     type Error = Infallible;
 
     fn from_message_parts(
-        s: &Arc<Socket<LocalAdapter>>,
+        s: &Arc<Socket<A>>,
         v: &mut PacketValue,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
@@ -80,7 +86,7 @@ impl FromMessageParts<LocalAdapter> for Enqueue {
             Err(never) => match never {},
         };
         let argument = argument.ok();
-        if let Some(CommandQueue(queue)) = s.extensions.get::<CommandQueue>()
+        if let Some(CommandQueue(queue)) = s.extensions.get::<CommandQueue<A>>()
             && let Err(mpsc::error::TrySendError::Full(refused)) =
                 queue.try_send(Queued { argument, ack })
             && let Some(ack) = refused.ack
@@ -98,15 +104,15 @@ impl FromMessageParts<LocalAdapter> for Enqueue {
 }
 
 /// Connect middleware: sets up the queue and its worker before the client can send.
-pub(super) async fn setup(
-    s: SocketRef,
+pub(super) async fn setup<A: Adapter>(
+    s: SocketRef<A>,
     State(state): State<AppState>,
 ) -> Result<(), super::Refusal> {
     let user = s.extensions.get::<User>().ok_or(super::Refusal(
         antimony_protocol::ConnectError::Unauthorized,
     ))?;
     let (tx, rx) = mpsc::channel(QUEUE_LIMIT);
-    s.extensions.insert(CommandQueue(tx));
+    s.extensions.insert(CommandQueue::<A>(tx));
     s.on(event::DATA, async |_: Enqueue| {});
     s.on_fallback(super::reject_input);
     tokio::spawn(worker(state, user, rx));
@@ -114,59 +120,45 @@ pub(super) async fn setup(
 }
 
 /// Connect handler.
-pub(super) async fn on_connect(s: SocketRef) {
+pub(super) async fn on_connect<A: Adapter>(s: SocketRef<A>) {
     tracing::debug!(socket = %s.id, "lab-commands connected");
 }
 
-/// An ack's body: `{payload}`, or `{code, message}`.
-type Reply = Result<serde_json::Value, ErrorBody>;
-
-/// The ack body of a domain error; a server fault is logged and answered generically.
-fn error_body(error: &LabError) -> ErrorBody {
-    if error.is_internal() {
-        tracing::error!(%error, "lab command failed");
-        return ErrorBody::from_code(ErrorCode::ServerError);
-    }
-    ErrorBody::new(error.code(), error.to_string())
-}
-
-/// The ack payload of an outcome.
-fn payload(outcome: Outcome) -> serde_json::Value {
-    match outcome {
-        Outcome::Done => serde_json::Value::Null,
-        Outcome::ShellOpened(id) => serde_json::Value::String(id),
-        // The Go server answers `null` when there are none.
-        Outcome::Shells(shells) if shells.is_empty() => serde_json::Value::Null,
-        Outcome::Shells(shells) => serde_json::to_value(shells).unwrap_or_default(),
-    }
-}
-
 /// Admits the socket's commands one after the other, each once the previous has its place.
+/// With several instances, a command for a lab another instance owns is forwarded to it, and
+/// the next one waits until the owner has admitted it.
 #[tracing::instrument(name = "lab-commands", skip_all, fields(user = %user.id))]
-async fn worker(state: AppState, user: User, mut queue: mpsc::Receiver<Queued>) {
+async fn worker<A: Adapter>(state: AppState, user: User, mut queue: mpsc::Receiver<Queued<A>>) {
     while let Some(Queued { argument, ack }) = queue.recv().await {
-        let command = match argument {
-            Some(argument) => LabCommandData::from_wire(&argument).map_err(|e| {
-                let code = e.lab_command_code();
-                let message = if code == ErrorCode::ServerError {
-                    "the provided lab command was invalid".to_owned()
-                } else {
-                    format!("{}: {e}", ErrorCode::InvalidRequest.message())
-                };
-                ErrorBody::new(code, message)
-            }),
-            None => Err(ErrorBody::new(
-                ErrorCode::InvalidRequest,
-                "the socket request was invalid: the event has no argument",
-            )),
-        };
-        let command = match command {
+        let command = match parse(argument.as_ref()) {
             Ok(command) => command,
             Err(body) => {
                 reply(ack, Err(body)).await;
                 continue;
             }
         };
+        if let Some(cluster) = &state.cluster {
+            match super::forwarded::route(cluster, &command).await {
+                Ok(crate::cluster::Route::Here) => {}
+                Ok(crate::cluster::Route::Owner(owner)) => {
+                    let finished =
+                        super::forwarded::forward(cluster, &owner, &user, &command, argument).await;
+                    tokio::spawn(
+                        async move { send_body(ack, finished.await).await }
+                            .instrument(tracing::Span::current()),
+                    );
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot find a lab's owner");
+                    tokio::spawn(reply(
+                        ack,
+                        Err(ErrorBody::from_code(ErrorCode::ServerError)),
+                    ));
+                    continue;
+                }
+            }
+        }
         match lab::admit(&state.labs, &user, command, Origin::User).await {
             Ok(admitted) => {
                 tokio::spawn(
@@ -185,12 +177,13 @@ async fn worker(state: AppState, user: User, mut queue: mpsc::Receiver<Queued>) 
 }
 
 /// Acks with `{payload}` or `{code, message}`; a command sent without an ack gets none.
-async fn reply(ack: Option<AckTarget>, result: Reply) {
+async fn reply<A: Adapter>(ack: Option<AckTarget<A>>, result: Reply) {
+    send_body(ack, ack_body(result)).await;
+}
+
+/// Acks with a body, retrying while the client's queue is full.
+async fn send_body<A: Adapter>(ack: Option<AckTarget<A>>, body: Value) {
     let Some(ack) = ack else { return };
-    let body = match result {
-        Ok(payload) => serde_json::json!({ "payload": payload }),
-        Err(error) => serde_json::to_value(error).unwrap_or(Value::Null),
-    };
     for _ in 0..50 {
         match ack.sender().send(&body) {
             Err(SendError::Socket(SocketError::InternalChannelFull)) => {

@@ -14,6 +14,7 @@ use std::time::Duration;
 use antimony_protocol::rest::InstanceState;
 use antimony_protocol::{ConnectError, Namespace, is_well_formed_uuid};
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State};
 
 use super::Refusal;
@@ -28,9 +29,9 @@ const CATCH_UP_LIMIT: Duration = Duration::from_secs(15);
 
 /// Connect middleware: decides whether this namespace exists for this user now.
 #[tracing::instrument(name = "socket", skip_all, fields(ns = %s.ns(), socket = %s.id), err(Display, level = "debug"))]
-pub(super) async fn check_access(
-    s: SocketRef,
-    io: SocketIo,
+pub(super) async fn check_access<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
     State(state): State<AppState>,
 ) -> Result<(), Refusal> {
     let result = access(&s, &state).await;
@@ -44,7 +45,7 @@ pub(super) async fn check_access(
     Ok(())
 }
 
-async fn access(s: &SocketRef, state: &AppState) -> Result<Arc<LogStream>, Refusal> {
+async fn access<A: Adapter>(s: &SocketRef<A>, state: &AppState) -> Result<Arc<LogStream>, Refusal> {
     let invalid = || Refusal(ConnectError::InvalidNamespace);
     let (lab_id, container_id) = match Namespace::parse(s.ns()) {
         Ok(Namespace::LabLogs { lab_id }) => (lab_id, None),
@@ -71,7 +72,7 @@ async fn access(s: &SocketRef, state: &AppState) -> Result<Arc<LogStream>, Refus
     if !can_see_lab(&user, &lab) {
         return Err(Refusal(ConnectError::NoAccess));
     }
-    let instance = state.labs.instances.instance(&lab_id).ok_or_else(invalid)?;
+    let instance = state.labs.instances.visible(&lab_id).ok_or_else(invalid)?;
     if let Some(container_id) = &container_id {
         let belongs = instance.state == InstanceState::Running
             && instance
@@ -95,9 +96,13 @@ async fn access(s: &SocketRef, state: &AppState) -> Result<Arc<LogStream>, Refus
 }
 
 /// Connect handler: starts streaming to the subscriber.
-pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<AppState>) {
+pub(super) async fn on_connect<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
+    State(state): State<AppState>,
+) {
     let cleanup_state = state.clone();
-    s.on_disconnect(async move |s: SocketRef| {
+    s.on_disconnect(async move |s: SocketRef<A>| {
         super::remove_if_unused(&io, &cleanup_state, s.ns());
     });
     let Some(stream) = s.extensions.get::<Arc<LogStream>>() else {

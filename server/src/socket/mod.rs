@@ -9,7 +9,9 @@
 //! [`LabError`](crate::lab::LabError)s into acks, and removes dynamic namespaces once their
 //! streams have ended and their sockets left.
 
+mod acks;
 mod commands;
+mod forwarded;
 mod logs;
 mod shells;
 mod stream;
@@ -21,14 +23,18 @@ use antimony_protocol::{
     ConnectError, Envelope, ErrorBody, ErrorCode, LabUpdate, event, namespace,
 };
 use serde_json::Value;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::{SocketIo, TransportType, layer::SocketIoLayer};
+use socketioxide_core::adapter::{DefinedAdapter, Spawnable};
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 use crate::auth::TokenKind;
 use crate::events::LabEvent;
+
+pub(crate) use forwarded::serve as serve_forwarded;
 
 /// Packets queued per connection before emits fail and log subscribers back off.
 const SOCKET_BUFFER: usize = 1024;
@@ -54,33 +60,93 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// Builds the Socket.IO layer and registers every namespace.
-pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
-    let (layer, io) = SocketIo::builder()
-        .with_state(state)
+/// The Socket.IO side of a server: one instance alone (the local adapter), or one of several
+/// sharing Redis (socketioxide's Redis adapter: broadcasts reach every instance's sockets).
+#[derive(Debug, Clone)]
+pub enum Io {
+    /// The only instance.
+    Local(SocketIo),
+    /// One instance among several.
+    Cluster(SocketIo<ClusterAdapter>),
+}
+
+/// The Redis adapter with socketioxide's emitter.
+pub type ClusterAdapter = socketioxide_redis::RedisAdapter<socketioxide::adapter::Emitter>;
+
+/// The tower layer that serves `/socket.io/`, of either kind.
+#[derive(Clone)]
+pub(crate) enum Layer {
+    Local(SocketIoLayer),
+    Cluster(SocketIoLayer<ClusterAdapter>),
+}
+
+impl Io {
+    /// Closes every connection.
+    pub(crate) async fn close(&self) {
+        match self {
+            Io::Local(io) => io.close().await,
+            Io::Cluster(io) => io.close().await,
+        }
+    }
+}
+
+/// Builds the Socket.IO layer and registers every namespace; with the Redis adapter when the
+/// state has a cluster.
+pub(crate) fn layer(state: AppState) -> (Layer, Io) {
+    let builder = SocketIo::builder()
+        .with_state(state.clone())
         .max_buffer_size(SOCKET_BUFFER)
         .max_payload(MESSAGE_LIMIT as u64)
         .ws_max_message_size(MESSAGE_LIMIT)
         .ws_max_frame_size(MESSAGE_LIMIT)
         .connect_timeout(CONNECT_TIMEOUT)
-        .transports([TransportType::Websocket, TransportType::Polling])
-        .build_layer();
+        .transports([TransportType::Websocket, TransportType::Polling]);
+    match state.cluster.as_ref() {
+        None => {
+            let (layer, io) = builder.build_layer();
+            register(&io);
+            (Layer::Local(layer), Io::Local(io))
+        }
+        Some(cluster) => {
+            let (layer, io) = builder
+                .with_adapter::<ClusterAdapter>(cluster.adapter())
+                .build_layer();
+            register(&io);
+            (Layer::Cluster(layer), Io::Cluster(io))
+        }
+    }
+}
+
+/// Registers every namespace.
+fn register<A>(io: &SocketIo<A>)
+where
+    A: Adapter + DefinedAdapter,
+{
     // Handlers that take what a client sends are registered in a middleware: socketioxide
     // sends CONNECT before it runs the (spawned) connect handler, so an event sent right
     // after CONNECT could otherwise arrive before its handler and be lost.
     for path in [namespace::STATUS_MESSAGES, namespace::LAB_UPDATES] {
-        io.ns(path, on_connected.with(output_only).with(authenticate));
+        io.ns(
+            path,
+            on_connected
+                .with(output_only)
+                .with(join_viewer_rooms)
+                .with(authenticate),
+        )
+        .spawn();
     }
     io.ns(
         namespace::SHELL_COMMANDS,
         on_connected.with(shell_commands_setup).with(authenticate),
-    );
+    )
+    .spawn();
     io.ns(
         namespace::LAB_COMMANDS,
         commands::on_connect
             .with(commands::setup)
             .with(authenticate),
-    );
+    )
+    .spawn();
     // Middlewares run last-added first: the shape of the path, then the token, then access.
     // socketioxide creates a dynamic namespace before its middlewares run, so every refusal
     // removes it again (`authenticate_dynamic` and the access checks).
@@ -104,13 +170,12 @@ pub(crate) fn layer(state: AppState) -> (SocketIoLayer, SocketIo) {
     ) {
         tracing::error!(%error, "cannot register the shell namespaces");
     }
-    (layer, io)
 }
 
 /// First connect middleware of a dynamic namespace: the path must be one that can exist
 /// (`/logs/<uuid>`, `/logs/<uuid>/<container id>`, `/shells/<uuid>`). Nothing can ever stream
 /// on another, so its namespace is removed at once.
-async fn check_shape(s: SocketRef, io: SocketIo) -> Result<(), Refusal> {
+async fn check_shape<A: Adapter>(s: SocketRef<A>, io: SocketIo<A>) -> Result<(), Refusal> {
     if well_formed_dynamic(s.ns()) {
         return Ok(());
     }
@@ -143,10 +208,10 @@ pub(crate) fn well_formed_dynamic(path: &str) -> bool {
 }
 
 /// [`authenticate`] for a dynamic namespace: a refused socket leaves no namespace behind.
-async fn authenticate_dynamic(
-    s: SocketRef,
+async fn authenticate_dynamic<A: Adapter>(
+    s: SocketRef<A>,
     auth: TryData<Value>,
-    io: SocketIo,
+    io: SocketIo<A>,
     state: State<AppState>,
 ) -> Result<(), Refusal> {
     let result = authenticate(s.clone(), auth, State(state.0.clone())).await;
@@ -158,8 +223,8 @@ async fn authenticate_dynamic(
 
 /// Connect middleware of every namespace: the token must be a string, valid, of a known user.
 #[tracing::instrument(name = "socket", skip_all, fields(ns = %s.ns(), socket = %s.id), err(Display, level = "debug"))]
-async fn authenticate(
-    s: SocketRef,
+async fn authenticate<A: Adapter>(
+    s: SocketRef<A>,
     TryData(auth): TryData<Value>,
     State(state): State<AppState>,
 ) -> Result<(), Refusal> {
@@ -195,14 +260,41 @@ async fn authenticate(
 }
 
 /// Output-only namespaces (middleware): clients listen; anything they send is refused.
-async fn output_only(s: SocketRef) -> Result<(), Refusal> {
+async fn output_only<A: Adapter>(s: SocketRef<A>) -> Result<(), Refusal> {
     s.on_fallback(reject_input);
     Ok(())
 }
 
+/// `/status-messages` and `/lab-updates` (middleware): each socket joins the rooms of the labs
+/// its user may see (admins', and one per group: members of the collection named like it), so
+/// an event about a lab goes to exactly those sockets, on every instance.
+async fn join_viewer_rooms<A: Adapter>(s: SocketRef<A>) -> Result<(), Refusal> {
+    if let Some(user) = s.extensions.get::<crate::store::User>() {
+        if user.is_admin {
+            s.join(ADMIN_ROOM);
+        }
+        s.join(
+            user.groups
+                .iter()
+                .map(|g| member_room(g))
+                .collect::<Vec<_>>(),
+        );
+    }
+    Ok(())
+}
+
+/// The room of admins' sockets.
+const ADMIN_ROOM: &str = "viewers:admin";
+
+/// The room of the sockets of members of the collection `collection` (users in the group of
+/// that name).
+fn member_room(collection: &str) -> String {
+    format!("viewers:member:{collection}")
+}
+
 /// `/shell-commands` (middleware): output only, and each socket is in its user's room before
 /// it is connected, since notices about a shell go to its owner only.
-async fn shell_commands_setup(s: SocketRef) -> Result<(), Refusal> {
+async fn shell_commands_setup<A: Adapter>(s: SocketRef<A>) -> Result<(), Refusal> {
     s.on_fallback(reject_input);
     if let Some(user) = s.extensions.get::<crate::store::User>() {
         s.join(user_room(&user.id));
@@ -211,7 +303,7 @@ async fn shell_commands_setup(s: SocketRef) -> Result<(), Refusal> {
 }
 
 /// Connect handler of the fixed output namespaces: everything was set up before.
-async fn on_connected(s: SocketRef) {
+async fn on_connected<A: Adapter>(s: SocketRef<A>) {
     tracing::debug!(socket = %s.id, namespace = %s.ns(), "connected");
 }
 
@@ -242,7 +334,7 @@ fn user_room(user_id: &str) -> String {
 }
 
 /// Answers a client event on an output-only namespace with 5422 (when it asked for an ack).
-async fn reject_input(ack: AckSender) {
+async fn reject_input<A: Adapter>(ack: AckSender<A>) {
     let body = ErrorBody::new(
         ErrorCode::InvalidRequest,
         "the socket request was invalid: this namespace does not accept this event",
@@ -251,7 +343,11 @@ async fn reject_input(ack: AckSender) {
 }
 
 /// Forwards lab updates and status messages to their namespaces until `shutdown`.
-pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: CancellationToken) {
+pub(crate) async fn forward_events<A: Adapter>(
+    state: AppState,
+    io: SocketIo<A>,
+    shutdown: CancellationToken,
+) {
     let mut events = state.events.subscribe();
     loop {
         let event = tokio::select! {
@@ -265,7 +361,22 @@ pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: Canc
                 if !matches!(state.store.lab(&lab_id).await, Ok(None)) =>
             {
                 if let Ok(payload) = serde_json::to_value(Envelope::new(LabUpdate::lab(&lab_id))) {
-                    send_to_viewers(&state, &io, namespace::LAB_UPDATES, &lab_id, &payload).await;
+                    send_to_viewers(
+                        &state,
+                        &io,
+                        namespace::LAB_UPDATES,
+                        &lab_id,
+                        &payload,
+                        false,
+                    )
+                    .await;
+                }
+                continue;
+            }
+            Ok(LabEvent::RemoteLabUpdated(lab_id)) => {
+                if let Ok(payload) = serde_json::to_value(Envelope::new(LabUpdate::lab(&lab_id))) {
+                    send_to_viewers(&state, &io, namespace::LAB_UPDATES, &lab_id, &payload, true)
+                        .await;
                 }
                 continue;
             }
@@ -323,56 +434,59 @@ pub(crate) async fn forward_events(state: AppState, io: SocketIo, shutdown: Canc
 
 /// Sends a status message about a lab to the `/status-messages` sockets of users who may
 /// see the lab (admins only, once the lab is gone).
-async fn send_lab_status(
+async fn send_lab_status<A: Adapter>(
     state: &AppState,
-    io: &SocketIo,
+    io: &SocketIo<A>,
     lab_id: &str,
     message: antimony_protocol::StatusMessage,
 ) {
     let Ok(payload) = serde_json::to_value(Envelope::new(message)) else {
         return;
     };
-    send_to_viewers(state, io, namespace::STATUS_MESSAGES, lab_id, &payload).await;
+    send_to_viewers(
+        state,
+        io,
+        namespace::STATUS_MESSAGES,
+        lab_id,
+        &payload,
+        false,
+    )
+    .await;
 }
 
 /// Sends an event about a lab to the sockets of `path` whose users may see the lab (its
 /// collection's members and admins; admins only once the lab is gone), so nobody learns of
-/// labs outside their collections (the Go server tells everyone).
-async fn send_to_viewers(
+/// labs outside their collections (the Go server tells everyone). The rooms are joined on
+/// connect (`join_viewer_rooms`); with several instances, the adapter reaches them all
+/// (`local`: only this instance's sockets).
+async fn send_to_viewers<A: Adapter>(
     state: &AppState,
-    io: &SocketIo,
+    io: &SocketIo<A>,
     path: &str,
     lab_id: &str,
     payload: &serde_json::Value,
+    local: bool,
 ) {
-    let Some(operators) = io.of(path) else {
+    let Some(mut operators) = io.of(path) else {
         return;
     };
-    let lab = match state.store.lab(lab_id).await {
-        Ok(lab) => lab,
-        Err(error) => {
-            tracing::warn!(%error, "cannot look up the lab of a status message");
-            None
-        }
-    };
-    for socket in operators.sockets() {
-        let allowed =
-            socket
-                .extensions
-                .get::<crate::store::User>()
-                .is_some_and(|user| match &lab {
-                    Some(lab) => crate::permissions::can_see_lab(&user, lab),
-                    None => user.is_admin,
-                });
-        if allowed && let Err(error) = socket.emit(event::DATA, payload) {
-            tracing::warn!(%error, socket = %socket.id, path, "an event was not delivered");
-        }
+    if local {
+        operators = operators.local();
+    }
+    let mut rooms = vec![ADMIN_ROOM.to_owned()];
+    match state.store.lab(lab_id).await {
+        Ok(Some(lab)) => rooms.push(member_room(&lab.collection_name)),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "cannot look up the lab of a status message"),
+    }
+    if let Err(error) = operators.to(rooms).emit(event::DATA, payload).await {
+        tracing::warn!(%error, path, "some sockets missed an event (their queue was full)");
     }
 }
 
 /// Removes a dynamic namespace once nobody is connected and its stream (or shell) is gone,
 /// so refused or finished namespaces leave nothing behind.
-pub(crate) fn remove_if_unused(io: &SocketIo, state: &AppState, path: &str) {
+pub(crate) fn remove_if_unused<A: Adapter>(io: &SocketIo<A>, state: &AppState, path: &str) {
     let (io, state, path) = (io.clone(), state.clone(), path.to_owned());
     tokio::spawn(async move {
         // Let a disconnecting socket leave the namespace first.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use antimony_protocol::{ConnectError, ErrorBody, ErrorCode, Namespace, TerminalSize, event};
 use serde_json::Value;
 use socketioxide::SocketIo;
-use socketioxide::adapter::LocalAdapter;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromMessageParts, Value as PacketValue};
 use socketioxide::socket::Socket;
@@ -28,9 +28,9 @@ use crate::store::User;
 
 /// Connect middleware: the shell must be open, and the user its owner or an admin.
 #[tracing::instrument(name = "socket", skip_all, fields(ns = %s.ns(), socket = %s.id), err(Display, level = "debug"))]
-pub(super) async fn check_access(
-    s: SocketRef,
-    io: SocketIo,
+pub(super) async fn check_access<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
     State(state): State<AppState>,
 ) -> Result<(), Refusal> {
     let result = access(&s, &state);
@@ -46,7 +46,7 @@ pub(super) async fn check_access(
     Ok(())
 }
 
-fn access(s: &SocketRef, state: &AppState) -> Result<Arc<Shell>, Refusal> {
+fn access<A: Adapter>(s: &SocketRef<A>, state: &AppState) -> Result<Arc<Shell>, Refusal> {
     let invalid = || Refusal(ConnectError::InvalidNamespace);
     let Ok(Namespace::Shell { shell_id }) = Namespace::parse(s.ns()) else {
         return Err(invalid());
@@ -63,9 +63,13 @@ fn access(s: &SocketRef, state: &AppState) -> Result<Arc<Shell>, Refusal> {
 }
 
 /// Connect handler: output streams (input and resize were set up by `check_access`).
-pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<AppState>) {
+pub(super) async fn on_connect<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
+    State(state): State<AppState>,
+) {
     let cleanup_state = state.clone();
-    s.on_disconnect(async move |s: SocketRef| {
+    s.on_disconnect(async move |s: SocketRef<A>| {
         super::remove_if_unused(&io, &cleanup_state, s.ns());
     });
     let Some(shell) = s.extensions.get::<Arc<Shell>>() else {
@@ -79,7 +83,7 @@ pub(super) async fn on_connect(s: SocketRef, io: SocketIo, State(state): State<A
 }
 
 /// Acks `body` if the client asked for an ack.
-fn ack(s: &Arc<Socket<LocalAdapter>>, ack_id: &Option<i64>, body: &ErrorBody) {
+fn ack<A: Adapter>(s: &Arc<Socket<A>>, ack_id: &Option<i64>, body: &ErrorBody) {
     if ack_id.is_none() {
         return;
     }
@@ -103,8 +107,8 @@ fn input_error(error: InputError) -> ErrorBody {
 
 /// The argument of an event, read while socketioxide extracts it: extraction happens in
 /// arrival order, handlers run concurrently, so keystrokes are taken here to keep their order.
-fn argument(
-    s: &Arc<Socket<LocalAdapter>>,
+fn argument<A: Adapter>(
+    s: &Arc<Socket<A>>,
     v: &mut PacketValue,
     ack_id: &Option<i64>,
 ) -> Option<Value> {
@@ -115,11 +119,11 @@ fn argument(
 /// `data`: input for the shell, written in arrival order.
 struct Keystrokes;
 
-impl FromMessageParts<LocalAdapter> for Keystrokes {
+impl<A: Adapter> FromMessageParts<A> for Keystrokes {
     type Error = Infallible;
 
     fn from_message_parts(
-        s: &Arc<Socket<LocalAdapter>>,
+        s: &Arc<Socket<A>>,
         v: &mut PacketValue,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {
@@ -156,11 +160,11 @@ impl FromMessageParts<LocalAdapter> for Keystrokes {
 /// `resize`: the terminal's new size, in order with the input.
 struct Resize;
 
-impl FromMessageParts<LocalAdapter> for Resize {
+impl<A: Adapter> FromMessageParts<A> for Resize {
     type Error = Infallible;
 
     fn from_message_parts(
-        s: &Arc<Socket<LocalAdapter>>,
+        s: &Arc<Socket<A>>,
         v: &mut PacketValue,
         ack_id: &Option<i64>,
     ) -> Result<Self, Infallible> {

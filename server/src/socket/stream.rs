@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use antimony_protocol::event;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError};
 use tokio::sync::watch;
@@ -46,9 +47,9 @@ pub(super) enum Backlog {
 
 /// Streams `stream` to the socket in a tracked background task.
 /// `ended` gives the `closed` event's reason for a shell.
-pub(super) fn stream_to(
+pub(super) fn stream_to<A: Adapter>(
     state: &AppState,
-    s: SocketRef,
+    s: SocketRef<A>,
     stream: Arc<LogStream>,
     backlog: Backlog,
     ended: impl FnOnce() -> String + Send + 'static,
@@ -92,8 +93,8 @@ enum Stop {
 
 /// Sends the backlog, then every new line, until the socket goes away, the stream ends or the
 /// server shuts down (socketioxide's close does not always mark sockets disconnected).
-async fn pump(
-    s: &SocketRef,
+async fn pump<A: Adapter>(
+    s: &SocketRef<A>,
     stream: &Arc<LogStream>,
     form: Backlog,
     shutdown: &CancellationToken,
@@ -136,8 +137,8 @@ async fn pump(
 /// [`pump`] for a log subscriber that asked for batches: the backlog, then the new lines as
 /// `lines` arrays of at most [`BATCH`] lines and [`BATCH_BYTES`] bytes, gathered for at most
 /// [`BATCH_WINDOW`]. The cursor, the trim marker and the end work as for single lines.
-async fn pump_batches(
-    s: &SocketRef,
+async fn pump_batches<A: Adapter>(
+    s: &SocketRef<A>,
     stream: &Arc<LogStream>,
     shutdown: &CancellationToken,
 ) -> Result<(), Stop> {
@@ -191,8 +192,8 @@ fn lagged(Lagged { missed }: Lagged) -> Stop {
 /// With nothing to read: `Ok` once there may be (new lines, the end, or a second passed, to
 /// notice a closed socket); the stop when the socket is gone, the server shuts down
 /// (`Stop::Closed` stands for both: nothing is left to send) or the stream has ended.
-async fn idle(
-    s: &SocketRef,
+async fn idle<A: Adapter>(
+    s: &SocketRef<A>,
     stream: &LogStream,
     (watch, closed): (&mut watch::Receiver<u64>, &mut watch::Receiver<bool>),
     shutdown: &CancellationToken,
@@ -215,8 +216,8 @@ async fn idle(
 }
 
 /// Emits, waiting while the socket's queue is full (backpressure) up to [`STALL_LIMIT`].
-async fn send<T: serde::Serialize + ?Sized>(
-    s: &SocketRef,
+async fn send<A: Adapter, T: serde::Serialize + ?Sized>(
+    s: &SocketRef<A>,
     event: &str,
     data: &T,
 ) -> Result<(), Stop> {

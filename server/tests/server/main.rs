@@ -20,6 +20,7 @@ mod collections;
 mod database;
 mod harness;
 mod hostile;
+mod instances;
 mod labs;
 mod misc;
 mod policy;

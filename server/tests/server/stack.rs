@@ -76,7 +76,9 @@ pub async fn start_with(change: impl FnOnce(&mut Config)) -> Stack {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel();
     let server = antimony_server::Server::new(state.clone());
-    let io = server.io().clone();
+    let antimony_server::Io::Local(io) = server.io().clone() else {
+        panic!("a single instance has the local adapter")
+    };
     let served = tokio::spawn(server.serve(listener, async move {
         let _ = rx.await;
     }));
