@@ -160,18 +160,34 @@ impl Server {
                     async move { cluster.claim_lab(&id).await }
                 })
                 .await;
-                if let Some(requests) = cluster.take_requests() {
+                if let Some(inbox) = cluster.take_inbox() {
+                    let cluster::Inbox {
+                        requests,
+                        news,
+                        follows,
+                        lines,
+                    } = inbox;
                     state.tasks.spawn(socket::serve_forwarded(
                         state.clone(),
                         requests,
                         background.clone(),
                     ));
-                }
-                if let Some(news) = cluster.take_news() {
                     state.tasks.spawn(cluster::mirror_instances(
                         cluster.clone(),
                         state.labs.clone(),
                         news,
+                        background.clone(),
+                    ));
+                    state.tasks.spawn(cluster::serve_follows(
+                        cluster.clone(),
+                        state.labs.clone(),
+                        follows,
+                        background.clone(),
+                    ));
+                    state.tasks.spawn(cluster::apply_lines(
+                        cluster.clone(),
+                        state.labs.clone(),
+                        lines,
                         background.clone(),
                     ));
                 }

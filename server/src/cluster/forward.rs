@@ -1,6 +1,7 @@
 //! Lab commands forwarded to a lab's owner over Redis pub/sub: a small request/response.
 //!
-//! Each instance listens on `antimony:<instance>:requests` and `antimony:<instance>:replies`.
+//! Each instance listens on `antimony:<instance>:requests` and `antimony:<instance>:replies`
+//! (and `…:follows`, `…:lines` for logs, see `relay`, and `antimony:news`, see `mirror`).
 //! A request carries an id, the asking instance, the user's id and the command as the client
 //! sent it; the owner answers twice: once the command has its place in the lab's order
 //! ([`Reply::admitted`], so one socket's commands keep their order across instances) and once
@@ -82,6 +83,51 @@ impl News {
     }
 }
 
+/// Asks a log's owner for its lines from `after` on (the owner's sequence numbers), then every
+/// new one, until the log ends.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Follow {
+    /// The asking instance (where the lines go).
+    pub from: String,
+    /// The log's namespace path (`/logs/<labId>` or `/logs/<labId>/<containerId>`).
+    pub path: String,
+    /// The first line wanted.
+    pub after: u64,
+}
+
+/// Lines of a followed log, numbered by the owner.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LineBatch {
+    /// The log's namespace path.
+    pub path: String,
+    /// The sequence number of the first line.
+    pub first: u64,
+    /// The lines (at most [`BATCH_LINES`]).
+    pub lines: Vec<String>,
+    /// The log ended after these lines.
+    pub closed: bool,
+}
+
+/// The most lines of one [`LineBatch`].
+pub const BATCH_LINES: usize = 256;
+/// Batches waiting to be applied; more are dropped (the follower sees a gap, marked).
+const LINES_LIMIT: usize = 4096;
+
+/// What other instances send this one.
+#[derive(Debug)]
+pub struct Inbox {
+    /// Lab commands to run here.
+    pub requests: mpsc::Receiver<Request>,
+    /// Other instances' labs.
+    pub news: mpsc::Receiver<News>,
+    /// Logs others follow here.
+    pub follows: mpsc::Receiver<Follow>,
+    /// Lines of logs this instance follows elsewhere.
+    pub lines: mpsc::Receiver<LineBatch>,
+}
+
 /// The channel every instance listens on for [`News`].
 pub const NEWS_CHANNEL: &str = "antimony:news";
 /// News waiting to be applied; more are dropped (logged) rather than piling up.
@@ -93,6 +139,31 @@ fn requests_channel(instance: &str) -> String {
 
 fn replies_channel(instance: &str) -> String {
     format!("antimony:{instance}:replies")
+}
+
+fn follows_channel(instance: &str) -> String {
+    format!("antimony:{instance}:follows")
+}
+
+fn lines_channel(instance: &str) -> String {
+    format!("antimony:{instance}:lines")
+}
+
+/// Parses a message and hands it on unless too many wait (both logged).
+fn hand_on<T: serde::de::DeserializeOwned>(payload: &[u8], to: &mpsc::Sender<T>, what: &str) {
+    match serde_json::from_slice::<T>(payload) {
+        Ok(item) => {
+            if to.try_send(item).is_err() {
+                tracing::warn!(
+                    what,
+                    "dropped a message from another instance (too many wait)"
+                );
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, what, "dropped a malformed message from another instance")
+        }
+    }
 }
 
 /// Sends requests and replies, and routes replies to whoever waits for them.
@@ -147,15 +218,22 @@ impl Forwarder {
         client: &redis::Client,
         instance: &str,
         shutdown: CancellationToken,
-    ) -> Result<(Self, mpsc::Receiver<Request>, mpsc::Receiver<News>)> {
+    ) -> Result<(Self, Inbox)> {
         let publisher = client
             .get_multiplexed_async_connection()
             .await
             .map_err(redis_error)?;
         let mut pubsub = client.get_async_pubsub().await.map_err(redis_error)?;
         let (requests, replies) = (requests_channel(instance), replies_channel(instance));
+        let (follows, lines) = (follows_channel(instance), lines_channel(instance));
         pubsub
-            .subscribe(&[requests.as_str(), replies.as_str(), NEWS_CHANNEL])
+            .subscribe(&[
+                requests.as_str(),
+                replies.as_str(),
+                follows.as_str(),
+                lines.as_str(),
+                NEWS_CHANNEL,
+            ])
             .await
             .map_err(redis_error)?;
         let forwarder = Forwarder {
@@ -166,6 +244,8 @@ impl Forwarder {
         };
         let (incoming, incoming_rx) = mpsc::channel(INCOMING_LIMIT);
         let (news, news_rx) = mpsc::channel(NEWS_LIMIT);
+        let (follow_tx, follow_rx) = mpsc::channel(INCOMING_LIMIT);
+        let (lines_tx, lines_rx) = mpsc::channel(LINES_LIMIT);
         let listener = forwarder.clone();
         tokio::spawn(async move {
             let mut messages = pubsub.into_on_message();
@@ -188,7 +268,12 @@ impl Forwarder {
                     );
                     continue;
                 }
-                if message.get_channel_name() == NEWS_CHANNEL {
+                let channel = message.get_channel_name();
+                if channel == lines {
+                    hand_on(payload, &lines_tx, "log lines");
+                } else if channel == follows {
+                    hand_on(payload, &follow_tx, "log follow");
+                } else if channel == NEWS_CHANNEL {
                     match serde_json::from_slice::<News>(payload) {
                         Ok(item) if crate::config::valid_instance(item.from()) => {
                             if news.try_send(item).is_err() {
@@ -217,7 +302,13 @@ impl Forwarder {
                 }
             }
         });
-        Ok((forwarder, incoming_rx, news_rx))
+        let inbox = Inbox {
+            requests: incoming_rx,
+            news: news_rx,
+            follows: follow_rx,
+            lines: lines_rx,
+        };
+        Ok((forwarder, inbox))
     }
 
     async fn take_request(&self, incoming: &mpsc::Sender<Request>, request: Request) {
@@ -286,6 +377,16 @@ impl Forwarder {
     ) -> Result<()> {
         let reply = Reply { id, admitted, body };
         self.publish(&replies_channel(to), &reply).await
+    }
+
+    /// Asks `owner` for a log.
+    pub async fn follow(&self, owner: &str, follow: &Follow) -> Result<()> {
+        self.publish(&follows_channel(owner), follow).await
+    }
+
+    /// Sends lines of a log to the instance that follows it.
+    pub async fn send_lines(&self, to: &str, batch: &LineBatch) -> Result<()> {
+        self.publish(&lines_channel(to), batch).await
     }
 
     /// Tells every instance.

@@ -14,18 +14,19 @@
 pub mod forward;
 pub mod leases;
 mod mirror;
+mod relay;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use socketioxide_redis::RedisAdapterCtr;
 use socketioxide_redis::drivers::redis::RedisDriver;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-pub use forward::{Forwarder, News, Pending, Reply, Request};
+pub use forward::{Follow, Forwarder, Inbox, LineBatch, News, Pending, Reply, Request};
 pub use leases::{Leases, lab_lease};
 pub use mirror::mirror_instances;
+pub use relay::{apply_lines, follow, serve_follows};
 
 use crate::config::{ClusterConfig, PostgresConfig};
 use crate::lab::Labs;
@@ -43,8 +44,9 @@ struct Inner {
     driver: RedisDriver,
     leases: Leases,
     forwarder: Forwarder,
-    requests: Mutex<Option<mpsc::Receiver<Request>>>,
-    news: Mutex<Option<mpsc::Receiver<News>>>,
+    inbox: Mutex<Option<Inbox>>,
+    /// Logs followed on other instances: the owner's sequence number of the next line.
+    mirrors: Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -95,16 +97,15 @@ impl Cluster {
             .await
             .map_err(|e| Error::Cluster(format!("cannot connect to Redis: {e}")))?;
         let leases = Leases::open(database, &config.instance, config.lease).await?;
-        let (forwarder, requests, news) =
-            Forwarder::start(&client, &config.instance, shutdown).await?;
+        let (forwarder, inbox) = Forwarder::start(&client, &config.instance, shutdown).await?;
         tracing::info!(instance = %config.instance, "one instance among several (Redis and PostgreSQL shared)");
         Ok(Cluster(Arc::new(Inner {
             config: config.clone(),
             driver,
             leases,
             forwarder,
-            requests: Mutex::new(Some(requests)),
-            news: Mutex::new(Some(news)),
+            inbox: Mutex::new(Some(inbox)),
+            mirrors: Mutex::new(std::collections::HashMap::new()),
         })))
     }
 
@@ -128,19 +129,10 @@ impl Cluster {
         &self.0.forwarder
     }
 
-    /// The commands other instances forward to this one (once: whoever serves them takes it).
-    pub fn take_requests(&self) -> Option<mpsc::Receiver<Request>> {
+    /// What other instances send this one (once: whoever serves it takes it).
+    pub fn take_inbox(&self) -> Option<Inbox> {
         self.0
-            .requests
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-    }
-
-    /// What other instances say about their labs (once: whoever applies it takes it).
-    pub fn take_news(&self) -> Option<mpsc::Receiver<News>> {
-        self.0
-            .news
+            .inbox
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
@@ -211,6 +203,8 @@ pub async fn keep_leases(cluster: Cluster, labs: Labs, shutdown: CancellationTok
         for lab_id in orphaned {
             if cluster.claim_lab(&lab_id).await {
                 tracing::info!(lab = %lab_id, "taking over a lab whose instance stopped");
+                // Its logs followed here become this instance's own: recovery writes on.
+                relay::adopt(&cluster, &labs, &lab_id);
                 let wanted = lab_id.clone();
                 crate::lab::recover_some(&labs, move |id| {
                     let found = id == wanted;

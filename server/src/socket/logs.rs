@@ -85,7 +85,12 @@ async fn access<A: Adapter>(s: &SocketRef<A>, state: &AppState) -> Result<Arc<Lo
             return Err(invalid());
         }
     }
-    let stream = state.logs.get(s.ns()).ok_or_else(invalid)?;
+    let stream = match state.logs.get(s.ns()) {
+        Some(stream) => stream,
+        None => remote_log(state, &lab_id, container_id.is_some(), s.ns())
+            .await
+            .ok_or_else(invalid)?,
+    };
     // A node log being re-read after a restart: connect once its history is in, so the
     // backlog is whole (clients reconcile reconnects against it; a partial backlog would look
     // like a log that started over).
@@ -93,6 +98,31 @@ async fn access<A: Adapter>(s: &SocketRef<A>, state: &AppState) -> Result<Arc<Lo
         tracing::warn!(namespace = %s.ns(), "serving a node log whose history is still being read");
     }
     Ok(stream)
+}
+
+/// With several instances: the local copy of a log the lab's owner writes (see
+/// `cluster::relay`), when another live instance owns the lab.
+async fn remote_log(
+    state: &AppState,
+    lab_id: &str,
+    node: bool,
+    path: &str,
+) -> Option<Arc<LogStream>> {
+    let cluster = state.cluster.as_ref()?;
+    let owner = cluster
+        .leases()
+        .holder(&crate::cluster::lab_lease(lab_id))
+        .await
+        .ok()
+        .flatten()
+        .filter(|owner| owner != cluster.instance())?;
+    let settings = &state.labs.settings;
+    let capacity = if node {
+        settings.node_log_backlog
+    } else {
+        settings.lab_log_backlog
+    };
+    crate::cluster::follow(cluster, &state.labs, path, &owner, capacity).await
 }
 
 /// Connect handler: starts streaming to the subscriber.

@@ -415,23 +415,80 @@ async fn a_command_on_one_instance_runs_on_the_owner_and_everyone_hears_of_it() 
     }
 }
 
+/// The lines of a log subscriber, backlog first, in the order they came.
+pub fn log_lines(received: &mut Received, into: &mut Vec<String>) {
+    while let Ok((event, values)) = received.try_recv() {
+        match event.as_str() {
+            "backlog" => into.extend(
+                values[0]
+                    .as_array()
+                    .expect("the backlog is an array")
+                    .iter()
+                    .map(|l| l.as_str().unwrap().to_owned()),
+            ),
+            "data" => into.push(values[0].as_str().unwrap().to_owned()),
+            _ => {}
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL and redis-server (scripts/test runs it in its PostgreSQL pass)"]
-async fn killing_the_owner_hands_its_labs_to_another_instance() {
+async fn killing_the_owner_hands_its_labs_over_and_the_log_goes_on() {
+    const FLOOD: usize = 300;
     let group = Group::new();
-    let b = group.start("b", &[]);
+    let b = group.start("b", &[("FAKE_CLAB_LINES", "300")]);
     let a = group.start("a", &[]);
     let token = login(&a.base).await;
     let lab_id = create_lab(&a.base, &token).await;
+    // B owns the lab: a client of B deployed it once.
     let (on_b, _) = connect(&b.base, "/lab-commands", Some(&token), None)
         .await
         .unwrap();
     let deploy = LabCommandData::new(&lab_id, LabCommand::Deploy);
-    assert_eq!(command(&on_b, deploy).await, json!({"payload": null}));
+    let destroy = LabCommandData::new(&lab_id, LabCommand::Destroy);
+    assert_eq!(
+        command(&on_b, deploy.clone()).await,
+        json!({"payload": null})
+    );
+    assert_eq!(
+        command(&on_b, destroy.clone()).await,
+        json!({"payload": null})
+    );
     let _ = on_b.disconnect().await;
     let lease = format!("lab:{lab_id}");
     assert_eq!(group.holder(&lease).as_deref(), Some("b"));
 
+    // A client of A deploys it (B runs the deploy) and reads its whole log through A.
+    let (on_a, _) = connect(&a.base, "/lab-commands", Some(&token), None)
+        .await
+        .unwrap();
+    assert_eq!(command(&on_a, deploy).await, json!({"payload": null}));
+    eventually(
+        Duration::from_secs(10),
+        "A shows B's instance",
+        async || lab(&a.base, &token, &lab_id).await["instance"]["state"] == json!(1),
+    )
+    .await;
+    let (log_socket, mut log) = connect(&a.base, &format!("/logs/{lab_id}"), Some(&token), None)
+        .await
+        .unwrap();
+    let mut lines = Vec::new();
+    let last_flood = format!("INFO line {} t=", FLOOD - 1);
+    eventually(
+        Duration::from_secs(20),
+        "the deploy's log reaches A's client",
+        async || {
+            log_lines(&mut log, &mut lines);
+            lines.iter().any(|l| l.contains(&last_flood))
+                && lines
+                    .iter()
+                    .any(|l| l.contains("Successfully deployed lab"))
+        },
+    )
+    .await;
+
+    // B dies: A takes the lab over, and the same subscriber reads on.
     b.kill();
     eventually(
         Duration::from_secs(20),
@@ -448,12 +505,36 @@ async fn killing_the_owner_hands_its_labs_to_another_instance() {
         },
     )
     .await;
-    // A now runs the lab's commands itself.
-    let (on_a, _) = connect(&a.base, "/lab-commands", Some(&token), None)
-        .await
-        .unwrap();
-    let destroy = LabCommandData::new(&lab_id, LabCommand::Destroy);
     assert_eq!(command(&on_a, destroy).await, json!({"payload": null}));
+    eventually(
+        Duration::from_secs(10),
+        "A's own lines follow B's",
+        async || {
+            log_lines(&mut log, &mut lines);
+            lines.iter().any(|l| l.contains("Destroying lab"))
+        },
+    )
+    .await;
+
+    // Once and in order: the flood's lines 0..FLOOD, no line twice, A's after B's.
+    let flood: Vec<usize> = lines
+        .iter()
+        .filter_map(|l| l.split(" INFO line ").nth(1))
+        .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(
+        flood,
+        (0..FLOOD).collect::<Vec<_>>(),
+        "the flood once and in order"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for line in &lines {
+        assert!(seen.insert(line), "{line:?} came twice: {lines:#?}");
+    }
+    let position = |text: &str| lines.iter().position(|l| l.contains(text)).unwrap();
+    assert!(position("Successfully deployed lab") < position("Destroying lab"));
+    assert!(position(&last_flood) < position("Destroying lab"));
+    let _ = log_socket.disconnect().await;
     let _ = on_a.disconnect().await;
 }
 
