@@ -146,6 +146,19 @@ impl Rules {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = rules;
         Ok(())
     }
+
+    /// Drops the rules of a removed server and of its labs (a server added again later under
+    /// the same name starts with none).
+    pub(crate) fn forget_server(&self, server: &str) -> Result<(), BridgeError> {
+        let mut rules = self.rules();
+        let before = rules.servers.len() + rules.labs.len();
+        rules.servers.retain(|r| r.server != server);
+        rules.labs.retain(|r| r.server != server);
+        if rules.servers.len() + rules.labs.len() == before {
+            return Ok(());
+        }
+        self.set(rules)
+    }
 }
 
 #[cfg(test)]
@@ -236,6 +249,35 @@ mod tests {
         };
         assert!(check(&labs).is_err());
         assert!(check(&NotificationRules::default()).is_ok());
+    }
+
+    #[test]
+    fn a_removed_server_takes_its_rules_and_its_labs_rules_along() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = Rules::file_in(Some(dir.path().join("config")));
+        let kept = Rules::load(path.clone());
+        let server = |name: &str| ServerRule {
+            server: name.to_owned(),
+            min_severity: None,
+        };
+        kept.set(NotificationRules {
+            servers: vec![server("team"), server("lab host")],
+            labs: vec![
+                lab_rule("team", "lab-1", None),
+                lab_rule("lab host", "lab-1", None),
+                lab_rule("team", "lab-2", Some(Severity::Error)),
+            ],
+            ..NotificationRules::default()
+        })
+        .expect("the rules are kept");
+        kept.forget_server("team").expect("the rules are kept");
+        for rules in [kept.rules(), Rules::load(path).rules()] {
+            assert_eq!(rules.servers, vec![server("lab host")]);
+            assert_eq!(rules.labs, vec![lab_rule("lab host", "lab-1", None)]);
+        }
+        // A server without rules changes nothing.
+        kept.forget_server("elsewhere").expect("nothing to do");
+        assert_eq!(kept.rules().servers.len(), 1);
     }
 
     #[test]

@@ -139,6 +139,7 @@ pub(crate) async fn add_server(
 pub(crate) async fn remove_server(
     desktop: State<'_, Desktop>,
     terminals: State<'_, crate::terminals::Terminals>,
+    rules: State<'_, crate::notify_rules::Rules>,
     name: String,
 ) -> Result<()> {
     not_for_local(&name, "removing")?;
@@ -147,6 +148,9 @@ pub(crate) async fn remove_server(
     let removed = desktop.update_profiles(|profiles| Ok(profiles.remove(&name)?))?;
     if let Err(error) = desktop.keychain().forget(&removed) {
         tracing::warn!(%error, server = %name, "cannot remove the server's keychain entries");
+    }
+    if let Err(error) = rules.forget_server(&name) {
+        tracing::warn!(error = %error.message, server = %name, "cannot remove the server's notification rules");
     }
     Ok(())
 }

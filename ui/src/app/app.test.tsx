@@ -368,4 +368,28 @@ describe("notifications", () => {
     fireEvent.click(within(panel).getByText("Mark all read"));
     expect(count.hidden).toBe(true);
   });
+
+  it("forgets a removed server's notification rules and its labs' rules", async () => {
+    const f = await start();
+    const lab = (server: string, labId: string) => ({ server, labId, labName: labId, minSeverity: null });
+    await f.setNotificationRules({
+      rules: {
+        doNotDisturb: false,
+        minSeverity: Severity.Success,
+        servers: [{ server: "lab.example.net", minSeverity: null }],
+        labs: [lab("lab.example.net", "muted"), lab("This computer", "kept")],
+      },
+    });
+    fireEvent.click(screen.getAllByLabelText(/^Remove /)[0] ?? document.body);
+    fireEvent.click(await screen.findByTestId("confirm-remove-server"));
+    // The app reads the rules again: only the other server's lab rule is left.
+    fireEvent.click(screen.getByTestId("inbox-button"));
+    fireEvent.click(screen.getByTestId("notify-rules-toggle"));
+    await waitFor(() => {
+      expect(screen.getAllByTestId("notify-lab-rule").map((r) => `${r.getAttribute("data-server-name") ?? ""}/${r.getAttribute("data-lab-id") ?? ""}`)).toEqual(["This computer/kept"]);
+    });
+    const kept = await f.notificationRules();
+    expect(kept.servers).toEqual([]);
+    expect(kept.labs.map((r) => r.labId)).toEqual(["kept"]);
+  });
 });

@@ -310,6 +310,9 @@ export function App({ bridge, storage }: AppProps) {
               setScope("server");
               backToDashboard();
             }}
+            onRemoved={() => {
+              notifications.loadRules(bridge).catch(() => undefined);
+            }}
             allServers={{
               selected: showAll,
               onSelect: () => {

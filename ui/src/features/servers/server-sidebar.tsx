@@ -28,11 +28,14 @@ interface PendingTrust {
 export function ServerSidebar({
   servers,
   onSwitched,
+  onRemoved,
   allServers,
 }: {
   servers: Servers;
   /** After a switch, an add or a remove (also when the server clicked was current already). */
   onSwitched: () => void;
+  /** After a server is removed (the Rust side dropped its notification rules with it). */
+  onRemoved?: (name: string) => void;
   /** The combined lab list's entry: whether it is shown, and how to show it. */
   allServers?: { selected: boolean; onSelect: () => void };
 }) {
@@ -243,7 +246,10 @@ export function ServerSidebar({
             setRemoving(null);
             void servers
               .remove(s.name)
-              .then(onSwitched)
+              .then(() => {
+                onRemoved?.(s.name);
+                onSwitched();
+              })
               .catch((e: unknown) => {
                 setSwitchError(describeError(e));
               });

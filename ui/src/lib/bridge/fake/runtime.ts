@@ -2,7 +2,7 @@
 // the event handlers, the timers (all stopped by `dispose`) and the way a call answers
 // (after `latencyMs`, recorded in `calls`).
 
-import { namespace, type CollectionOut, type LabOut, type LoginConfig } from "../../../bindings";
+import { Severity, namespace, type CollectionOut, type LabOut, type LoginConfig } from "../../../bindings";
 import type { CommandId } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
 import type {
@@ -12,6 +12,7 @@ import type {
   Identity,
   LabUpdateEvent,
   LogsEvent,
+  NotificationRules,
   PrerequisiteReport,
   ServerView,
   ShellViewEvent,
@@ -19,6 +20,9 @@ import type {
   StatusEvent,
   Unlisten,
 } from "../types";
+
+/** The notification rules of a fresh profile (the Rust side's defaults). */
+export const DEFAULT_RULES: NotificationRules = { doNotDisturb: false, minSeverity: Severity.Success, servers: [], labs: [] };
 
 /** One server as the fake keeps it. */
 export interface FakeServer {
@@ -94,6 +98,8 @@ export interface FakeRuntime {
   prerequisites: PrerequisiteReport;
   /** Whether the save dialog is cancelled (`exportLog` and `exportDiagnostics` write nothing). */
   saveCancelled: boolean;
+  /** The notification rules kept (removing a server drops its rules and its labs' rules). */
+  notificationRules: NotificationRules;
   /** Runs `fn` once after `ms` (unless disposed first). */
   readonly later: (ms: number, fn: () => void) => void;
   /** Runs `fn` every `ms` until disposed. */
@@ -153,6 +159,7 @@ export function createRuntime(
     stepMs: settings.stepMs,
     prerequisites: settings.prerequisites,
     saveCancelled: false,
+    notificationRules: structuredClone(DEFAULT_RULES),
     later,
     every: (ms, fn) => {
       intervals.add(setInterval(fn, ms));

@@ -67,6 +67,12 @@ export function serverCommands(
         const i = servers.findIndex((s) => s.view.name === args.name);
         if (i < 0) throw new BridgeError("profile", -1, `No server named "${args.name}"`);
         const [removed] = servers.splice(i, 1);
+        const rules = rt.notificationRules;
+        rt.notificationRules = {
+          ...rules,
+          servers: rules.servers.filter((r) => r.server !== args.name),
+          labs: rules.labs.filter((r) => r.server !== args.name),
+        };
         const first = servers[0];
         if (removed?.view.current === true && first !== undefined) first.view.current = true;
         return null;

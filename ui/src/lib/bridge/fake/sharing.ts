@@ -3,7 +3,6 @@
 // and src-tauri/src/notify_rules.rs). The native dialogs are stood in for: the save dialog
 // writes to `files` (unless `setSaveCancelled`), the open dialog picks what `setOpenFile` gave.
 
-import { Severity } from "../../../bindings";
 import { commands } from "../../../bindings/desktop";
 import { BridgeError } from "../error";
 import type { Bridge, NotificationRules, ServersImported } from "../types";
@@ -17,8 +16,6 @@ const MAX_NAME = 64;
 const MAX_SERVERS = 256;
 /** The local server's name, which no imported server may take. */
 const LOCAL = "This computer";
-
-export const DEFAULT_RULES: NotificationRules = { doNotDisturb: false, minSeverity: Severity.Success, servers: [], labs: [] };
 
 /** A string's characters as Rust counts them (code points). */
 function codePoints(text: string): string[] {
@@ -40,7 +37,6 @@ export function sharingCommands(
   rt: FakeRuntime,
   dialogs: { openFile: () => FakeOpenFile },
 ): Pick<Bridge, "exportServers" | "importServers" | "notificationRules" | "setNotificationRules"> {
-  let rules = structuredClone(DEFAULT_RULES);
   return {
     exportServers: () =>
       rt.answer(commands.exportServers, undefined, () => {
@@ -108,13 +104,13 @@ export function sharingCommands(
         return report;
       }),
 
-    notificationRules: () => rt.answer(commands.notificationRules, undefined, () => structuredClone(rules)),
+    notificationRules: () => rt.answer(commands.notificationRules, undefined, () => structuredClone(rt.notificationRules)),
 
     setNotificationRules: (args) =>
       rt.answer(commands.setNotificationRules, args, () => {
         checkRules(args.rules);
-        rules = structuredClone(args.rules);
-        return structuredClone(rules);
+        rt.notificationRules = structuredClone(args.rules);
+        return structuredClone(rt.notificationRules);
       }),
   };
 }
