@@ -179,13 +179,13 @@ export function LabView({
         <button type="button" className="button button--quiet" onClick={onBack} title="Back to the labs (Esc)">
           ← Labs
         </button>
-        <h1 className="lab-title">{lab.name}</h1>
+        <h1 className="lab-title" title={lab.name}>{lab.name}</h1>
         <LabStateBadge state={current} />
         <span className="lab-meta">
-          {collection !== undefined && <span>{collection}</span>}
-          <span>{`by ${lab.creator.name}`}</span>
+          {collection !== undefined && <span title={`Collection ${collection}`}>{collection}</span>}
+          <span title={`Created by ${lab.creator.name}`}>{`by ${lab.creator.name}`}</span>
           <LabTimes lab={lab} state={current} now={now} />
-          {lab.instanceName !== undefined && <span className="mono">{lab.instanceName}</span>}
+          {lab.instanceName !== undefined && <span className="mono" title={`containerlab name ${lab.instanceName}`}>{lab.instanceName}</span>}
         </span>
         <span className="lab-actions">
           <LabScheduleControls lab={lab} labs={labs} server={server} identity={identity} now={now} />
