@@ -41,7 +41,9 @@ pub async fn serve_with_io(mut config: Config) -> (AppState, String, socketioxid
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     let server = antimony_server::Server::new(state.clone());
-    let io = server.io().clone();
+    let antimony_server::Io::Local(io) = server.io().clone() else {
+        panic!("a single instance has the local adapter")
+    };
     tokio::spawn(server.serve(listener, std::future::pending()));
     (state, origin, io)
 }
