@@ -277,6 +277,55 @@ async fn a_scheduled_lab_is_deployed_once_across_instances() {
     let _ = status_a.disconnect().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL and redis-server (scripts/test runs it in its PostgreSQL pass)"]
+async fn what_comes_through_redis_is_checked() {
+    let group = Group::new();
+    let a = group.start("a", &[]);
+    let token = login(&a.base).await;
+    let lab_id = create_lab(&a.base, &token).await;
+    let mut replies = group.redis.subscribe("antimony:x:replies");
+    // Garbage, a wrong shape, an oversized message and news about a malformed lab id.
+    group
+        .redis
+        .publish("antimony:a:requests", b"\xff\x00not json");
+    group
+        .redis
+        .publish("antimony:a:requests", br#"{"id":"1","from":"x"}"#);
+    let huge = format!(
+        r#"{{"id":1,"from":"x","user":"u","command":"{}"}}"#,
+        "a".repeat(2 * 1024 * 1024)
+    );
+    group.redis.publish("antimony:a:requests", huge.as_bytes());
+    group.redis.publish(
+        "antimony:news",
+        br#"{"kind":"instance","from":"x","lab":"../../etc","instance":null}"#,
+    );
+    group
+        .redis
+        .publish("antimony:a:lines", br#"{"path":"/logs/x","first":0}"#);
+    // A forged command of a user who does not exist is refused, not run.
+    let forged = json!({
+        "id": 7,
+        "from": "x",
+        "user": "00000000-0000-0000-0000-00000000dead",
+        "command": LabCommandData::new(&lab_id, LabCommand::Deploy).to_wire_string(),
+    });
+    group
+        .redis
+        .publish("antimony:a:requests", forged.to_string().as_bytes());
+    let text = group::Redis::received(&mut replies, "the user is unknown");
+    assert!(text.contains(r#""id":7"#), "{text}");
+    assert!(!text.contains(r#""admitted":true"#), "{text}");
+    // A still serves its own clients.
+    let (on_a, _) = connect(&a.base, "/lab-commands", Some(&token), None)
+        .await
+        .unwrap();
+    let deploy = LabCommandData::new(&lab_id, LabCommand::Deploy);
+    assert_eq!(command(&on_a, deploy).await, json!({"payload": null}));
+    let _ = on_a.disconnect().await;
+}
+
 #[test]
 fn several_instances_refuse_sqlite() {
     let dir = tempfile::tempdir().unwrap();

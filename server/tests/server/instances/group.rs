@@ -43,7 +43,64 @@ fn redis_binary() -> PathBuf {
         })
 }
 
+/// A Redis command in RESP.
+fn resp(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        out.extend(format!("${}\r\n", arg.len()).into_bytes());
+        out.extend(*arg);
+        out.extend(b"\r\n");
+    }
+    out
+}
+
 impl Redis {
+    fn connect(&self) -> std::net::TcpStream {
+        let address = self.url.trim_start_matches("redis://");
+        let stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        stream
+    }
+
+    /// Publishes raw bytes on a channel, as anything that reaches Redis could.
+    pub fn publish(&self, channel: &str, payload: &[u8]) {
+        let mut stream = self.connect();
+        stream
+            .write_all(&resp(&[b"PUBLISH", channel.as_bytes(), payload]))
+            .unwrap();
+        let mut answer = [0u8; 64];
+        let _ = stream.read(&mut answer);
+    }
+
+    /// Subscribes to a channel; [`Redis::received`] reads what came.
+    pub fn subscribe(&self, channel: &str) -> std::net::TcpStream {
+        let mut stream = self.connect();
+        stream
+            .write_all(&resp(&[b"SUBSCRIBE", channel.as_bytes()]))
+            .unwrap();
+        stream
+    }
+
+    /// What a subscription received until `until` shows up (at most 10 s), as text.
+    pub fn received(stream: &mut std::net::TcpStream, until: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut text = Vec::new();
+        while !String::from_utf8_lossy(&text).contains(until) {
+            assert!(
+                Instant::now() < deadline,
+                "no {until:?} on the subscription: {}",
+                String::from_utf8_lossy(&text)
+            );
+            let mut chunk = [0u8; 4096];
+            if let Ok(n) = stream.read(&mut chunk) {
+                text.extend(&chunk[..n]);
+            }
+        }
+        String::from_utf8_lossy(&text).into_owned()
+    }
+
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
