@@ -18,7 +18,7 @@ use database::DatabaseSection;
 pub use database::{
     DEFAULT_POSTGRES_NAME, DEFAULT_POSTGRES_PORT, PASSWORD_VARIABLE, PostgresConfig,
 };
-pub use provider::{ClabernetesSettings, Provider};
+pub use provider::Provider;
 
 /// The default address: loopback only, like the Go server.
 pub const DEFAULT_BIND: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3000);

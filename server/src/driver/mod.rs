@@ -6,6 +6,7 @@
 
 #[cfg(feature = "clabernetes")]
 mod clabernetes;
+mod clabernetes_settings;
 mod containerlab;
 mod docker;
 mod docker_error;
@@ -24,9 +25,9 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::config::ClabernetesSettings;
 #[cfg(feature = "clabernetes")]
 pub use clabernetes::ClabernetesDriver;
+pub use clabernetes_settings::ClabernetesSettings;
 pub use containerlab::{ClabContainer, ContainerlabDriver, parse_inspect};
 pub use docker::DockerNodes;
 pub use prerequisites::{Check, Prerequisites};

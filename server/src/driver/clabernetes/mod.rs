@@ -31,9 +31,9 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
+use super::ClabernetesSettings;
 use super::prerequisites::{self, Prerequisites};
 use super::{ContainerEvent, ContainerInfo, DriverError, LabDriver, LogLine, NodeAction, Terminal};
-use crate::config::ClabernetesSettings;
 use crate::logs::LogStream;
 
 /// The tool named in errors and prerequisite checks.
