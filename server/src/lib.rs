@@ -166,6 +166,8 @@ impl Server {
                         news,
                         follows,
                         lines,
+                        shells,
+                        shell_output,
                     } = inbox;
                     state.tasks.spawn(socket::serve_forwarded(
                         state.clone(),
@@ -188,6 +190,17 @@ impl Server {
                         cluster.clone(),
                         state.labs.clone(),
                         lines,
+                        background.clone(),
+                    ));
+                    state.tasks.spawn(cluster::serve_shells(
+                        cluster.clone(),
+                        state.labs.clone(),
+                        shells,
+                        background.clone(),
+                    ));
+                    state.tasks.spawn(cluster::apply_shell_output(
+                        cluster.clone(),
+                        shell_output,
                         background.clone(),
                     ));
                 }

@@ -1,7 +1,8 @@
 //! Lab commands forwarded to a lab's owner over Redis pub/sub: a small request/response.
 //!
 //! Each instance listens on `antimony:<instance>:requests` and `antimony:<instance>:replies`
-//! (and `…:follows`, `…:lines` for logs, see `relay`, and `antimony:news`, see `mirror`).
+//! (and `…:follows`, `…:lines` for logs, see `relay`; `…:shells`, `…:shell-output` for
+//! shells, see `shells`; and `antimony:news`, see `mirror`).
 //! A request carries an id, the asking instance, the user's id and the command as the client
 //! sent it; the owner answers twice: once the command has its place in the lab's order
 //! ([`Reply::admitted`], so one socket's commands keep their order across instances) and once
@@ -115,6 +116,86 @@ pub const BATCH_LINES: usize = 256;
 /// Batches waiting to be applied; more are dropped (the follower sees a gap, marked).
 const LINES_LIMIT: usize = 4096;
 
+/// A terminal of another instance on a shell held here (`cluster::shells`). The owner checks
+/// the user once, on `Attach`; input and sizes name the attach they belong to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum ShellRequest {
+    /// `user` attaches a terminal: answered on `replies` under `id` (an ack body); once
+    /// allowed, the shell's output, its backlog first, goes to `from` as [`ShellOutput`].
+    Attach {
+        /// The attach's id on the asking instance.
+        id: u64,
+        /// The asking instance.
+        from: String,
+        /// The user attaching.
+        user: String,
+        /// The shell.
+        shell: String,
+    },
+    /// Input for the shell; an error is answered under `ack` when there is one.
+    Input {
+        /// The attach.
+        attach: u64,
+        /// The asking instance.
+        from: String,
+        /// The shell.
+        shell: String,
+        /// The text.
+        data: String,
+        /// The request id to answer an error under.
+        ack: Option<u64>,
+    },
+    /// The terminal's new size (`{"rows", "cols"}`, checked by the owner); answered under
+    /// `ack` when there is one.
+    Resize {
+        /// The attach.
+        attach: u64,
+        /// The asking instance.
+        from: String,
+        /// The shell.
+        shell: String,
+        /// The size as the client sent it.
+        size: serde_json::Value,
+        /// The request id to answer under.
+        ack: Option<u64>,
+    },
+    /// The terminal went away: stop sending its output.
+    Detach {
+        /// The attach.
+        attach: u64,
+        /// The asking instance.
+        from: String,
+    },
+}
+
+/// Output of a shell for a terminal attached from another instance, numbered by the owner.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ShellOutput {
+    /// The shell's owner.
+    pub from: String,
+    /// The attach it is for.
+    pub attach: u64,
+    /// The sequence number of the first chunk.
+    pub first: u64,
+    /// Where the first chunk starts in the shell's output, in bytes.
+    pub at: u64,
+    /// Where the backlog sent on attach ends (a sequence number).
+    pub backlog: u64,
+    /// The chunks (at most [`BATCH_LINES`]).
+    pub chunks: Vec<String>,
+    /// The shell closed after these chunks, for this reason.
+    pub closed: Option<String>,
+}
+
+/// How long the directory keeps where a shell lives (renewed on every attach).
+const SHELL_PLACE_SECONDS: u64 = 7 * 24 * 3600;
+
+fn shell_place_key(shell: &str) -> String {
+    format!("antimony:shell:{shell}")
+}
+
 /// What other instances send this one.
 #[derive(Debug)]
 pub struct Inbox {
@@ -126,6 +207,10 @@ pub struct Inbox {
     pub follows: mpsc::Receiver<Follow>,
     /// Lines of logs this instance follows elsewhere.
     pub lines: mpsc::Receiver<LineBatch>,
+    /// Terminals of other instances on shells held here.
+    pub shells: mpsc::Receiver<ShellRequest>,
+    /// Output of shells held elsewhere.
+    pub shell_output: mpsc::Receiver<ShellOutput>,
 }
 
 /// The channel every instance listens on for [`News`].
@@ -147,6 +232,14 @@ fn follows_channel(instance: &str) -> String {
 
 fn lines_channel(instance: &str) -> String {
     format!("antimony:{instance}:lines")
+}
+
+fn shells_channel(instance: &str) -> String {
+    format!("antimony:{instance}:shells")
+}
+
+fn shell_output_channel(instance: &str) -> String {
+    format!("antimony:{instance}:shell-output")
 }
 
 /// Parses a message and hands it on unless too many wait (both logged).
@@ -199,6 +292,13 @@ impl std::fmt::Debug for Pending {
     }
 }
 
+impl Pending {
+    /// The request id its replies come under.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
 impl Drop for Pending {
     fn drop(&mut self) {
         lock(&self.waiting).remove(&self.id);
@@ -226,12 +326,15 @@ impl Forwarder {
         let mut pubsub = client.get_async_pubsub().await.map_err(redis_error)?;
         let (requests, replies) = (requests_channel(instance), replies_channel(instance));
         let (follows, lines) = (follows_channel(instance), lines_channel(instance));
+        let (shells, shell_output) = (shells_channel(instance), shell_output_channel(instance));
         pubsub
             .subscribe(&[
                 requests.as_str(),
                 replies.as_str(),
                 follows.as_str(),
                 lines.as_str(),
+                shells.as_str(),
+                shell_output.as_str(),
                 NEWS_CHANNEL,
             ])
             .await
@@ -246,6 +349,8 @@ impl Forwarder {
         let (news, news_rx) = mpsc::channel(NEWS_LIMIT);
         let (follow_tx, follow_rx) = mpsc::channel(INCOMING_LIMIT);
         let (lines_tx, lines_rx) = mpsc::channel(LINES_LIMIT);
+        let (shells_tx, shells_rx) = mpsc::channel(INCOMING_LIMIT);
+        let (output_tx, output_rx) = mpsc::channel(LINES_LIMIT);
         let listener = forwarder.clone();
         tokio::spawn(async move {
             let mut messages = pubsub.into_on_message();
@@ -271,6 +376,10 @@ impl Forwarder {
                 let channel = message.get_channel_name();
                 if channel == lines {
                     hand_on(payload, &lines_tx, "log lines");
+                } else if channel == shell_output {
+                    hand_on(payload, &output_tx, "shell output");
+                } else if channel == shells {
+                    hand_on(payload, &shells_tx, "shell request");
                 } else if channel == follows {
                     hand_on(payload, &follow_tx, "log follow");
                 } else if channel == NEWS_CHANNEL {
@@ -307,6 +416,8 @@ impl Forwarder {
             news: news_rx,
             follows: follow_rx,
             lines: lines_rx,
+            shells: shells_rx,
+            shell_output: output_rx,
         };
         Ok((forwarder, inbox))
     }
@@ -349,14 +460,8 @@ impl Forwarder {
         user: &str,
         command: serde_json::Value,
     ) -> Result<Pending> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = mpsc::channel(2);
-        lock(&self.waiting).insert(id, tx);
-        let pending = Pending {
-            id,
-            waiting: Arc::clone(&self.waiting),
-            replies: rx,
-        };
+        let pending = self.expect_reply();
+        let id = pending.id;
         let request = Request {
             id,
             from: self.instance.clone(),
@@ -389,12 +494,79 @@ impl Forwarder {
         self.publish(&lines_channel(to), batch).await
     }
 
+    /// A request id whose replies come in the returned [`Pending::replies`].
+    pub fn expect_reply(&self) -> Pending {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(2);
+        lock(&self.waiting).insert(id, tx);
+        Pending {
+            id,
+            waiting: Arc::clone(&self.waiting),
+            replies: rx,
+        }
+    }
+
+    /// Sends a message about a shell to the instance that holds it.
+    pub async fn send_shell_request(&self, owner: &str, request: &ShellRequest) -> Result<()> {
+        self.publish(&shells_channel(owner), request).await
+    }
+
+    /// Sends a shell's output to an instance attached to it; false when nobody listens there
+    /// (the instance stopped).
+    pub async fn send_shell_output(&self, to: &str, output: &ShellOutput) -> Result<bool> {
+        Ok(self
+            .publish_counted(&shell_output_channel(to), output)
+            .await?
+            > 0)
+    }
+
+    /// Notes in Redis that a shell lives on this instance, so that the others find it.
+    pub async fn place_shell(&self, shell: &str) -> Result<()> {
+        let mut publisher = self.publisher.clone();
+        redis::cmd("SET")
+            .arg(shell_place_key(shell))
+            .arg(&self.instance)
+            .arg("EX")
+            .arg(SHELL_PLACE_SECONDS)
+            .query_async::<()>(&mut publisher)
+            .await
+            .map_err(redis_error)
+    }
+
+    /// Whether `instance` still listens on Redis (a stopped instance's subscription ends).
+    pub async fn listening(&self, instance: &str) -> Result<bool> {
+        let mut publisher = self.publisher.clone();
+        let counts: HashMap<String, i64> = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(shells_channel(instance))
+            .query_async(&mut publisher)
+            .await
+            .map_err(redis_error)?;
+        Ok(counts.values().any(|count| *count > 0))
+    }
+
+    /// The instance a shell lives on, as noted in Redis (a valid instance name, or none).
+    pub async fn locate_shell(&self, shell: &str) -> Result<Option<String>> {
+        let mut publisher = self.publisher.clone();
+        let place: Option<String> = redis::cmd("GET")
+            .arg(shell_place_key(shell))
+            .query_async(&mut publisher)
+            .await
+            .map_err(redis_error)?;
+        Ok(place.filter(|p| crate::config::valid_instance(p)))
+    }
+
     /// Tells every instance.
     pub async fn announce(&self, news: &News) -> Result<()> {
         self.publish(NEWS_CHANNEL, news).await
     }
 
     async fn publish(&self, channel: &str, message: &impl Serialize) -> Result<()> {
+        self.publish_counted(channel, message).await.map(|_| ())
+    }
+
+    /// Publishes; how many subscribers got it.
+    async fn publish_counted(&self, channel: &str, message: &impl Serialize) -> Result<i64> {
         let text = serde_json::to_string(message).map_err(|e| Error::Cluster(e.to_string()))?;
         let mut publisher = self.publisher.clone();
         redis::cmd("PUBLISH")
@@ -402,7 +574,6 @@ impl Forwarder {
             .arg(text)
             .query_async::<i64>(&mut publisher)
             .await
-            .map(|_| ())
             .map_err(redis_error)
     }
 }

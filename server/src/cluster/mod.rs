@@ -1,7 +1,8 @@
 //! Several `antimony-server` instances behind one name (docs/scaling-out.md): they share
 //! PostgreSQL and Redis. Redis carries socketioxide's Redis adapter (a broadcast reaches the
-//! sockets of every instance) and the lab commands forwarded to a lab's owner
-//! ([`forward`]). PostgreSQL holds the leases ([`leases`]): each lab is owned by one instance
+//! sockets of every instance), the lab commands forwarded to a lab's owner ([`forward`]),
+//! and the logs and shells of a lab reached through an instance that does not own it
+//! (`relay`, `shells`). PostgreSQL holds the leases ([`leases`]): each lab is owned by one instance
 //! at a time, the one that deployed it, for as long as that instance renews its leases; when
 //! it stops (it died), another one takes the lab over and recovers it from the driver.
 //!
@@ -15,6 +16,7 @@ pub mod forward;
 pub mod leases;
 mod mirror;
 mod relay;
+mod shells;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,10 +25,16 @@ use socketioxide_redis::RedisAdapterCtr;
 use socketioxide_redis::drivers::redis::RedisDriver;
 use tokio_util::sync::CancellationToken;
 
-pub use forward::{Follow, Forwarder, Inbox, LineBatch, News, Pending, Reply, Request};
+pub use forward::{
+    Follow, Forwarder, Inbox, LineBatch, News, Pending, Reply, Request, ShellOutput, ShellRequest,
+};
 pub use leases::{Leases, lab_lease};
 pub use mirror::mirror_instances;
 pub use relay::{apply_lines, follow, serve_follows};
+pub use shells::{
+    AckFn, AttachError, RemoteTerminal, SERVER_STOPPED, apply_shell_output, attach as attach_shell,
+    serve_shells,
+};
 
 use crate::config::{ClusterConfig, PostgresConfig};
 use crate::lab::Labs;
@@ -47,6 +55,8 @@ struct Inner {
     inbox: Mutex<Option<Inbox>>,
     /// Logs followed on other instances: the owner's sequence number of the next line.
     mirrors: Mutex<std::collections::HashMap<String, u64>>,
+    /// Terminals on shells of other instances, and theirs on shells held here.
+    shells: shells::ShellRelay,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -106,6 +116,7 @@ impl Cluster {
             forwarder,
             inbox: Mutex::new(Some(inbox)),
             mirrors: Mutex::new(std::collections::HashMap::new()),
+            shells: shells::ShellRelay::default(),
         })))
     }
 

@@ -161,9 +161,11 @@ async fn worker<A: Adapter>(state: AppState, user: User, mut queue: mpsc::Receiv
         }
         match lab::admit(&state.labs, &user, command, Origin::User).await {
             Ok(admitted) => {
+                let state = state.clone();
                 tokio::spawn(
                     async move {
                         let result = admitted.run().await;
+                        super::forwarded::place_opened(&state, &result).await;
                         reply(ack, result.map(payload).map_err(|e| error_body(&e))).await;
                     }
                     .instrument(tracing::Span::current()),

@@ -7,7 +7,8 @@
 //! result, for as long as the owner holds the lab's lease (at most [`RUN_LIMIT`]). A silent or
 //! dead owner is answered with a 5000 ack naming it; a reply of another shape too.
 //!
-//! Shell commands are not forwarded: a shell lives on the instance that opened it.
+//! Shell commands are forwarded too: a shell lives on its lab's owner, which notes where in
+//! Redis ([`place_opened`]) so that `/shells/<id>` on any instance finds it (`shells`).
 
 use std::time::{Duration, Instant};
 
@@ -28,14 +29,10 @@ const ADMIT_LIMIT: Duration = Duration::from_secs(60);
 /// How long a forwarded command may run (a deploy waits for containerlab).
 const RUN_LIMIT: Duration = Duration::from_secs(3600);
 
-/// Where a command runs: shell commands and malformed lab ids here, the rest on the lab's
-/// owner (a deploy claims an unowned lab).
+/// Where a command runs: malformed lab ids here, the rest on the lab's owner (a deploy
+/// claims an unowned lab).
 pub(super) async fn route(cluster: &Cluster, command: &LabCommandData) -> crate::Result<Route> {
-    let shell = matches!(
-        command.command,
-        LabCommand::FetchShells | LabCommand::OpenShell | LabCommand::CloseShell
-    );
-    if shell || !is_well_formed_uuid(&command.lab_id) {
+    if !is_well_formed_uuid(&command.lab_id) {
         return Ok(Route::Here);
     }
     cluster
@@ -101,8 +98,17 @@ async fn finish(cluster: &Cluster, owner: &str, lab_id: &str, mut pending: Pendi
     }
 }
 
+/// With several instances: notes where a shell opened here lives, before its ack goes out.
+pub(super) async fn place_opened(state: &AppState, result: &Result<lab::Outcome, lab::LabError>) {
+    if let (Some(cluster), Ok(lab::Outcome::ShellOpened(shell))) = (&state.cluster, result)
+        && let Err(error) = cluster.forwarder().place_shell(shell).await
+    {
+        tracing::warn!(%error, "cannot note where a shell lives: other servers will not find it");
+    }
+}
+
 /// An ack body from another instance, if it has an ack body's shape.
-fn checked(body: Value) -> Value {
+pub(super) fn checked(body: Value) -> Value {
     let fits = match body.as_object() {
         Some(object) if object.len() == 1 => object.contains_key("payload"),
         Some(object) if object.len() == 2 => {
@@ -175,6 +181,7 @@ async fn serve_one(state: AppState, request: Request) {
         Ok(admitted) => {
             answer(true, None).await;
             let result = admitted.run().await;
+            place_opened(&state, &result).await;
             answer(
                 false,
                 Some(ack_body(result.map(payload).map_err(|e| error_body(&e)))),

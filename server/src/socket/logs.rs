@@ -139,5 +139,5 @@ pub(super) async fn on_connect<A: Adapter>(
         let _ = s.disconnect();
         return;
     };
-    stream_to(&state, s, stream, Backlog::Lines, String::new);
+    stream_to(&state, s, stream, Backlog::Lines, || None);
 }

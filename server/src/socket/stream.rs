@@ -40,19 +40,25 @@ pub(super) enum Backlog {
     /// ends, the subscriber is disconnected.
     Lines,
     /// A shell's: the chunks as they are, and (an extension, a second argument) where they
-    /// start in the shell's output. When the shell ends, the subscriber gets `closed` (an
-    /// extension) and stays connected: its input is then answered 5007, as on the Go server.
-    Chunks,
+    /// start in the shell's output, the stream's first byte being at `offset` (a copy of
+    /// another instance's shell starts where its backlog did). When the shell ends, the
+    /// subscriber gets `closed` (an extension) and stays connected: its input is then
+    /// answered 5007, as on the Go server.
+    Chunks {
+        /// Where the stream's first byte is in the shell's output.
+        offset: u64,
+    },
 }
 
 /// Streams `stream` to the socket in a tracked background task.
-/// `ended` gives the `closed` event's reason for a shell.
+/// `ended` gives the `closed` event's reason for a shell (`None`: the stream broke off, the
+/// subscriber is disconnected and must attach again).
 pub(super) fn stream_to<A: Adapter>(
     state: &AppState,
     s: SocketRef<A>,
     stream: Arc<LogStream>,
     backlog: Backlog,
-    ended: impl FnOnce() -> String + Send + 'static,
+    ended: impl FnOnce() -> Option<String> + Send + 'static,
 ) {
     let shutdown = state.shutdown.clone();
     let batching = backlog == Backlog::Lines && s.extensions.get::<LogBatching>().is_some();
@@ -65,10 +71,16 @@ pub(super) fn stream_to<A: Adapter>(
         };
         match pumped {
             Ok(()) | Err(Stop::Closed) => {}
-            Err(Stop::Ended) if backlog == Backlog::Chunks => {
-                let reason = serde_json::json!({ "reason": ended() });
-                let _ = send(&s, event::CLOSED, &reason).await;
-            }
+            Err(Stop::Ended) if matches!(backlog, Backlog::Chunks { .. }) => match ended() {
+                Some(reason) => {
+                    let reason = serde_json::json!({ "reason": reason });
+                    let _ = send(&s, event::CLOSED, &reason).await;
+                }
+                None => {
+                    tracing::warn!(socket = %s.id, namespace = %path, "a shell's output broke off; disconnecting its terminal");
+                    let _ = s.disconnect();
+                }
+            },
             Err(Stop::Ended) => {
                 tracing::debug!(socket = %s.id, namespace = %path, "stream ended");
                 let _ = s.disconnect();
@@ -107,8 +119,10 @@ async fn pump<A: Adapter>(
             send(s, event::BACKLOG, &backlog).await?;
             (cursor, None)
         }
-        Backlog::Chunks => {
-            let (chunks, cursor, position) = stream.chunks();
+        Backlog::Chunks { offset } => {
+            let (chunks, cursor, mut position) = stream.chunks();
+            position.start += offset;
+            position.end += offset;
             // A terminal holds the shell's output back while it is behind (LogStream::hold):
             // it gets every byte written while it is attached.
             let hold = stream.hold(cursor);
