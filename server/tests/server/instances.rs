@@ -16,6 +16,7 @@ use crate::harness::TOPOLOGY;
 use crate::stack::{command, connect};
 
 mod group;
+mod shells;
 
 use group::{Group, call, create_lab, eventually, lab, log_lines, login, until_status};
 
@@ -317,6 +318,33 @@ async fn what_comes_through_redis_is_checked() {
     let text = group::Redis::received(&mut replies, "the user is unknown");
     assert!(text.contains(r#""id":7"#), "{text}");
     assert!(!text.contains(r#""admitted":true"#), "{text}");
+    // Shells: garbage and wrong shapes are dropped; input for an attach the owner never
+    // allowed is refused (5007), and so is a forged attach of an unknown user.
+    group
+        .redis
+        .publish("antimony:a:shells", b"\xff\x00not json");
+    group.redis.publish(
+        "antimony:a:shells",
+        br#"{"kind":"detach","attach":1,"from":"x","extra":1}"#,
+    );
+    group
+        .redis
+        .publish("antimony:a:shell-output", br#"{"from":"x","attach":1}"#);
+    let shell = "00000000-0000-4000-8000-000000000001";
+    let input = json!({"kind": "input", "attach": 1, "from": "x", "shell": shell,
+                       "data": "rm -rf /\r", "ack": 9});
+    group
+        .redis
+        .publish("antimony:a:shells", input.to_string().as_bytes());
+    let text = group::Redis::received(&mut replies, r#""id":9"#);
+    assert!(text.contains("5007"), "{text}");
+    let attach = json!({"kind": "attach", "id": 8, "from": "x",
+                        "user": "00000000-0000-0000-0000-00000000dead", "shell": shell});
+    group
+        .redis
+        .publish("antimony:a:shells", attach.to_string().as_bytes());
+    let text = group::Redis::received(&mut replies, r#""id":8"#);
+    assert!(text.contains("the user is unknown"), "{text}");
     // A still serves its own clients.
     let (on_a, _) = connect(&a.base, "/lab-commands", Some(&token), None)
         .await
