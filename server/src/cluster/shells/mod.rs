@@ -433,3 +433,38 @@ async fn close_orphans(cluster: &Cluster) {
 
 /// The close reason of a shell whose instance stopped.
 pub const SERVER_STOPPED: &str = "the server that ran this shell stopped";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_messages_from_redis_have_strict_shapes() {
+        let input: ShellRequest = serde_json::from_str(
+            r#"{"kind":"input","attach":3,"from":"b","shell":"s","data":"ls\r","ack":null}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            input,
+            ShellRequest::Input {
+                attach: 3,
+                ack: None,
+                ..
+            }
+        ));
+        for bad in [
+            r#"{"kind":"detach","attach":1,"from":"b","extra":1}"#,
+            r#"{"kind":"input","attach":"3","from":"b","shell":"s","data":"x","ack":null}"#,
+            r#"{"kind":"run","from":"b"}"#,
+            r#"{"attach":1,"from":"b"}"#,
+        ] {
+            assert!(serde_json::from_str::<ShellRequest>(bad).is_err(), "{bad}");
+        }
+        let output =
+            r#"{"from":"b","attach":1,"first":0,"at":0,"backlog":0,"chunks":[],"closed":null}"#;
+        assert!(serde_json::from_str::<ShellOutput>(output).is_ok());
+        assert!(
+            serde_json::from_str::<ShellOutput>(&output.replace("\"closed\"", "\"x\"")).is_err()
+        );
+    }
+}
