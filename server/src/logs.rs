@@ -18,6 +18,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use antimony_protocol::Timestamp;
 use tokio::sync::watch;
 
 /// The default number of lines a backlog keeps.
@@ -55,7 +56,15 @@ struct Backlog {
     bytes: usize,
     /// Bytes of the lines dropped from the front.
     trimmed_bytes: u64,
+    /// When the kept lines that have one were printed (a node log's), by sequence number.
+    stamps: VecDeque<(u64, Timestamp)>,
+    /// The newest line's time that was known, kept when that line is trimmed: a node log's
+    /// follower goes on after it (another instance's copy taken over keeps its place).
+    latest: Option<Timestamp>,
 }
+
+/// Lines read, the time of each when it has one, and the sequence number after them.
+pub type StampedLines = (Vec<Arc<str>>, Vec<Option<Timestamp>>, u64);
 
 /// A subscriber asked for lines that are no longer kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,10 +195,24 @@ impl LogStream {
         I: IntoIterator,
         I::Item: Into<Arc<str>>,
     {
+        self.push_stamped(lines.into_iter().map(|line| (line, None)));
+    }
+
+    /// Appends lines with the time each was printed, when known (see [`LogStream::last_time`]).
+    pub fn push_stamped<I, L>(&self, lines: I)
+    where
+        I: IntoIterator<Item = (L, Option<Timestamp>)>,
+        L: Into<Arc<str>>,
+    {
         let mut backlog = self.lock();
         let before = backlog.first + backlog.lines.len() as u64;
-        for line in lines {
+        for (line, time) in lines {
             let line: Arc<str> = line.into();
+            if let Some(time) = time {
+                let seq = backlog.first + backlog.lines.len() as u64;
+                backlog.stamps.push_back((seq, time));
+                backlog.latest = Some(time);
+            }
             backlog.bytes += line.len();
             backlog.lines.push_back(line);
         }
@@ -204,11 +227,20 @@ impl LogStream {
             backlog.first += 1;
             backlog.trimmed += 1;
         }
+        let first = backlog.first;
+        while backlog.stamps.front().is_some_and(|(seq, _)| *seq < first) {
+            backlog.stamps.pop_front();
+        }
         let next = backlog.first + backlog.lines.len() as u64;
         drop(backlog);
         if next != before {
             self.next.send_replace(next);
         }
+    }
+
+    /// The time of the newest line that had one (pushed with [`LogStream::push_stamped`]).
+    pub fn last_time(&self) -> Option<Timestamp> {
+        self.lock().latest
     }
 
     /// Appends one line.
@@ -243,6 +275,12 @@ impl LogStream {
 
     /// Up to `max` lines from `from` on, and the sequence number after them.
     pub fn read(&self, from: u64, max: usize) -> Result<(Vec<Arc<str>>, u64), Lagged> {
+        self.read_stamped(from, max)
+            .map(|(lines, _, next)| (lines, next))
+    }
+
+    /// As [`LogStream::read`], with the time of each line when it has one.
+    pub fn read_stamped(&self, from: u64, max: usize) -> Result<StampedLines, Lagged> {
         let backlog = self.lock();
         if from < backlog.first {
             return Err(Lagged {
@@ -252,7 +290,12 @@ impl LogStream {
         let skip = usize::try_from(from - backlog.first).unwrap_or(usize::MAX);
         let lines: Vec<Arc<str>> = backlog.lines.iter().skip(skip).take(max).cloned().collect();
         let next = from + lines.len() as u64;
-        Ok((lines, next))
+        let start = backlog.stamps.partition_point(|(seq, _)| *seq < from);
+        let mut stamps = backlog.stamps.range(start..).peekable();
+        let times = (from..next)
+            .map(|seq| stamps.next_if(|(at, _)| *at == seq).map(|(_, time)| *time))
+            .collect();
+        Ok((lines, times, next))
     }
 
     /// Wakes when lines are appended.
@@ -391,6 +434,28 @@ mod tests {
         assert_eq!(backlog.len(), 3);
         assert!(backlog[0].contains("2 earlier lines"), "{}", backlog[0]);
         assert_eq!(texts(&backlog[1..]), ["three", "four"]);
+    }
+
+    #[test]
+    fn stamped_lines_keep_their_times_and_the_newest_time_outlives_trimming() {
+        let time = |s: &str| Timestamp::parse(s).unwrap();
+        let (t1, t2) = (time("2026-01-01T00:00:01.5Z"), time("2026-01-01T00:00:02Z"));
+        let stream = LogStream::new(3);
+        assert_eq!(stream.last_time(), None);
+        stream.push_stamped([("a", Some(t1)), ("marker", None), ("b", Some(t2))]);
+        let (lines, times, next) = stream.read_stamped(1, 10).unwrap();
+        assert_eq!(
+            (texts(&lines), times, next),
+            (vec!["marker", "b"], vec![None, Some(t2)], 3)
+        );
+        assert_eq!(stream.last_time(), Some(t2));
+        stream.push_lines(["c", "d", "e"]);
+        assert_eq!(stream.read_stamped(3, 10).unwrap().1, [None, None, None]);
+        assert_eq!(
+            stream.last_time(),
+            Some(t2),
+            "kept once its line is trimmed"
+        );
     }
 
     #[test]

@@ -97,19 +97,7 @@ pub struct Follow {
     pub after: u64,
 }
 
-/// Lines of a followed log, numbered by the owner.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct LineBatch {
-    /// The log's namespace path.
-    pub path: String,
-    /// The sequence number of the first line.
-    pub first: u64,
-    /// The lines (at most [`BATCH_LINES`]).
-    pub lines: Vec<String>,
-    /// The log ended after these lines.
-    pub closed: bool,
-}
+pub use super::lines::LineBatch;
 
 /// The most lines of one [`LineBatch`].
 pub const BATCH_LINES: usize = 256;

@@ -14,6 +14,7 @@
 
 pub mod forward;
 pub mod leases;
+mod lines;
 mod mirror;
 mod relay;
 mod shells;

@@ -8,7 +8,10 @@
 //! Sequence numbers make the copy exact: a line already copied is skipped, and a gap (a batch
 //! lost between instances) is marked with a line saying how many are missing. When the owner
 //! dies and this instance takes the lab over, the copy becomes the lab's own log ([`adopt`]):
-//! recovery writes on after the last copied line, so a subscriber sees no line twice.
+//! recovery writes on after the last copied line, so a subscriber sees no line twice. A node
+//! log's lines come with the time the node printed them, so the node-log follower recovery
+//! starts reads the node on after the copy's last line (`lab::followers`), as a follower
+//! does after its container restarted.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -99,31 +102,36 @@ pub async fn apply_lines(
             );
             continue;
         }
+        let (first, path, closed) = (batch.first, batch.path.clone(), batch.closed);
+        let Some(lines) = batch.into_stamped() else {
+            tracing::warn!(%path, "dropped a batch of log lines whose times do not match");
+            continue;
+        };
         let mut mirrors = lock(&cluster.0.mirrors);
-        let Some(next) = mirrors.get_mut(&batch.path) else {
+        let Some(next) = mirrors.get_mut(&path) else {
             continue;
         };
-        let Some(stream) = labs.logs.get(&batch.path) else {
-            mirrors.remove(&batch.path);
+        let Some(stream) = labs.logs.get(&path) else {
+            mirrors.remove(&path);
             continue;
         };
-        if batch.first > *next {
-            let missing = batch.first - *next;
-            tracing::warn!(path = %batch.path, missing, "lines of a followed log were lost");
+        if first > *next {
+            let missing = first - *next;
+            tracing::warn!(%path, missing, "lines of a followed log were lost");
             stream.push(format!(
                 "[antimony] {missing} line(s) of this log were lost between servers"
             ));
-            *next = batch.first;
+            *next = first;
         }
-        let skip = usize::try_from(*next - batch.first).unwrap_or(usize::MAX);
-        let end = batch.first + batch.lines.len() as u64;
-        stream.push_lines(batch.lines.into_iter().skip(skip));
+        let skip = usize::try_from(*next - first).unwrap_or(usize::MAX);
+        let end = first + lines.len() as u64;
+        stream.push_stamped(lines.into_iter().skip(skip));
         *next = (*next).max(end);
         stream.mark_caught_up();
-        if batch.closed {
-            mirrors.remove(&batch.path);
+        if closed {
+            mirrors.remove(&path);
             drop(mirrors);
-            labs.logs.remove(&batch.path);
+            labs.logs.remove(&path);
         }
     }
 }
@@ -179,17 +187,18 @@ pub async fn serve_follows(
 
 /// Sends one log to its follower until it ends (then says so) or the server stops.
 async fn send_log(cluster: &Cluster, labs: &Labs, follow: &Follow, shutdown: &CancellationToken) {
-    let send = async |first: u64, lines: Vec<String>, closed: bool| {
+    let send = async |first: u64, lines: Vec<String>, times: Vec<_>, closed: bool| {
         let batch = LineBatch {
             path: follow.path.clone(),
             first,
             lines,
+            times,
             closed,
         };
         cluster.forwarder().send_lines(&follow.from, &batch).await
     };
     let Some(stream) = labs.logs.get(&follow.path) else {
-        let _ = send(follow.after, Vec::new(), true).await;
+        let _ = send(follow.after, Vec::new(), Vec::new(), true).await;
         return;
     };
     let (mut watch, mut closed) = (stream.watch(), stream.watch_closed());
@@ -197,8 +206,8 @@ async fn send_log(cluster: &Cluster, labs: &Labs, follow: &Follow, shutdown: &Ca
     loop {
         // Marked seen before reading: a line pushed after the read wakes the wait below.
         watch.borrow_and_update();
-        let lines = match stream.read(cursor, BATCH_LINES) {
-            Ok((lines, _)) => lines,
+        let (lines, mut times) = match stream.read_stamped(cursor, BATCH_LINES) {
+            Ok((lines, times, _)) => (lines, times),
             // Trimmed before it was sent: the follower marks the gap.
             Err(Lagged { missed }) => {
                 cursor += missed;
@@ -207,7 +216,7 @@ async fn send_log(cluster: &Cluster, labs: &Labs, follow: &Follow, shutdown: &Ca
         };
         if lines.is_empty() {
             if stream.is_closed() {
-                let _ = send(cursor, Vec::new(), true).await;
+                let _ = send(cursor, Vec::new(), Vec::new(), true).await;
                 return;
             }
             tokio::select! {
@@ -227,7 +236,12 @@ async fn send_log(cluster: &Cluster, labs: &Labs, follow: &Follow, shutdown: &Ca
             .map(|line| line.to_string())
             .collect();
         let count = batch.len() as u64;
-        if let Err(error) = send(cursor, batch, false).await {
+        times.truncate(batch.len());
+        if times.iter().all(Option::is_none) {
+            // The lab log's lines have no times: its batches stay as they were.
+            times.clear();
+        }
+        if let Err(error) = send(cursor, batch, times, false).await {
             tracing::warn!(%error, path = %follow.path, "cannot send a followed log; the follower stops getting it");
             return;
         }

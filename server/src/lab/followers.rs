@@ -49,6 +49,8 @@ pub(super) fn stop(labs: &Labs, slot: &LabSlot, lab_id: &str) {
 
 /// Follows one container's output into its node log. It first reads the output so far
 /// (then the stream counts as caught up, so subscribers get a whole backlog), then follows.
+/// A stream that already has timed lines (another instance's node log this one copied, then
+/// took over with its lab: `cluster::relay`) is read on after its last line instead.
 /// When the stream ends (the container stopped), it follows again from the last line's
 /// time, skipping lines already seen, so nothing printed in between is lost or repeated.
 #[tracing::instrument(skip_all, fields(container = %container_id))]
@@ -59,7 +61,7 @@ async fn follow(
     stream: Arc<LogStream>,
 ) {
     let mut delay = Duration::from_millis(200);
-    let mut last: Option<Timestamp> = None;
+    let mut last: Option<Timestamp> = stream.last_time();
     let mut caught_up = false;
     loop {
         let mut lines = labs.driver.node_logs(container_id.clone(), last, caught_up);
@@ -77,7 +79,7 @@ async fn follow(
                         if line.time.is_some() {
                             last = line.time;
                         }
-                        stream.push(line.text);
+                        stream.push_stamped([(line.text, line.time)]);
                         delay = Duration::from_millis(200);
                     }
                     Some(Err(error)) => {
