@@ -16,6 +16,7 @@ use crate::harness::TOPOLOGY;
 use crate::stack::{command, connect};
 
 mod group;
+mod node_logs;
 mod shells;
 
 use group::{Group, call, create_lab, eventually, lab, log_lines, login, until_status};
