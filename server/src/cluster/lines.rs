@@ -33,6 +33,21 @@ impl LineBatch {
     }
 }
 
+/// The first of `lines` that fit in `limit` bytes, as owned strings to send; always at least
+/// one, however long (a single line is bounded where it is written).
+pub(super) fn first_within<S: AsRef<str>>(lines: &[S], limit: usize) -> Vec<String> {
+    let mut bytes = 0;
+    lines
+        .iter()
+        .map(AsRef::as_ref)
+        .take_while(|line| {
+            bytes += line.len();
+            bytes <= limit || bytes == line.len()
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +88,14 @@ mod tests {
             ..back
         };
         assert_eq!(short.into_stamped(), None, "a time per line or none");
+    }
+
+    #[test]
+    fn a_batch_takes_the_lines_that_fit_and_always_one() {
+        let lines: Vec<std::sync::Arc<str>> = vec!["abc".into(), "de".into(), "f".into()];
+        assert_eq!(first_within(&lines, 5), ["abc", "de"]);
+        assert_eq!(first_within(&lines, 4), ["abc"]);
+        assert_eq!(first_within(&lines, 1), ["abc"]);
+        assert!(first_within::<&str>(&[], 1).is_empty());
     }
 }

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::forward::BATCH_LINES;
+use super::lines::first_within;
 use super::{Cluster, Follow, LineBatch};
 use crate::lab::Labs;
 use crate::logs::{Lagged, LogStream};
@@ -89,12 +90,7 @@ pub async fn apply_lines(
     mut batches: mpsc::Receiver<LineBatch>,
     shutdown: CancellationToken,
 ) {
-    loop {
-        let batch = tokio::select! {
-            () = shutdown.cancelled() => return,
-            batch = batches.recv() => batch,
-        };
-        let Some(batch) = batch else { return };
+    while let Some(Some(batch)) = shutdown.run_until_cancelled(batches.recv()).await {
         if batch.lines.len() > BATCH_LINES {
             tracing::warn!(
                 lines = batch.lines.len(),
@@ -158,12 +154,7 @@ pub async fn serve_follows(
     shutdown: CancellationToken,
 ) {
     let senders: Arc<Mutex<HashSet<(String, String)>>> = Arc::default();
-    loop {
-        let follow = tokio::select! {
-            () = shutdown.cancelled() => return,
-            follow = follows.recv() => follow,
-        };
-        let Some(follow) = follow else { return };
+    while let Some(Some(follow)) = shutdown.run_until_cancelled(follows.recv()).await {
         if relayed(&follow.path).is_none() || !crate::config::valid_instance(&follow.from) {
             tracing::warn!("dropped a malformed log follow");
             continue;
@@ -226,15 +217,7 @@ async fn send_log(cluster: &Cluster, labs: &Labs, follow: &Follow, shutdown: &Ca
             }
             continue;
         }
-        let mut bytes = 0;
-        let batch: Vec<String> = lines
-            .iter()
-            .take_while(|line| {
-                bytes += line.len();
-                bytes <= BATCH_BYTES || bytes == line.len()
-            })
-            .map(|line| line.to_string())
-            .collect();
+        let batch = first_within(&lines, BATCH_BYTES);
         let count = batch.len() as u64;
         times.truncate(batch.len());
         if times.iter().all(Option::is_none) {

@@ -137,12 +137,7 @@ pub(crate) async fn serve(
     mut requests: mpsc::Receiver<Request>,
     shutdown: CancellationToken,
 ) {
-    loop {
-        let request = tokio::select! {
-            () = shutdown.cancelled() => return,
-            request = requests.recv() => request,
-        };
-        let Some(request) = request else { return };
+    while let Some(Some(request)) = shutdown.run_until_cancelled(requests.recv()).await {
         state.tasks.spawn(serve_one(state.clone(), request));
     }
 }

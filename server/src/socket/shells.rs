@@ -27,7 +27,7 @@ use super::Refusal;
 use super::stream::{Backlog, stream_to};
 use crate::AppState;
 use crate::cluster::{AckFn, AttachError, RemoteTerminal};
-use crate::lab::{InputError, Shell};
+use crate::lab::Shell;
 use crate::store::User;
 
 /// The shell a socket types into: held here, or by another instance.
@@ -137,19 +137,6 @@ fn ack<A: Adapter>(s: &Arc<Socket<A>>, ack_id: &Option<i64>, body: &ErrorBody) {
     let _ = sender.send(body);
 }
 
-fn input_error(error: InputError) -> ErrorBody {
-    match error {
-        InputError::Closed => ErrorBody::from_code(ErrorCode::ShellNotFound),
-        InputError::Full => ErrorBody::new(
-            ErrorCode::ServerError,
-            format!(
-                "the shell's input is full ({} MiB wait to be written); try again",
-                crate::lab::MAX_PENDING_INPUT / (1024 * 1024)
-            ),
-        ),
-    }
-}
-
 /// The argument of an event, read while socketioxide extracts it: extraction happens in
 /// arrival order, handlers run concurrently, so keystrokes are taken here to keep their order.
 fn argument<A: Adapter>(
@@ -190,7 +177,7 @@ impl<A: Adapter> FromMessageParts<A> for Keystrokes {
                     Target::Elsewhere(terminal) => terminal.write(text, relayed_ack(s, ack_id)),
                 };
                 if let Err(error) = written {
-                    ack(s, ack_id, &input_error(error));
+                    ack(s, ack_id, &ErrorBody::from(error));
                 }
             }
             _ => ack(
@@ -260,7 +247,7 @@ impl<A: Adapter> FromMessageParts<A> for Resize {
                     let _ = sender.send(&serde_json::json!({ "payload": null }));
                 }
             }
-            Err(error) => ack(s, ack_id, &input_error(error)),
+            Err(error) => ack(s, ack_id, &ErrorBody::from(error)),
         }
         Ok(Resize)
     }

@@ -13,8 +13,9 @@ use tokio_util::sync::CancellationToken;
 use super::{ATTACHED_LIMIT, Attached, BATCH_BYTES, INPUT_LIMIT, lock};
 use crate::cluster::Cluster;
 use crate::cluster::forward::{BATCH_LINES, ShellOutput, ShellRequest};
+use crate::cluster::lines::first_within;
 use crate::config::valid_instance;
-use crate::lab::{InputError, Labs, Shell};
+use crate::lab::{Labs, Shell};
 use crate::logs::Lagged;
 
 /// Serves the terminals other instances attach to shells held here, until `shutdown`.
@@ -24,12 +25,7 @@ pub async fn serve_shells(
     mut requests: mpsc::Receiver<ShellRequest>,
     shutdown: CancellationToken,
 ) {
-    loop {
-        let request = tokio::select! {
-            () = shutdown.cancelled() => return,
-            request = requests.recv() => request,
-        };
-        let Some(request) = request else { return };
+    while let Some(Some(request)) = shutdown.run_until_cancelled(requests.recv()).await {
         let from = match &request {
             ShellRequest::Attach { from, .. }
             | ShellRequest::Input { from, .. }
@@ -75,7 +71,7 @@ pub async fn serve_shells(
                     ))
                 } else {
                     attached(&cluster, &from, attach, &shell)
-                        .and_then(|shell| shell.write(data).map_err(input_error))
+                        .and_then(|shell| shell.write(data).map_err(ErrorBody::from))
                 };
                 if let (Err(body), Some(ack)) = (result, ack) {
                     answer(&cluster, &from, ack, Err(body)).await;
@@ -95,7 +91,7 @@ pub async fn serve_shells(
                             format!("the socket request was invalid: {e}"),
                         )
                     })?;
-                    shell.resize(size).map_err(input_error)
+                    shell.resize(size).map_err(ErrorBody::from)
                 });
                 if let Some(ack) = ack {
                     answer(&cluster, &from, ack, result).await;
@@ -122,19 +118,6 @@ fn attached(
         .filter(|a| a.shell.id == shell)
         .map(|a| Arc::clone(&a.shell))
         .ok_or_else(|| ErrorBody::from_code(ErrorCode::ShellNotFound))
-}
-
-fn input_error(error: InputError) -> ErrorBody {
-    match error {
-        InputError::Closed => ErrorBody::from_code(ErrorCode::ShellNotFound),
-        InputError::Full => ErrorBody::new(
-            ErrorCode::ServerError,
-            format!(
-                "the shell's input is full ({} MiB wait to be written); try again",
-                crate::lab::MAX_PENDING_INPUT / (1024 * 1024)
-            ),
-        ),
-    }
 }
 
 /// Answers a request of `to` with an ack body.
@@ -279,15 +262,7 @@ async fn send_output(
             }
             continue;
         }
-        let mut bytes = 0;
-        let batch: Vec<String> = lines
-            .iter()
-            .take_while(|line| {
-                bytes += line.len();
-                bytes <= BATCH_BYTES || bytes == line.len()
-            })
-            .map(|line| line.to_string())
-            .collect();
+        let batch = first_within(&lines, BATCH_BYTES);
         let (count, size) = (
             batch.len() as u64,
             batch.iter().map(String::len).sum::<usize>() as u64,

@@ -69,6 +69,22 @@ pub enum InputError {
     Full,
 }
 
+impl From<InputError> for antimony_protocol::ErrorBody {
+    fn from(error: InputError) -> Self {
+        use antimony_protocol::{ErrorBody, ErrorCode};
+        match error {
+            InputError::Closed => ErrorBody::from_code(ErrorCode::ShellNotFound),
+            InputError::Full => ErrorBody::new(
+                ErrorCode::ServerError,
+                format!(
+                    "the shell's input is full ({} MiB wait to be written); try again",
+                    MAX_PENDING_INPUT / (1024 * 1024)
+                ),
+            ),
+        }
+    }
+}
+
 /// One open shell.
 #[derive(Debug)]
 pub struct Shell {
