@@ -10,16 +10,18 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use antimony_protocol::{LabCommand, LabCommandData};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::harness::TOPOLOGY;
 use crate::stack::{command, connect};
 
 mod group;
 mod node_logs;
 mod shells;
 
-use group::{Group, call, create_lab, eventually, lab, log_lines, login, until_status};
+use group::{
+    Group, create_lab, create_lab_at, deploy_through, eventually, lab, log_lines, login,
+    until_status,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL and redis-server (scripts/test runs it in its PostgreSQL pass)"]
@@ -31,14 +33,8 @@ async fn a_command_on_one_instance_runs_on_the_owner_and_everyone_hears_of_it() 
     let lab_id = create_lab(&a.base, &token).await;
 
     // A client of B deploys: B owns the lab.
-    let (on_b, _) = connect(&b.base, "/lab-commands", Some(&token), None)
-        .await
-        .unwrap();
+    let on_b = deploy_through(&b.base, &token, &lab_id).await;
     let deploy = LabCommandData::new(&lab_id, LabCommand::Deploy);
-    assert_eq!(
-        command(&on_b, deploy.clone()).await,
-        json!({"payload": null})
-    );
     assert_eq!(group.holder(&format!("lab:{lab_id}")).as_deref(), Some("b"));
 
     // A client of A listens and commands; B runs the commands.
@@ -110,15 +106,9 @@ async fn killing_the_owner_hands_its_labs_over_and_the_log_goes_on() {
     let token = login(&a.base).await;
     let lab_id = create_lab(&a.base, &token).await;
     // B owns the lab: a client of B deployed it once.
-    let (on_b, _) = connect(&b.base, "/lab-commands", Some(&token), None)
-        .await
-        .unwrap();
+    let on_b = deploy_through(&b.base, &token, &lab_id).await;
     let deploy = LabCommandData::new(&lab_id, LabCommand::Deploy);
     let destroy = LabCommandData::new(&lab_id, LabCommand::Destroy);
-    assert_eq!(
-        command(&on_b, deploy.clone()).await,
-        json!({"payload": null})
-    );
     assert_eq!(
         command(&on_b, destroy.clone()).await,
         json!({"payload": null})
@@ -216,37 +206,12 @@ async fn a_scheduled_lab_is_deployed_once_across_instances() {
     let (status_a, mut statuses) = connect(&a.base, "/status-messages", Some(&token), None)
         .await
         .unwrap();
-    let post = |path: &str, body: Value| {
-        call(
-            reqwest::Method::POST,
-            format!("{}{path}", a.base),
-            &token,
-            Some(body),
-        )
-    };
-    let collection = post(
-        "/collections",
-        json!({"name": "netlab", "publicWrite": true, "publicDeploy": true}),
-    )
-    .await["payload"]
-        .clone();
-    let topology = post(
-        "/topologies",
-        json!({"definition": TOPOLOGY, "syncUrl": "", "collectionId": collection}),
-    )
-    .await["payload"]
-        .clone();
     let at = |seconds| {
         (time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
             .format(&Rfc3339)
             .unwrap()
     };
-    let made = post(
-        "/labs",
-        json!({"name": "Spread", "startTime": at(8), "endTime": at(3600), "topologyId": topology}),
-    )
-    .await;
-    let lab_id = made["payload"].as_str().expect("a lab id").to_owned();
+    let lab_id = create_lab_at(&a.base, &token, &at(8), &at(3600)).await;
     // B starts after the lab was made: it queues it too, as every instance does at start.
     let b = group.start("b", &[]);
     let seen = until_status(&mut statuses, "Successfully deployed 'Spread'").await;

@@ -34,7 +34,7 @@ fn open(lab: &str, node: &str) -> LabCommandData {
     LabCommandData::for_node(lab, LabCommand::OpenShell, node)
 }
 
-fn close(lab: &str, shell: &str) -> LabCommandData {
+pub(crate) fn close(lab: &str, shell: &str) -> LabCommandData {
     LabCommandData {
         shell_id: Some(shell.to_owned()),
         ..LabCommandData::new(lab, LabCommand::CloseShell)
@@ -50,7 +50,7 @@ async fn open_shell(commands: &Client, lab: &str, node: &str) -> String {
 }
 
 /// Output text from `data` events until it contains `wanted` (within 10 s).
-async fn read_until(events: &mut Received, wanted: &str) -> String {
+pub(crate) async fn read_until(events: &mut Received, wanted: &str) -> String {
     let mut seen = String::new();
     let found = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some((name, values)) = events.recv().await {
@@ -73,8 +73,9 @@ async fn read_until(events: &mut Received, wanted: &str) -> String {
     seen
 }
 
-/// Emits input, with an ack when `ack` (answered only on errors), and returns the ack.
-async fn emit(client: &Client, event: &str, data: Value, ack: bool) -> Option<Value> {
+/// Emits input, with an ack when `ack` (answered only on errors), and returns the ack (none
+/// within 3 s: `None`).
+pub(crate) async fn emit(client: &Client, event: &str, data: Value, ack: bool) -> Option<Value> {
     if !ack {
         client.emit(event, data).await.unwrap();
         return None;

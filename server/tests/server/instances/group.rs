@@ -307,7 +307,7 @@ pub async fn login(base: &str) -> String {
         .expect("an accessToken cookie")
 }
 
-pub async fn call(method: reqwest::Method, url: String, token: &str, body: Option<Value>) -> Value {
+async fn call(method: reqwest::Method, url: String, token: &str, body: Option<Value>) -> Value {
     let mut request = http()
         .request(method, url)
         .header("cookie", format!("accessToken={token}"));
@@ -317,8 +317,30 @@ pub async fn call(method: reqwest::Method, url: String, token: &str, body: Optio
     request.send().await.unwrap().json().await.unwrap()
 }
 
+/// A `/lab-commands` client of `base` that has deployed `lab`: its instance owns the lab.
+pub async fn deploy_through(
+    base: &str,
+    token: &str,
+    lab: &str,
+) -> rust_socketio::asynchronous::Client {
+    let (commands, _) = crate::stack::connect(base, "/lab-commands", Some(token), None)
+        .await
+        .unwrap();
+    let deploy = antimony_protocol::LabCommandData::new(lab, antimony_protocol::LabCommand::Deploy);
+    assert_eq!(
+        crate::stack::command(&commands, deploy).await,
+        json!({"payload": null})
+    );
+    commands
+}
+
 /// A collection, a topology and a lab, through `base`.
 pub async fn create_lab(base: &str, token: &str) -> String {
+    create_lab_at(base, token, "2099-01-01T00:00:00Z", "2099-01-02T00:00:00Z").await
+}
+
+/// A collection, a topology and a lab scheduled from `start` to `end`, through `base`.
+pub async fn create_lab_at(base: &str, token: &str, start: &str, end: &str) -> String {
     let post = |path: &str, body: Value| {
         call(
             reqwest::Method::POST,
@@ -339,7 +361,11 @@ pub async fn create_lab(base: &str, token: &str) -> String {
     )
     .await["payload"]
         .clone();
-    let lab = post("/labs", json!({"name": "Spread", "startTime": "2099-01-01T00:00:00Z", "endTime": "2099-01-02T00:00:00Z", "topologyId": topology})).await;
+    let lab = post(
+        "/labs",
+        json!({"name": "Spread", "startTime": start, "endTime": end, "topologyId": topology}),
+    )
+    .await;
     lab["payload"].as_str().expect("a lab id").to_owned()
 }
 

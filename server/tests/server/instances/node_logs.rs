@@ -3,11 +3,10 @@
 use std::time::Duration;
 
 use antimony_fakes::World;
-use antimony_protocol::{LabCommand, LabCommandData};
 use serde_json::json;
 
-use super::group::{Group, create_lab, eventually, lab, log_lines, login};
-use crate::stack::{command, connect};
+use super::group::{Group, create_lab, deploy_through, eventually, lab, log_lines, login};
+use crate::stack::connect;
 
 /// Appends `lines` to the output of the container `id` (stamped now, as Docker does).
 fn print(group: &Group, id: &str, lines: std::ops::Range<usize>) {
@@ -38,11 +37,7 @@ async fn a_node_log_goes_on_after_a_takeover_without_a_line_twice() {
     let token = login(&a.base).await;
     let lab_id = create_lab(&a.base, &token).await;
     // B owns the lab: a client of B deploys it.
-    let (on_b, _) = connect(&b.base, "/lab-commands", Some(&token), None)
-        .await
-        .unwrap();
-    let deploy = LabCommandData::new(&lab_id, LabCommand::Deploy);
-    assert_eq!(command(&on_b, deploy).await, json!({"payload": null}));
+    let on_b = deploy_through(&b.base, &token, &lab_id).await;
     let _ = on_b.disconnect().await;
     let lease = format!("lab:{lab_id}");
     assert_eq!(group.holder(&lease).as_deref(), Some("b"));

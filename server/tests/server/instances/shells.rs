@@ -4,78 +4,14 @@
 use std::time::Duration;
 
 use antimony_protocol::{LabCommand, LabCommandData, Namespace};
-use futures_util::FutureExt;
-use rust_socketio::Payload;
-use rust_socketio::asynchronous::Client;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
-use super::group::{Group, create_lab, login};
-use crate::stack::{Received, command, connect, next_event};
+use super::group::{Group, create_lab, deploy_through, login};
+use crate::shells::{close, emit, read_until};
+use crate::stack::{command, connect, next_event};
 
 fn fetch(lab: &str) -> LabCommandData {
     LabCommandData::new(lab, LabCommand::FetchShells)
-}
-
-fn close(lab: &str, shell: &str) -> LabCommandData {
-    LabCommandData {
-        shell_id: Some(shell.to_owned()),
-        ..LabCommandData::new(lab, LabCommand::CloseShell)
-    }
-}
-
-/// Output text from `data` events until it contains `wanted` (within 10 s).
-async fn read_until(events: &mut Received, wanted: &str) -> String {
-    let mut seen = String::new();
-    let found = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some((name, values)) = events.recv().await {
-            if name == "data"
-                && let Some(text) = values.first().and_then(Value::as_str)
-            {
-                seen.push_str(text);
-                if seen.contains(wanted) {
-                    return true;
-                }
-            }
-        }
-        false
-    })
-    .await;
-    assert!(
-        matches!(found, Ok(true)),
-        "no {wanted:?} in the output; got {seen:?}"
-    );
-    seen
-}
-
-/// Emits input, with an ack when `ack`, and returns the ack (none within 3 s: `None`).
-async fn emit(client: &Client, event: &str, data: Value, ack: bool) -> Option<Value> {
-    if !ack {
-        client.emit(event, data).await.unwrap();
-        return None;
-    }
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    client
-        .emit_with_ack(event, data, Duration::from_secs(3), move |payload, _| {
-            let tx = tx.clone();
-            async move {
-                if let Payload::Text(values) = payload {
-                    let _ = tx.send(values);
-                }
-            }
-            .boxed()
-        })
-        .await
-        .unwrap();
-    let values = tokio::time::timeout(Duration::from_secs(3), rx.recv())
-        .await
-        .ok()
-        .flatten()?;
-    Some(match values.into_iter().next() {
-        Some(Value::Array(args)) => args.into_iter().next().unwrap_or(Value::Null),
-        Some(other) => other,
-        None => Value::Null,
-    })
 }
 
 /// The text of a `backlog` event's chunks.
@@ -97,13 +33,7 @@ async fn a_shell_on_the_owner_is_used_through_another_instance() {
     let token = login(&a.base).await;
     let lab = create_lab(&a.base, &token).await;
     // B owns the lab: a client of B deployed it.
-    let (on_b, _) = connect(&b.base, "/lab-commands", Some(&token), None)
-        .await
-        .unwrap();
-    assert_eq!(
-        command(&on_b, LabCommandData::new(&lab, LabCommand::Deploy)).await,
-        json!({"payload": null})
-    );
+    let on_b = deploy_through(&b.base, &token, &lab).await;
     assert_eq!(group.holder(&format!("lab:{lab}")).as_deref(), Some("b"));
 
     // A client of A opens a shell: it lives on B, which lists it to the same user.
@@ -237,13 +167,7 @@ async fn a_terminal_on_another_instance_closes_when_the_shells_owner_dies() {
     let a = group.start("a", &[]);
     let token = login(&a.base).await;
     let lab = create_lab(&a.base, &token).await;
-    let (on_b, _) = connect(&b.base, "/lab-commands", Some(&token), None)
-        .await
-        .unwrap();
-    assert_eq!(
-        command(&on_b, LabCommandData::new(&lab, LabCommand::Deploy)).await,
-        json!({"payload": null})
-    );
+    let on_b = deploy_through(&b.base, &token, &lab).await;
     let opened = command(
         &on_b,
         LabCommandData::for_node(&lab, LabCommand::OpenShell, "srl1"),
