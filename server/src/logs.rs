@@ -63,6 +63,21 @@ struct Backlog {
     latest: Option<Timestamp>,
 }
 
+impl Backlog {
+    /// Up to `max` lines from `from` on, and the sequence number after them.
+    fn read(&self, from: u64, max: usize) -> Result<(Vec<Arc<str>>, u64), Lagged> {
+        if from < self.first {
+            return Err(Lagged {
+                missed: self.first - from,
+            });
+        }
+        let skip = usize::try_from(from - self.first).unwrap_or(usize::MAX);
+        let lines: Vec<Arc<str>> = self.lines.iter().skip(skip).take(max).cloned().collect();
+        let next = from + lines.len() as u64;
+        Ok((lines, next))
+    }
+}
+
 /// Lines read, the time of each when it has one, and the sequence number after them.
 pub type StampedLines = (Vec<Arc<str>>, Vec<Option<Timestamp>>, u64);
 
@@ -275,21 +290,13 @@ impl LogStream {
 
     /// Up to `max` lines from `from` on, and the sequence number after them.
     pub fn read(&self, from: u64, max: usize) -> Result<(Vec<Arc<str>>, u64), Lagged> {
-        self.read_stamped(from, max)
-            .map(|(lines, _, next)| (lines, next))
+        self.lock().read(from, max)
     }
 
     /// As [`LogStream::read`], with the time of each line when it has one.
     pub fn read_stamped(&self, from: u64, max: usize) -> Result<StampedLines, Lagged> {
         let backlog = self.lock();
-        if from < backlog.first {
-            return Err(Lagged {
-                missed: backlog.first - from,
-            });
-        }
-        let skip = usize::try_from(from - backlog.first).unwrap_or(usize::MAX);
-        let lines: Vec<Arc<str>> = backlog.lines.iter().skip(skip).take(max).cloned().collect();
-        let next = from + lines.len() as u64;
+        let (lines, next) = backlog.read(from, max)?;
         let start = backlog.stamps.partition_point(|(seq, _)| *seq < from);
         let mut stamps = backlog.stamps.range(start..).peekable();
         let times = (from..next)
