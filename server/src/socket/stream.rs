@@ -229,7 +229,16 @@ async fn idle<A: Adapter>(
     Ok(())
 }
 
+/// How many times a sender finding the queue full yields before it sleeps.
+const FULL_YIELDS: u32 = 16;
+
 /// Emits, waiting while the socket's queue is full (backpressure) up to [`STALL_LIMIT`].
+///
+/// socketioxide cannot say when the queue has room again, and a timer sleeps at least a
+/// millisecond, in which the socket's writer empties a full queue and then idles: at a line
+/// per packet that capped a fast subscriber near 1,024 lines a millisecond. So a full queue
+/// is first retried across a few yields (the writer, draining on another worker, frees a
+/// slot within microseconds); only a queue that stays full (a slow subscriber) sleeps.
 async fn send<A: Adapter, T: serde::Serialize + ?Sized>(
     s: &SocketRef<A>,
     event: &str,
@@ -237,10 +246,16 @@ async fn send<A: Adapter, T: serde::Serialize + ?Sized>(
 ) -> Result<(), Stop> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(1);
+    let mut yields = 0;
     loop {
         match s.emit(event, data) {
             Ok(()) => return Ok(()),
+            Err(SendError::Socket(SocketError::InternalChannelFull)) if yields < FULL_YIELDS => {
+                yields += 1;
+                tokio::task::yield_now().await;
+            }
             Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                yields = 0;
                 if started.elapsed() > STALL_LIMIT {
                     return Err(Stop::Slow(format!(
                         "its queue stayed full for {} s",
