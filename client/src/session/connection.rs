@@ -21,7 +21,8 @@ use rust_socketio::{Event, Payload, TransportType};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::deliver::{Kind, Stream};
+use super::deliver::{Kind, LogDelivery, Stream};
+use super::logwire::{Incoming, LogSocket, auth};
 use super::{ClientEvent, CommandError, ConnectionState, EventSink};
 use crate::rest::RestClient;
 
@@ -216,6 +217,7 @@ async fn run(
     mut inbox: mpsc::UnboundedReceiver<Request>,
 ) {
     let mut stream = Stream::for_kind(kind, &path);
+    let mut log = LogDelivery::new(&path);
     let mut attempt = 0_u32;
     let report = |state| {
         events(ClientEvent::Connection {
@@ -224,39 +226,32 @@ async fn run(
         });
     };
     loop {
-        let retry_after = match connect(&rest, &path).await {
-            Err(Failure::LoginNeeded(reason)) => {
-                report(ConnectionState::LoginNeeded(reason));
+        let mut state = Round {
+            rest: &rest,
+            kind,
+            inbox: &mut inbox,
+            connected: &connected,
+            established: &established,
+            attempt: &mut attempt,
+            report: &report,
+        };
+        let served = if kind == Kind::Logs {
+            state.log(&path, &mut log, &events).await
+        } else {
+            state
+                .socketio(&path, |received| {
+                    stream.deliver_all(kind, received, &events)
+                })
+                .await
+        };
+        let _ = connected.send(false);
+        let retry_after = match served {
+            Served::Stopped | Served::LoginNeeded => return,
+            Served::Gone => {
+                stream.gone(&events);
                 return;
             }
-            Err(Failure::Trouble(reason)) => {
-                // The server is unreachable (or its certificate changed): try again later.
-                report(ConnectionState::Trouble(reason));
-                attempt += 1;
-                backoff(attempt)
-            }
-            Ok((client, mut signals)) => {
-                let served = serve(
-                    &rest,
-                    (kind, &client),
-                    &mut signals,
-                    &mut inbox,
-                    (&connected, &established, &mut attempt),
-                    &report,
-                    |received| stream.deliver_all(kind, received, &events),
-                )
-                .await;
-                let _ = connected.send(false);
-                let _ = client.disconnect().await;
-                match served {
-                    Served::Stopped | Served::LoginNeeded => return,
-                    Served::Gone => {
-                        stream.gone(&events);
-                        return;
-                    }
-                    Served::Retry(delay) => delay,
-                }
-            }
+            Served::Retry(delay) => delay,
         };
         // Wait, answering requests meanwhile (emits fail: not connected).
         let wait = tokio::time::sleep(retry_after);
@@ -274,134 +269,216 @@ async fn run(
     }
 }
 
-/// Why a connection could not be built.
-enum Failure {
-    LoginNeeded(String),
-    Trouble(String),
+/// What one connection round of a namespace's task works with.
+struct Round<'a, R: Fn(ConnectionState)> {
+    rest: &'a Arc<RestClient>,
+    kind: Kind,
+    inbox: &'a mut mpsc::UnboundedReceiver<Request>,
+    connected: &'a watch::Sender<bool>,
+    established: &'a AtomicBool,
+    /// Failed attempts in a row (the backoff's exponent).
+    attempt: &'a mut u32,
+    report: &'a R,
 }
 
-async fn connect(
-    rest: &Arc<RestClient>,
-    path: &str,
-) -> Result<(Client, mpsc::UnboundedReceiver<Signal>), Failure> {
-    let token = match rest.access_token().await {
-        Ok(token) => token,
-        Err(error @ crate::Error::NotLoggedIn { .. }) => {
-            return Err(Failure::LoginNeeded(error.to_string()));
+impl<R: Fn(ConnectionState)> Round<'_, R> {
+    /// A fresh access token, or how the round ends without one.
+    async fn token(&mut self) -> Result<String, Served> {
+        match self.rest.access_token().await {
+            Ok(token) => Ok(token),
+            Err(error @ crate::Error::NotLoggedIn { .. }) => {
+                (self.report)(ConnectionState::LoginNeeded(error.to_string()));
+                Err(Served::LoginNeeded)
+            }
+            Err(error) => Err(self.trouble(error.to_string())),
         }
-        Err(error) => return Err(Failure::Trouble(error.to_string())),
-    };
-    let (signals_tx, signals) = mpsc::unbounded_channel();
-    let client = build_client(rest, path, &token, signals_tx)
-        .await
-        .map_err(Failure::Trouble)?;
-    Ok((client, signals))
+    }
+
+    /// The server is unreachable (or its certificate changed): try again later.
+    fn trouble(&mut self, reason: String) -> Served {
+        (self.report)(ConnectionState::Trouble(reason));
+        *self.attempt += 1;
+        Served::Retry(backoff(*self.attempt))
+    }
+
+    /// The server sent CONNECT.
+    fn on_connected(&mut self) {
+        *self.attempt = 0;
+        self.established.store(true, Ordering::Release);
+        let _ = self.connected.send(true);
+        (self.report)(ConnectionState::Connected);
+    }
+
+    /// The server refused the namespace with `message`.
+    async fn on_refused(&mut self, message: String) -> Served {
+        let _ = self.connected.send(false);
+        (self.report)(ConnectionState::Refused(message.clone()));
+        match ConnectError::from_message(&message) {
+            Some(ConnectError::InvalidToken) => {
+                // A reconnect rejected for its token never retries: rebuild.
+                match self.rest.refresh().await {
+                    Ok(_) => Served::Retry(Duration::ZERO),
+                    Err(error @ crate::Error::NotLoggedIn { .. }) => {
+                        (self.report)(ConnectionState::LoginNeeded(error.to_string()));
+                        Served::LoginNeeded
+                    }
+                    Err(_) => {
+                        *self.attempt += 1;
+                        Served::Retry(backoff(*self.attempt))
+                    }
+                }
+            }
+            Some(ConnectError::InvalidNamespace) if self.kind == Kind::Shell => Served::Gone,
+            Some(ConnectError::InvalidNamespace) => Served::Retry(Duration::from_secs(2)),
+            _ => {
+                *self.attempt += 1;
+                Served::Retry(backoff(*self.attempt))
+            }
+        }
+    }
+
+    /// The server disconnected the namespace.
+    fn on_closed(&mut self) -> Served {
+        (self.report)(ConnectionState::Trouble(
+            "disconnected by the server".into(),
+        ));
+        Served::Retry(Duration::from_millis(200))
+    }
+
+    /// One round of a rust_socketio client: connects, serves, disconnects.
+    async fn socketio(
+        &mut self,
+        path: &str,
+        deliver: impl FnMut(Vec<(String, Vec<Value>)>),
+    ) -> Served {
+        let token = match self.token().await {
+            Ok(token) => token,
+            Err(served) => return served,
+        };
+        let (signals_tx, mut signals) = mpsc::unbounded_channel();
+        let client = match build_client(self.rest, path, &token, signals_tx).await {
+            Ok(client) => client,
+            Err(reason) => return self.trouble(reason),
+        };
+        let served = self.serve(&client, &mut signals, deliver).await;
+        let _ = client.disconnect().await;
+        served
+    }
+
+    /// One round of a log namespace, read straight off its WebSocket (see `logwire`).
+    async fn log(&mut self, path: &str, log: &mut LogDelivery, events: &EventSink) -> Served {
+        let token = match self.token().await {
+            Ok(token) => token,
+            Err(served) => return served,
+        };
+        let mut socket = match LogSocket::connect(self.rest.profile(), path, &token).await {
+            Ok(socket) => socket,
+            Err(reason) => return self.trouble(reason),
+        };
+        let served = self.serve_log(&mut socket, log, events).await;
+        socket.close().await;
+        served
+    }
+
+    async fn serve_log(
+        &mut self,
+        socket: &mut LogSocket,
+        log: &mut LogDelivery,
+        events: &EventSink,
+    ) -> Served {
+        let mut received = Vec::new();
+        loop {
+            tokio::select! {
+                request = self.inbox.recv() => match request {
+                    None => return Served::Stopped,
+                    Some(Request::Reconnect) => return Served::Retry(Duration::ZERO),
+                    // A log connection sends nothing.
+                    Some(Request::Emit { answer, .. }) => answer.refuse(),
+                },
+                result = socket.next_batch(&mut received) => {
+                    if let Err(reason) = result {
+                        return self.trouble(reason);
+                    }
+                    for incoming in received.drain(..) {
+                        match incoming {
+                            Incoming::Connected => self.on_connected(),
+                            Incoming::Refused(message) => return self.on_refused(message).await,
+                            Incoming::Closed => return self.on_closed(),
+                            Incoming::Backlog(lines) => log.backlog(lines, events),
+                            Incoming::Lines(lines) => log.lines(lines, events),
+                        }
+                    }
+                    if let Err(reason) = socket.flush().await {
+                        return self.trouble(reason);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The most received events delivered together.
 const GATHER: usize = 1024;
 
-/// Serves one client until it is refused, stopped, or asked to reconnect.
-async fn serve(
-    rest: &Arc<RestClient>,
-    (kind, client): (Kind, &Client),
-    signals: &mut mpsc::UnboundedReceiver<Signal>,
-    inbox: &mut mpsc::UnboundedReceiver<Request>,
-    (connected, established, attempt): (&watch::Sender<bool>, &AtomicBool, &mut u32),
-    report: impl Fn(ConnectionState),
-    mut deliver: impl FnMut(Vec<(String, Vec<Value>)>),
-) -> Served {
-    // A signal taken while gathering events, handled next.
-    let mut next: Option<Signal> = None;
-    loop {
-        let signal = if let Some(signal) = next.take() {
-            Some(signal)
-        } else {
-            tokio::select! {
-            request = inbox.recv() => {
-                match request {
-                    None => return Served::Stopped,
-                    Some(Request::Reconnect) => return Served::Retry(Duration::ZERO),
-                    Some(Request::Emit { event, data, answer }) => {
-                        if !*connected.borrow() {
-                            answer.refuse();
-                            continue;
-                        }
-                        emit(client, event, data, answer).await;
-                    }
-                }
-                continue;
-            }
-            signal = signals.recv() => signal,
-            }
-        };
-        match signal {
-            Some(Signal::Connected) => {
-                *attempt = 0;
-                established.store(true, Ordering::Release);
-                let _ = connected.send(true);
-                report(ConnectionState::Connected);
-            }
-            Some(Signal::Error(text)) => match connect_error(&text) {
-                Some(message) => {
-                    let _ = connected.send(false);
-                    report(ConnectionState::Refused(message.clone()));
-                    match ConnectError::from_message(&message) {
-                        Some(ConnectError::InvalidToken) => {
-                            // A reconnect rejected for its token never retries: rebuild.
-                            match rest.refresh().await {
-                                Ok(_) => return Served::Retry(Duration::ZERO),
-                                Err(error @ crate::Error::NotLoggedIn { .. }) => {
-                                    report(ConnectionState::LoginNeeded(error.to_string()));
-                                    return Served::LoginNeeded;
-                                }
-                                Err(_) => {
-                                    *attempt += 1;
-                                    return Served::Retry(backoff(*attempt));
-                                }
+impl<R: Fn(ConnectionState)> Round<'_, R> {
+    /// Serves one client until it is refused, stopped, or asked to reconnect.
+    async fn serve(
+        &mut self,
+        client: &Client,
+        signals: &mut mpsc::UnboundedReceiver<Signal>,
+        mut deliver: impl FnMut(Vec<(String, Vec<Value>)>),
+    ) -> Served {
+        // A signal taken while gathering events, handled next.
+        let mut next: Option<Signal> = None;
+        loop {
+            let signal = if let Some(signal) = next.take() {
+                Some(signal)
+            } else {
+                tokio::select! {
+                request = self.inbox.recv() => {
+                    match request {
+                        None => return Served::Stopped,
+                        Some(Request::Reconnect) => return Served::Retry(Duration::ZERO),
+                        Some(Request::Emit { event, data, answer }) => {
+                            if !*self.connected.borrow() {
+                                answer.refuse();
+                                continue;
                             }
-                        }
-                        Some(ConnectError::InvalidNamespace) if kind == Kind::Shell => {
-                            return Served::Gone;
-                        }
-                        Some(ConnectError::InvalidNamespace) => {
-                            return Served::Retry(Duration::from_secs(2));
-                        }
-                        _ => {
-                            *attempt += 1;
-                            return Served::Retry(backoff(*attempt));
+                            emit(client, event, data, answer).await;
                         }
                     }
+                    continue;
                 }
-                None => {
-                    let _ = connected.send(false);
-                    report(ConnectionState::Trouble(text));
+                signal = signals.recv() => signal,
                 }
-            },
-            Some(Signal::Closed) => {
-                report(ConnectionState::Trouble(
-                    "disconnected by the server".into(),
-                ));
-                return Served::Retry(Duration::from_millis(200));
-            }
-            Some(Signal::Event(name, args)) => {
-                // Whatever else has arrived goes out with it: a busy log is delivered in
-                // batches (one consumer wake-up each) even from a server that sends a line
-                // per event.
-                let mut received = vec![(name, args)];
-                while received.len() < GATHER {
-                    match signals.try_recv() {
-                        Ok(Signal::Event(name, args)) => received.push((name, args)),
-                        Ok(other) => {
-                            next = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
+            };
+            match signal {
+                Some(Signal::Connected) => self.on_connected(),
+                Some(Signal::Error(text)) => match connect_error(&text) {
+                    Some(message) => return self.on_refused(message).await,
+                    None => {
+                        let _ = self.connected.send(false);
+                        (self.report)(ConnectionState::Trouble(text));
                     }
+                },
+                Some(Signal::Closed) => return self.on_closed(),
+                Some(Signal::Event(name, args)) => {
+                    // Whatever else has arrived goes out with it (one consumer wake-up).
+                    let mut received = vec![(name, args)];
+                    while received.len() < GATHER {
+                        match signals.try_recv() {
+                            Ok(Signal::Event(name, args)) => received.push((name, args)),
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    deliver(received);
                 }
-                deliver(received);
+                None => return Served::Retry(backoff(*self.attempt)),
             }
-            None => return Served::Retry(backoff(*attempt)),
         }
     }
 }
@@ -453,13 +530,6 @@ fn connect_error(text: &str) -> Option<String> {
         .get("message")
         .and_then(Value::as_str)
         .map(str::to_owned)
-}
-
-/// The CONNECT packet's `auth`: the access token, and the ask for batched log lines
-/// (antimony-server sends a log's new lines as `lines` arrays; other servers ignore the key
-/// and send one `data` event per line, which the client takes as well).
-fn auth(token: &str) -> Value {
-    serde_json::json!({ "token": token, antimony_protocol::LOG_BATCH_AUTH: true })
 }
 
 async fn build_client(

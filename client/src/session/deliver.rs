@@ -1,6 +1,6 @@
 //! What a namespace connection makes of the events it receives: status messages, lab
 //! updates and shell notices as they are; log lines and shell output through a cursor, so
-//! that after a reconnect nothing is delivered twice.
+//! that after a reconnect nothing is delivered twice. (A log's events are read by `logwire`.)
 
 use antimony_protocol::{
     BacklogPosition, LabUpdate, Namespace, ShellCommandData, StatusMessage, decode_event, event,
@@ -9,10 +9,6 @@ use serde_json::Value;
 
 use super::{ClientEvent, EventSink, ShellEvent};
 use crate::logsync::LogCursor;
-
-/// The most live lines of a log delivered as one event (about what a webview renders in a
-/// frame; a `lines` batch of the server, at most 256, is never split).
-const MAX_DELIVERY: usize = 1024;
 
 /// What a namespace's task delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +28,6 @@ pub(super) enum Kind {
 pub(super) enum Stream {
     /// Nothing to reconcile (status messages, lab updates, commands, shell notices).
     Plain,
-    /// A log: its path and cursor.
-    Log(String, LogCursor),
     /// A shell: its id and cursor.
     Shell(String, ShellCursor),
 }
@@ -41,7 +35,6 @@ pub(super) enum Stream {
 impl Stream {
     pub(super) fn for_kind(kind: Kind, path: &str) -> Self {
         match (kind, Namespace::parse(path)) {
-            (Kind::Logs, _) => Stream::Log(path.to_owned(), LogCursor::default()),
             (Kind::Shell, Ok(Namespace::Shell { shell_id })) => {
                 Stream::Shell(shell_id, ShellCursor::default())
             }
@@ -49,61 +42,19 @@ impl Stream {
         }
     }
 
-    /// Delivers events received together. A log's consecutive lines (`data` lines and
-    /// `lines` batches alike) become one [`ClientEvent::LogLines`]; anything else is delivered
-    /// in its place, in order.
+    /// Delivers events received together, in order.
     pub(super) fn deliver_all(
         &mut self,
         kind: Kind,
         received: Vec<(String, Vec<Value>)>,
         events: &EventSink,
     ) {
-        if !matches!(self, Stream::Log(..)) {
-            for (name, args) in received {
-                self.deliver(kind, &name, args, events);
-            }
-            return;
-        }
-        let mut lines: Vec<String> = Vec::new();
         for (name, args) in received {
-            if name != event::DATA && name != event::LINES {
-                self.flush_lines(&mut lines, events);
-                self.deliver(kind, &name, args, events);
-                continue;
-            }
-            if lines.len() >= MAX_DELIVERY {
-                self.flush_lines(&mut lines, events);
-            }
-            match args.into_iter().next() {
-                Some(Value::String(line)) if name == event::DATA => lines.push(line),
-                Some(Value::Array(batch)) if name == event::LINES => {
-                    lines.extend(batch.into_iter().filter_map(|v| match v {
-                        Value::String(line) => Some(line),
-                        _ => None,
-                    }));
-                }
-                _ => {}
-            }
-        }
-        self.flush_lines(&mut lines, events);
-    }
-
-    /// Delivers a log's gathered live lines as one event.
-    fn flush_lines(&mut self, lines: &mut Vec<String>, events: &EventSink) {
-        if let Stream::Log(path, cursor) = self
-            && !lines.is_empty()
-        {
-            events(ClientEvent::LogLines {
-                namespace: path.clone(),
-                lines: cursor.on_lines(std::mem::take(lines)),
-                missed: 0,
-                restarted: false,
-            });
+            self.deliver(kind, &name, args, events);
         }
     }
 
-    /// Turns a received event into [`ClientEvent`]s for the sink (a log's live lines are
-    /// gathered by [`deliver_all`](Self::deliver_all) and never come here).
+    /// Turns a received event into [`ClientEvent`]s for the sink.
     fn deliver(&mut self, kind: Kind, name: &str, mut args: Vec<Value>, events: &EventSink) {
         let first = if args.is_empty() {
             Value::Null
@@ -120,16 +71,6 @@ impl Stream {
             (_, Kind::ShellCommands, event::DATA) => decode_event::<ShellCommandData>(&first)
                 .ok()
                 .map(ClientEvent::ShellNotice),
-            (Stream::Log(path, cursor), _, event::BACKLOG) => {
-                let lines: Vec<String> = serde_json::from_value(first).unwrap_or_default();
-                let reconciled = cursor.on_backlog(lines);
-                Some(ClientEvent::LogLines {
-                    namespace: path.clone(),
-                    lines: reconciled.lines,
-                    missed: reconciled.missed,
-                    restarted: reconciled.restarted,
-                })
-            }
             (Stream::Shell(id, cursor), _, event::BACKLOG) => {
                 let chunks: Vec<String> = serde_json::from_value(first).unwrap_or_default();
                 let position = args
@@ -180,6 +121,45 @@ impl Stream {
             events(ClientEvent::Shell {
                 shell_id: id.clone(),
                 event: ShellEvent::Closed("the shell no longer exists".into()),
+            });
+        }
+    }
+}
+
+/// The delivery state of a log stream: its path and cursor.
+#[derive(Debug)]
+pub(super) struct LogDelivery {
+    path: String,
+    cursor: LogCursor,
+}
+
+impl LogDelivery {
+    pub(super) fn new(path: &str) -> Self {
+        LogDelivery {
+            path: path.to_owned(),
+            cursor: LogCursor::default(),
+        }
+    }
+
+    /// Delivers what is new in a backlog (sent on every connect).
+    pub(super) fn backlog(&mut self, lines: Vec<String>, events: &EventSink) {
+        let reconciled = self.cursor.on_backlog(lines);
+        events(ClientEvent::LogLines {
+            namespace: self.path.clone(),
+            lines: reconciled.lines,
+            missed: reconciled.missed,
+            restarted: reconciled.restarted,
+        });
+    }
+
+    /// Delivers live lines as one event.
+    pub(super) fn lines(&mut self, lines: Vec<String>, events: &EventSink) {
+        if !lines.is_empty() {
+            events(ClientEvent::LogLines {
+                namespace: self.path.clone(),
+                lines: self.cursor.on_lines(lines),
+                missed: 0,
+                restarted: false,
             });
         }
     }
@@ -284,49 +264,5 @@ mod tests {
         cursor.received -= 1; // a count inside a character (never happens with our server)
         let (_, text) = cursor.on_backlog(&["€ü".into()], position(0, 5));
         assert_eq!(text, "ü");
-    }
-
-    #[test]
-    fn lines_received_together_are_one_delivery_in_order() {
-        use std::sync::{Arc, Mutex};
-        let seen: Arc<Mutex<Vec<ClientEvent>>> = Arc::default();
-        let sink: EventSink = {
-            let seen = Arc::clone(&seen);
-            Arc::new(move |event| seen.lock().unwrap().push(event))
-        };
-        let path = "/logs/0c6d1f8a-2b7d-11f0-9a3e-0242ac120002";
-        let mut stream = Stream::for_kind(Kind::Logs, path);
-        let data = |line: &str| (event::DATA.to_owned(), vec![Value::from(line)]);
-        let batch = |lines: &[&str]| (event::LINES.to_owned(), vec![Value::from(lines.to_vec())]);
-        stream.deliver_all(
-            Kind::Logs,
-            vec![
-                (event::BACKLOG.to_owned(), vec![Value::from(vec!["a"])]),
-                data("b"),
-                batch(&["c", "d"]),
-                (event::DATA.to_owned(), vec![Value::from(7)]), // not a line: skipped
-                data("e"),
-                // A backlog in between (a reconnect) ends the gathered lines.
-                (
-                    event::BACKLOG.to_owned(),
-                    vec![Value::from(vec!["a", "b", "c", "d", "e", "f"])],
-                ),
-                batch(&["g"]),
-            ],
-            &sink,
-        );
-        let delivered: Vec<Vec<String>> = seen
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|event| match event {
-                ClientEvent::LogLines { lines, .. } => lines.clone(),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(
-            delivered,
-            [vec!["a"], vec!["b", "c", "d", "e"], vec!["f"], vec!["g"]]
-        );
     }
 }

@@ -17,6 +17,7 @@
 
 mod connection;
 mod deliver;
+mod logwire;
 mod shell;
 
 use std::collections::HashMap;
