@@ -58,7 +58,7 @@ const env = {
   FAKE_CLAB_GATE: gate,
   DOCKER_HOST: `unix://${path.join(work, "docker.sock")}`,
   SB_NATIVE_USERNAME: "",
-  RUST_LOG: "warn,antimony_server=info",
+  RUST_LOG: process.env.RUST_LOG ?? "warn,antimony_server=info",
 };
 start(path.join(bin, "fake-docker"), ["--socket", path.join(work, "docker.sock")], env);
 
@@ -78,7 +78,7 @@ async function server(batching) {
   const lab = await rest("POST", "/labs", { name: "ingest", startTime: "2099-01-01T00:00:00Z", endTime: "2099-01-02T00:00:00Z", topologyId: topology });
   const commands = io(`${origin}/lab-commands`, { transports: ["websocket"], auth: { token } });
   await once(commands, "connect");
-  return { origin, rest, lab, commands, pid: server.child.pid };
+  return { origin, rest, lab, commands, pid: server.child.pid, output: server.output };
 }
 
 /** CPU time (user + system) a process has used, in ms (fields 14 and 15 of /proc/<pid>/stat). */
@@ -90,7 +90,7 @@ function cpuMs(pid) {
 
 /** Deploys (the flood waits for the gate), runs one consumer, opens the gate, destroys. */
 async function round(target, label, command, args) {
-  const { origin, rest, lab, commands, pid } = target;
+  const { origin, rest, lab, commands, pid, output } = target;
   fs.rmSync(gate, { force: true });
   const deployed = commands.timeout(600_000).emitWithAck("data", JSON.stringify({ labId: lab, command: 0 }));
   for (;;) {
@@ -101,7 +101,13 @@ async function round(target, label, command, args) {
   await until(() => consumer.output().includes("ready"), `${label} to subscribe`);
   const serverBefore = cpuMs(pid);
   fs.writeFileSync(gate, "");
-  const line = await until(() => /\{"ms".*\}/.exec(consumer.output())?.[0], `${label} to count ${LINES} lines`, 600_000);
+  let line;
+  try {
+    line = await until(() => /\{"ms".*\}/.exec(consumer.output())?.[0], `${label} to count ${LINES} lines`, 120_000);
+  } catch (error) {
+    console.error(`${label}: what the consumer printed:\n${consumer.output()}\nthe server:\n${output().slice(-4000)}`);
+    throw error;
+  }
   const serverCpu = cpuMs(pid) - serverBefore;
   await deployed;
   await commands.timeout(60_000).emitWithAck("data", JSON.stringify({ labId: lab, command: 1 }));

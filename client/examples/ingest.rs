@@ -73,6 +73,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 namespace, lines, ..
             } = event
             else {
+                // Shown by the benchmark when the count never completes.
+                if let ClientEvent::Connection { state, .. } = &event {
+                    eprintln!("after {received} lines: {state:?}");
+                }
                 continue;
             };
             if namespace != path {
