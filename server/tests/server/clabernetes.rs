@@ -268,7 +268,9 @@ async fn a_lab_deploys_runs_logs_opens_shells_and_is_destroyed() {
     assert!(resized.is_ok(), "never 40 100: {resized:?}");
     shell.emit("data", json!("nosuch\r")).await.unwrap();
     read_until(&mut output, "bash: nosuch: command not found").await;
-    // alpine has no bash: its shell is sh.
+    // alpine has no bash: its shell is sh. Its bash fails late, as on a busy node: the shell
+    // handed out is still sh, and the first input reaches it.
+    fake.store.delay_exec_failures(Duration::from_millis(2500));
     let (alpine, mut alpine_output) = open_shell(&stack, &commands, &lab, "leaf-1").await;
     alpine.emit("data", json!("nosuch\r")).await.unwrap();
     let seen = read_until(&mut alpine_output, "sh: nosuch: command not found").await;

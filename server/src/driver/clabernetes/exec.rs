@@ -2,6 +2,12 @@
 //! API over WebSocket, channel protocol v5 or v4) running the launcher's `shellin`, which
 //! `docker exec`s the shell in the node's container. `/bin/bash` first; a node without it
 //! (the exec fails at once) gets `/bin/sh`. The size follows on the resize channel.
+//!
+//! Whether a shell started is read from the exec, not from the clock: a shell that cannot
+//! start prints Docker's error and ends with a failure status, a shell that started prints
+//! its prompt. So a shell is handed out once it has printed something and no failure status
+//! follows it, or after [`START_LIMIT`] of silence. (A fixed one-second check handed out a
+//! dead bash on a busy machine, and the user's first input was lost.)
 
 use std::time::Duration;
 
@@ -12,6 +18,7 @@ use futures_util::SinkExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::Api;
 use kube::api::{AttachParams, AttachedProcess, TerminalSize as KubeSize};
 use tokio::io::AsyncWriteExt;
@@ -23,10 +30,11 @@ use crate::driver::terminal::{Terminal, TerminalInput};
 
 /// The shells tried, in order.
 const SHELLS: [&str; 2] = ["/bin/bash", "/bin/sh"];
-/// How long a shell may take to fail before it counts as started (a shell opens after this
-/// long). 300 ms was too short under load: a missing bash failed after it and the shell
-/// handed out was dead (seen once in CI, with the fake API server on a busy machine).
-const START_CHECK: Duration = Duration::from_secs(1);
+/// How long a shell that prints nothing may take to fail before it counts as started.
+const START_LIMIT: Duration = Duration::from_secs(10);
+/// How long a failure status may lag behind the output before it (Docker's error message):
+/// both come in one burst from the API server.
+const STATUS_GRACE: Duration = Duration::from_millis(500);
 /// The most bytes read from the terminal at a time.
 const READ_BUFFER: usize = 16 * 1024;
 
@@ -77,27 +85,52 @@ async fn start(
         .terminal_size()
         .ok_or_else(|| DriverError::Kubernetes("the exec has no TTY".into()))?;
     let _ = resize.try_send(kube_size(size));
-    // A shell that cannot start ends at once with a failure status.
-    if let Some(status) = process.take_status()
-        && let Ok(Some(status)) = tokio::time::timeout(START_CHECK, status).await
-        && status.status.as_deref() != Some("Success")
-    {
-        process.abort();
-        return Err(DriverError::Kubernetes(format!(
-            "{} failed to start: {}",
-            command.join(" "),
-            status.message.unwrap_or_default()
-        )));
-    }
     let stdout = process
         .stdout()
         .ok_or_else(|| DriverError::Kubernetes("the exec has no output".into()))?;
     let stdin = process
         .stdin()
         .ok_or_else(|| DriverError::Kubernetes("the exec has no input".into()))?;
-    let output = tokio_util::io::ReaderStream::with_capacity(stdout, READ_BUFFER)
+    let mut output = tokio_util::io::ReaderStream::with_capacity(stdout, READ_BUFFER)
         .map(|chunk| chunk.map_err(|e| DriverError::Kubernetes(format!("reading the shell: {e}"))))
         .boxed();
+    let failed = |status: Status| {
+        DriverError::Kubernetes(format!(
+            "{} failed to start: {}",
+            command.join(" "),
+            status.message.unwrap_or_default()
+        ))
+    };
+    let mut first = None;
+    if let Some(status) = process.take_status() {
+        let mut status = Box::pin(status);
+        let ended = tokio::select! {
+            ended = &mut status => Some(ended),
+            chunk = output.next() => {
+                first = chunk;
+                // Docker's error message comes just before the failure status.
+                tokio::time::timeout(STATUS_GRACE, &mut status).await.ok()
+            }
+            () = tokio::time::sleep(START_LIMIT) => None,
+        };
+        match ended {
+            Some(Some(status)) if status.status.as_deref() != Some("Success") => {
+                process.abort();
+                return Err(failed(status));
+            }
+            // The connection ended without a status: no shell there either.
+            Some(None) => {
+                process.abort();
+                return Err(DriverError::Kubernetes(format!(
+                    "{} ended before it started",
+                    command.join(" ")
+                )));
+            }
+            _ => {}
+        }
+    }
+    // What the shell printed while it was being checked goes out first.
+    let output = futures_util::stream::iter(first).chain(output).boxed();
     Ok(Terminal {
         output,
         input: Box::new(ExecInput {
