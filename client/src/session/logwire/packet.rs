@@ -1,0 +1,298 @@
+//! The Socket.IO packets a log connection takes, parsed without building JSON values.
+
+use std::fmt;
+
+use antimony_protocol::event;
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::Incoming;
+
+/// A Socket.IO packet of namespace `namespace`, if it is one a log connection uses.
+pub(super) fn socketio_packet(packet: &str, namespace: &str) -> Option<Incoming> {
+    let kind = *packet.as_bytes().first()?;
+    let rest = packet.get(1..)?;
+    // Our namespace, then `,` before a payload (none for a bare DISCONNECT).
+    let rest = rest.strip_prefix(namespace)?;
+    let payload = match rest.strip_prefix(',') {
+        Some(payload) => payload,
+        None if rest.is_empty() => "",
+        None => return None,
+    };
+    match kind {
+        b'0' => Some(Incoming::Connected),
+        b'1' => Some(Incoming::Closed),
+        b'2' => {
+            // An ack id (never asked for by a log connection) precedes the array.
+            let payload = payload.trim_start_matches(|c: char| c.is_ascii_digit());
+            event_packet(payload)
+        }
+        b'4' => Some(Incoming::Refused(refusal(payload))),
+        _ => None,
+    }
+}
+
+/// The message of a `connect_error`: `{"message": …}`, or a bare string (Socket.IO v4's
+/// older servers).
+fn refusal(payload: &str) -> String {
+    match serde_json::from_str::<Value>(payload) {
+        Ok(Value::String(message)) => message,
+        Ok(value) => value
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        Err(_) => String::new(),
+    }
+}
+
+/// An EVENT's `["data", line]`, `["lines", [line, …]]` or `["backlog", [line, …], …]`.
+fn event_packet(payload: &str) -> Option<Incoming> {
+    let mut json = serde_json::Deserializer::from_str(payload);
+    let incoming = json.deserialize_seq(EventVisitor).ok()?;
+    json.end().ok()?;
+    incoming
+}
+
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = Option<Incoming>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Socket.IO event array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let Some(name) = seq.next_element::<Name>()? else {
+            return Ok(None);
+        };
+        let incoming = match name {
+            Name::Data => seq
+                .next_element::<Line>()?
+                .and_then(|line| line.0)
+                .map(|line| Incoming::Lines(vec![line])),
+            Name::Lines => seq
+                .next_element::<Lines>()?
+                .map(|lines| Incoming::Lines(lines.0)),
+            // A backlog that is not an array of lines counts as empty, as before.
+            Name::Backlog => Some(Incoming::Backlog(
+                seq.next_element::<Lines>()?
+                    .map(|l| l.0)
+                    .unwrap_or_default(),
+            )),
+            Name::Other => None,
+        };
+        // The rest (a backlog's position, extra arguments) is not needed.
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(incoming)
+    }
+}
+
+/// An event's name, without allocating.
+enum Name {
+    Data,
+    Lines,
+    Backlog,
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Name {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl Visitor<'_> for NameVisitor {
+            type Value = Name;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an event name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Name, E> {
+                Ok(match name {
+                    event::DATA => Name::Data,
+                    event::LINES => Name::Lines,
+                    event::BACKLOG => Name::Backlog,
+                    _ => Name::Other,
+                })
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// A log line, or `None` for any other JSON value (skipped, as a line that is not a string
+/// was before).
+struct Line(Option<String>);
+
+impl<'de> de::Deserialize<'de> for Line {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LineVisitor;
+        impl<'de> Visitor<'de> for LineVisitor {
+            type Value = Line;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a log line")
+            }
+            fn visit_str<E: de::Error>(self, line: &str) -> Result<Line, E> {
+                Ok(Line(Some(line.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, line: String) -> Result<Line, E> {
+                Ok(Line(Some(line)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Line, E> {
+                Ok(Line(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Line, E> {
+                Ok(Line(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Line, E> {
+                Ok(Line(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Line, E> {
+                Ok(Line(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Line, E> {
+                Ok(Line(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Line, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Line(None))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Line, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Line(None))
+            }
+        }
+        deserializer.deserialize_any(LineVisitor)
+    }
+}
+
+/// An array's lines; elements that are not strings are skipped. Anything but an array is
+/// no lines.
+struct Lines(Vec<String>);
+
+impl<'de> de::Deserialize<'de> for Lines {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LinesVisitor;
+        impl<'de> Visitor<'de> for LinesVisitor {
+            type Value = Lines;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("log lines")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lines, A::Error> {
+                // At most what a message can hold: the server is not trusted with the size.
+                let mut lines = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(line) = seq.next_element::<Line>()? {
+                    lines.extend(line.0);
+                }
+                Ok(Lines(lines))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Lines, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lines(Vec::new()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Lines, E> {
+                Ok(Lines(Vec::new()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Lines, E> {
+                Ok(Lines(Vec::new()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Lines, E> {
+                Ok(Lines(Vec::new()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Lines, E> {
+                Ok(Lines(Vec::new()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Lines, E> {
+                Ok(Lines(Vec::new()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Lines, E> {
+                Ok(Lines(Vec::new()))
+            }
+        }
+        deserializer.deserialize_any(LinesVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NS: &str = "/logs/0c6d1f8a-2b7d-11f0-9a3e-0242ac120002";
+
+    fn packet(text: &str) -> Option<Incoming> {
+        socketio_packet(text, NS)
+    }
+
+    fn lines(lines: &[&str]) -> Option<Incoming> {
+        Some(Incoming::Lines(
+            lines.iter().map(|l| (*l).to_owned()).collect(),
+        ))
+    }
+
+    #[test]
+    fn events_become_lines_and_backlogs() {
+        assert_eq!(
+            packet(&format!("2{NS},[\"data\",\"a \\\"b\\\" ü\"]")),
+            lines(&["a \"b\" ü"])
+        );
+        assert_eq!(
+            packet(&format!("2{NS},[\"lines\",[\"a\",\"b\"]]")),
+            lines(&["a", "b"])
+        );
+        assert_eq!(
+            packet(&format!(
+                "2{NS},[\"backlog\",[\"x\"],{{\"start\":0,\"end\":1}}]"
+            )),
+            Some(Incoming::Backlog(vec!["x".into()]))
+        );
+        // An ack id before the array.
+        assert_eq!(packet(&format!("2{NS},17[\"data\",\"a\"]")), lines(&["a"]));
+    }
+
+    #[test]
+    fn what_is_not_a_line_is_skipped() {
+        assert_eq!(packet(&format!("2{NS},[\"data\",7]")), None);
+        assert_eq!(packet(&format!("2{NS},[\"data\",{{\"a\":[1]}}]")), None);
+        assert_eq!(packet(&format!("2{NS},[\"data\"]")), None);
+        assert_eq!(
+            packet(&format!("2{NS},[\"lines\",[\"a\",1,null,\"b\"]]")),
+            lines(&["a", "b"])
+        );
+        assert_eq!(packet(&format!("2{NS},[\"other\",\"a\"]")), None);
+        assert_eq!(packet(&format!("2{NS},[\"data\",\"a\"")), None, "cut off");
+        assert_eq!(
+            packet(&format!("2{NS},[\"data\",\"a\"] x")),
+            None,
+            "trailing bytes"
+        );
+        assert_eq!(packet(&format!("2{NS},{{}}")), None);
+        assert_eq!(
+            packet("2/logs/other,[\"data\",\"a\"]"),
+            None,
+            "another namespace"
+        );
+        assert_eq!(packet(&format!("2{NS}x,[\"data\",\"a\"]")), None);
+        assert_eq!(
+            packet(&format!("2{NS},[\"backlog\",\"not lines\"]")),
+            Some(Incoming::Backlog(Vec::new()))
+        );
+        assert_eq!(packet(""), None);
+        assert_eq!(packet("9"), None);
+    }
+
+    #[test]
+    fn connects_refusals_and_disconnects() {
+        assert_eq!(
+            packet(&format!("0{NS},{{\"sid\":\"x\"}}")),
+            Some(Incoming::Connected)
+        );
+        assert_eq!(
+            packet(&format!("4{NS},{{\"message\":\"Invalid Token\"}}")),
+            Some(Incoming::Refused("Invalid Token".into()))
+        );
+        assert_eq!(
+            packet(&format!("4{NS},\"Invalid namespace\"")),
+            Some(Incoming::Refused("Invalid namespace".into()))
+        );
+        assert_eq!(packet(&format!("1{NS},")), Some(Incoming::Closed));
+        assert_eq!(packet(&format!("1{NS}")), Some(Incoming::Closed));
+    }
+}
