@@ -124,43 +124,10 @@ struct Line(Option<String>);
 
 impl<'de> de::Deserialize<'de> for Line {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct LineVisitor;
-        impl<'de> Visitor<'de> for LineVisitor {
-            type Value = Line;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a log line")
-            }
-            fn visit_str<E: de::Error>(self, line: &str) -> Result<Line, E> {
-                Ok(Line(Some(line.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, line: String) -> Result<Line, E> {
-                Ok(Line(Some(line)))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Line, E> {
-                Ok(Line(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Line, E> {
-                Ok(Line(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Line, E> {
-                Ok(Line(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Line, E> {
-                Ok(Line(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Line, E> {
-                Ok(Line(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Line, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Line(None))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Line, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Line(None))
-            }
-        }
-        deserializer.deserialize_any(LineVisitor)
+        Ok(Line(match Lenient::deserialize(deserializer)? {
+            Lenient::Text(line) => Some(line),
+            Lenient::Texts(_) | Lenient::Other => None,
+        }))
     }
 }
 
@@ -170,44 +137,66 @@ struct Lines(Vec<String>);
 
 impl<'de> de::Deserialize<'de> for Lines {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct LinesVisitor;
-        impl<'de> Visitor<'de> for LinesVisitor {
-            type Value = Lines;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("log lines")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lines, A::Error> {
-                // At most what a message can hold: the server is not trusted with the size.
-                let mut lines = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(line) = seq.next_element::<Line>()? {
-                    lines.extend(line.0);
-                }
-                Ok(Lines(lines))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Lines, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Lines(Vec::new()))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Lines, E> {
-                Ok(Lines(Vec::new()))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Lines, E> {
-                Ok(Lines(Vec::new()))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Lines, E> {
-                Ok(Lines(Vec::new()))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Lines, E> {
-                Ok(Lines(Vec::new()))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Lines, E> {
-                Ok(Lines(Vec::new()))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Lines, E> {
-                Ok(Lines(Vec::new()))
-            }
+        Ok(Lines(match Lenient::deserialize(deserializer)? {
+            Lenient::Texts(lines) => lines,
+            Lenient::Text(_) | Lenient::Other => Vec::new(),
+        }))
+    }
+}
+
+/// Any JSON value, keeping only what a log event may carry: a string, or an array's strings.
+/// Everything else is read past without being built.
+enum Lenient {
+    Text(String),
+    Texts(Vec<String>),
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Lenient {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LenientVisitor)
+    }
+}
+
+struct LenientVisitor;
+
+impl<'de> Visitor<'de> for LenientVisitor {
+    type Value = Lenient;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a log line or lines")
+    }
+    fn visit_str<E: de::Error>(self, line: &str) -> Result<Lenient, E> {
+        Ok(Lenient::Text(line.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, line: String) -> Result<Lenient, E> {
+        Ok(Lenient::Text(line))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Lenient, E> {
+        Ok(Lenient::Other)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Lenient, E> {
+        Ok(Lenient::Other)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Lenient, E> {
+        Ok(Lenient::Other)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Lenient, E> {
+        Ok(Lenient::Other)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Lenient, E> {
+        Ok(Lenient::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lenient, A::Error> {
+        // At most what a message can hold: the server is not trusted with the size.
+        let mut lines = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(line) = seq.next_element::<Line>()? {
+            lines.extend(line.0);
         }
-        deserializer.deserialize_any(LinesVisitor)
+        Ok(Lenient::Texts(lines))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Lenient, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Lenient::Other)
     }
 }
 
