@@ -203,13 +203,17 @@ fn software() -> bool {
 /// draws with it. `GDK_GL=disable` skips GDK's probe of every X visual through GLX at display
 /// open (about 350 ms of the cold start with llvmpipe, `bench/desktop-footprint`);
 /// `WEBKIT_DISABLE_DMABUF_RENDERER=1` has the web process hand its CPU-drawn frames over in
-/// shared memory instead of DMA-BUF through GL (about 9 MB PSS). What the user set wins.
+/// shared memory instead of DMA-BUF through GL (about 9 MB PSS);
+/// `WEBKIT_WEB_RENDER_DEVICE_FILE` tells WebKit the GPU's render node ([`render_node`]) so that
+/// the window's process does not open EGL to ask for it. What the user set wins.
 fn software_rendering_env() {
     #[cfg(target_os = "linux")]
     if software() {
+        let node = render_node(std::path::Path::new("/dev/dri"));
         for (name, value) in [
             ("GDK_GL", "disable"),
             ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+            ("WEBKIT_WEB_RENDER_DEVICE_FILE", node.as_str()),
         ] {
             if std::env::var_os(name).is_none() {
                 // The first thing `run` does: no other thread reads the environment yet.
@@ -218,6 +222,35 @@ fn software_rendering_env() {
             }
         }
     }
+}
+
+/// What names no render node: WebKit opens its render node only for GPU buffers (the DMA-BUF
+/// renderer, accelerated WebGL), which software rendering never asks for.
+const NO_RENDER_NODE: &str = "/dev/dri/none";
+
+/// The render node WebKit should be told of: the first `renderD…` under `dri`, else
+/// [`NO_RENDER_NODE`].
+///
+/// Untold, WebKit 2.50 opens an EGL display in the window's process at the first page load
+/// only to ask EGL for the node (and the web process, which draws, opens its own). Without a
+/// GPU that display loads Mesa's llvmpipe and with it LLVM: 8 MB of relocated data and 35 MB
+/// of code faulted in, about 15 MB of the fresh app's PSS (`bench/desktop-footprint`), for an
+/// answer (none) that software rendering does not use. With a GPU the first node is what
+/// WebKit's own fallback (libdrm's first device with a render node) picks.
+fn render_node(dri: &std::path::Path) -> String {
+    let mut nodes: Vec<std::path::PathBuf> = std::fs::read_dir(dri)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
+        .map(|entry| entry.path())
+        .collect();
+    // renderD128, renderD129, …: the same width, so text order is number order.
+    nodes.sort();
+    nodes
+        .first()
+        .and_then(|node| node.to_str())
+        .map_or_else(|| NO_RENDER_NODE.to_owned(), str::to_owned)
 }
 
 /// Turns WebKit's accelerated compositing off, unless `ANTIMONY_WEBVIEW_GPU=1`.
@@ -316,5 +349,17 @@ mod tests {
         assert!(!is_app_url(&url("http://localhost:8080/")));
         assert!(!is_app_url(&url("file:///etc/passwd")));
         assert!(!is_app_url(&url("tauri://elsewhere/")));
+    }
+
+    #[test]
+    fn webkit_is_told_the_first_render_node_or_none() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        assert_eq!(render_node(&dir.path().join("absent")), NO_RENDER_NODE);
+        assert_eq!(render_node(dir.path()), NO_RENDER_NODE);
+        for name in ["card0", "renderD129", "renderD128", "by-path"] {
+            std::fs::write(dir.path().join(name), b"").expect("a node");
+        }
+        let first = dir.path().join("renderD128");
+        assert_eq!(render_node(dir.path()), first.to_str().expect("UTF-8"));
     }
 }

@@ -22,8 +22,8 @@ function which(name) {
   return name;
 }
 
-/** SIGKILLs a process and every descendant. */
-export function killTree(pid) {
+/** A process and every descendant, parents first. */
+function processTree(pid) {
   const all = [];
   const walk = (p) => {
     all.push(p);
@@ -36,6 +36,12 @@ export function killTree(pid) {
     kids.forEach(walk);
   };
   walk(pid);
+  return all;
+}
+
+/** SIGKILLs a process and every descendant. */
+export function killTree(pid) {
+  const all = processTree(pid);
   for (const p of all.reverse()) {
     try {
       process.kill(p, "SIGKILL");
@@ -210,6 +216,19 @@ export class Stack {
   launchAgain() {
     const result = spawnSync(app, [], { env: this.appEnv, timeout: 30_000 });
     return result.status;
+  }
+
+  /** The app's process (the window's; WebKit's web and network processes are its children). */
+  appPid() {
+    const pid = processTree(this.driver.pid).find((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0] === app;
+      } catch {
+        return false;
+      }
+    });
+    if (pid === undefined) throw new Error(`no ${app} under tauri-driver`);
+    return pid;
   }
 
   /** The app's output so far (through tauri-driver), without colours. */

@@ -124,6 +124,11 @@ test("import, deploy, watch, stop a node and destroy on this computer", async ()
     const lines = await lineTexts(browser);
     assert.ok(lines.some((t) => t.includes("Creating container")), `containerlab's output is shown: ${lines.join("\n")}`);
     await until(async () => (await browser.$$(byTestId("node-row"))).length === 2, "two nodes");
+    // Software rendering (the default) keeps GL out of the window's process: WebKit is told
+    // the render node, so only the web process, which draws, loads a GL driver (without a GPU
+    // Mesa's llvmpipe, and LLVM with it).
+    const maps = fs.readFileSync(`/proc/${stack.appPid()}/maps`, "utf8");
+    assert.doesNotMatch(maps, /_dri\.so|libEGL_mesa|libLLVM/, "no GL driver in the window's process");
     // The tray icon and the window title count the labs running on this computer.
     const item = await until(() => /^item (\S+) (\S+)$/m.exec(trayHost.output()), "the tray icon's registration");
     const trayLabel = () => {
