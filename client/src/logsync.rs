@@ -116,6 +116,12 @@ impl LogCursor {
         lines
     }
 
+    /// Takes live lines that were dropped unread: they count as delivered (the next lines
+    /// follow them), and the caller reports them missed.
+    pub fn on_skipped(&mut self, lines: u64) {
+        self.delivered = self.delivered.saturating_add(lines);
+    }
+
     fn restart(&mut self, backlog: Vec<String>, end: u64, restarted: bool) -> Reconciled {
         self.delivered = end;
         self.last = backlog.last().cloned();
@@ -157,6 +163,18 @@ mod tests {
             out.extend(self.all[start..].iter().cloned());
             out
         }
+    }
+
+    #[test]
+    fn lines_dropped_unread_count_as_delivered() {
+        let mut cursor = LogCursor::default();
+        cursor.on_backlog(lines(0..2));
+        cursor.on_skipped(3);
+        assert_eq!(cursor.on_lines(lines(5..6)), lines(5..6));
+        assert_eq!(cursor.delivered(), 6);
+        // A reconnect's backlog: what follows line 5 is new.
+        let reconciled = cursor.on_backlog(lines(0..8));
+        assert_eq!((reconciled.lines, reconciled.missed), (lines(6..8), 0));
     }
 
     #[test]

@@ -154,11 +154,18 @@ impl LogDelivery {
 
     /// Delivers live lines as one event.
     pub(super) fn lines(&mut self, lines: Vec<String>, events: &EventSink) {
-        if !lines.is_empty() {
+        self.lines_after_gap(0, lines, events);
+    }
+
+    /// Delivers live lines after `dropped` older ones that were not read (a batch over the
+    /// reader's cap): those count as delivered, and are reported missed.
+    pub(super) fn lines_after_gap(&mut self, dropped: u64, lines: Vec<String>, events: &EventSink) {
+        self.cursor.on_skipped(dropped);
+        if !lines.is_empty() || dropped > 0 {
             events(ClientEvent::LogLines {
                 namespace: self.path.clone(),
                 lines: self.cursor.on_lines(lines),
-                missed: 0,
+                missed: dropped,
                 restarted: false,
             });
         }

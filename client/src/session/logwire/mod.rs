@@ -51,6 +51,9 @@ pub(super) enum Incoming {
     Backlog(Vec<String>),
     /// Live lines (`data` events and `lines` batches received together).
     Lines(Vec<String>),
+    /// The newest lines of a `lines` batch over [`packet::MAX_MESSAGE_LINES`], after how many
+    /// older ones were dropped.
+    CappedLines(u64, Vec<String>),
 }
 
 /// One log namespace's WebSocket.
@@ -428,6 +431,7 @@ mod tests {
                     Incoming::Connected => shape.push("connected"),
                     Incoming::Closed => shape.push("closed"),
                     Incoming::Refused(m) => panic!("refused: {m}"),
+                    Incoming::CappedLines(..) => panic!("capped"),
                 }
             }
             assert_eq!(shape, ["connected", "backlog", "lines", "closed"]);

@@ -1,5 +1,6 @@
 //! The Socket.IO packets a log connection takes, parsed without building JSON values.
 
+use std::collections::VecDeque;
 use std::fmt;
 
 use antimony_protocol::event;
@@ -7,6 +8,12 @@ use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::Incoming;
+use crate::logsync::trim_marker;
+
+/// The most lines one message is read into: what a log view holds. A hostile server could
+/// otherwise make a 64 MiB message of one-character lines cost ten times that as strings. Over
+/// it, the oldest lines are dropped and reported as missed.
+pub(super) const MAX_MESSAGE_LINES: usize = 200_000;
 
 /// A Socket.IO packet of namespace `namespace`, if it is one a log connection uses.
 pub(super) fn socketio_packet(packet: &str, namespace: &str) -> Option<Incoming> {
@@ -72,13 +79,18 @@ impl<'de> Visitor<'de> for EventVisitor {
                 .next_element::<Line>()?
                 .and_then(|line| line.0)
                 .map(|line| Incoming::Lines(vec![line])),
-            Name::Lines => seq
-                .next_element::<Lines>()?
-                .map(|lines| Incoming::Lines(lines.0)),
+            Name::Lines => seq.next_element::<Lines>()?.map(|lines| {
+                let (lines, dropped) = lines.0.live();
+                if dropped == 0 {
+                    Incoming::Lines(lines)
+                } else {
+                    Incoming::CappedLines(dropped, lines)
+                }
+            }),
             // A backlog that is not an array of lines counts as empty, as before.
             Name::Backlog => Some(Incoming::Backlog(
                 seq.next_element::<Lines>()?
-                    .map(|l| l.0)
+                    .map(|l| l.0.backlog())
                     .unwrap_or_default(),
             )),
             Name::Other => None,
@@ -133,14 +145,75 @@ impl<'de> de::Deserialize<'de> for Line {
 
 /// An array's lines; elements that are not strings are skipped. Anything but an array is
 /// no lines.
-struct Lines(Vec<String>);
+struct Lines(Capped);
 
 impl<'de> de::Deserialize<'de> for Lines {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(Lines(match Lenient::deserialize(deserializer)? {
             Lenient::Texts(lines) => lines,
-            Lenient::Text(_) | Lenient::Other => Vec::new(),
+            Lenient::Text(_) | Lenient::Other => Capped::default(),
         }))
+    }
+}
+
+/// An array's lines, at most [`MAX_MESSAGE_LINES`]: its first line, and the newest of the
+/// others.
+#[derive(Default)]
+struct Capped {
+    first: Option<String>,
+    rest: VecDeque<String>,
+    /// Lines dropped between `first` and `rest`.
+    dropped: u64,
+}
+
+impl Capped {
+    fn push(&mut self, line: String) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(line);
+            return;
+        }
+        if self.rest.len() + 1 >= MAX_MESSAGE_LINES {
+            self.rest.pop_front();
+            self.dropped += 1;
+        }
+        self.rest.push_back(line);
+    }
+
+    /// Live lines: the newest, and how many older ones were dropped.
+    fn live(self) -> (Vec<String>, u64) {
+        match self.first {
+            Some(first) if self.dropped == 0 => {
+                let mut lines = Vec::with_capacity(self.rest.len() + 1);
+                lines.push(first);
+                lines.extend(self.rest);
+                (lines, 0)
+            }
+            Some(_) => (self.rest.into(), self.dropped + 1),
+            None => (Vec::new(), 0),
+        }
+    }
+
+    /// A backlog: the newest lines, after a trim marker that counts the dropped ones with
+    /// those the server trimmed (its own marker, first in the backlog), so that the
+    /// [`LogCursor`](crate::logsync::LogCursor) reports them as missed.
+    fn backlog(self) -> Vec<String> {
+        let trimmed = self
+            .first
+            .as_deref()
+            .and_then(trim_marker)
+            .filter(|t| *t > 0);
+        if self.dropped == 0 {
+            return self.first.into_iter().chain(self.rest).collect();
+        }
+        // Without a marker, the first line is the oldest: dropped too.
+        let dropped = match trimmed {
+            Some(trimmed) => trimmed.saturating_add(self.dropped),
+            None => self.dropped + 1,
+        };
+        let marker = format!(
+            "[antimony] {dropped} earlier lines of this log were trimmed; only the newest are kept"
+        );
+        std::iter::once(marker).chain(self.rest).collect()
     }
 }
 
@@ -148,7 +221,7 @@ impl<'de> de::Deserialize<'de> for Lines {
 /// Everything else is read past without being built.
 enum Lenient {
     Text(String),
-    Texts(Vec<String>),
+    Texts(Capped),
     Other,
 }
 
@@ -187,10 +260,15 @@ impl<'de> Visitor<'de> for LenientVisitor {
         Ok(Lenient::Other)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lenient, A::Error> {
-        // At most what a message can hold: the server is not trusted with the size.
-        let mut lines = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        // The server is not trusted with the size: room grows as lines come.
+        let mut lines = Capped {
+            rest: VecDeque::with_capacity(seq.size_hint().unwrap_or(0).min(4096)),
+            ..Capped::default()
+        };
         while let Some(line) = seq.next_element::<Line>()? {
-            lines.extend(line.0);
+            if let Some(line) = line.0 {
+                lines.push(line);
+            }
         }
         Ok(Lenient::Texts(lines))
     }
@@ -265,6 +343,64 @@ mod tests {
         );
         assert_eq!(packet(""), None);
         assert_eq!(packet("9"), None);
+    }
+
+    #[test]
+    fn a_message_is_read_into_at_most_max_lines() {
+        let array = |from: usize, to: usize| {
+            (from..to)
+                .map(|i| format!("\"{i}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let over = MAX_MESSAGE_LINES + 5;
+        // Live lines: the newest, after how many were dropped.
+        let Some(Incoming::CappedLines(dropped, lines)) =
+            packet(&format!("2{NS},[\"lines\",[{}]]", array(0, over)))
+        else {
+            panic!("not capped");
+        };
+        assert_eq!(dropped, 6);
+        assert_eq!(lines.len(), MAX_MESSAGE_LINES - 1);
+        assert_eq!(lines.first(), Some(&"6".to_owned()));
+        assert_eq!(lines.last(), Some(&(over - 1).to_string()));
+        // As many as the cap: all of them.
+        let Some(Incoming::Lines(lines)) = packet(&format!(
+            "2{NS},[\"lines\",[{}]]",
+            array(0, MAX_MESSAGE_LINES)
+        )) else {
+            panic!("not lines");
+        };
+        assert_eq!(lines.len(), MAX_MESSAGE_LINES);
+        assert_eq!(lines.first(), Some(&"0".to_owned()));
+
+        // A backlog: a trim marker counts the dropped lines, with those the server trimmed.
+        let backlog = |text: &str| match packet(text) {
+            Some(Incoming::Backlog(lines)) => lines,
+            other => panic!("not a backlog: {other:?}"),
+        };
+        let lines = backlog(&format!("2{NS},[\"backlog\",[{}]]", array(0, over)));
+        assert_eq!(trim_marker(&lines[0]), Some(6));
+        assert_eq!(lines[1], "6");
+        assert_eq!(lines.len(), MAX_MESSAGE_LINES);
+        let marker =
+            "[antimony] 100 earlier lines of this log were trimmed; only the newest are kept";
+        let lines = backlog(&format!(
+            "2{NS},[\"backlog\",[\"{marker}\",{}]]",
+            array(0, over)
+        ));
+        assert_eq!(trim_marker(&lines[0]), Some(106));
+        assert_eq!(lines[1], "6");
+        // What a cursor makes of it after a reconnect: the dropped lines are missed.
+        let mut cursor = crate::logsync::LogCursor::default();
+        cursor.on_backlog(vec!["0".into()]);
+        let reconciled = cursor.on_backlog(lines);
+        assert_eq!(reconciled.missed, 105);
+        assert_eq!(reconciled.lines.first(), Some(&"6".to_owned()));
+        assert_eq!(cursor.delivered(), 100 + over as u64);
+        // Under the cap, the server's marker is passed on as it came.
+        let lines = backlog(&format!("2{NS},[\"backlog\",[\"{marker}\",\"a\"]]"));
+        assert_eq!(lines, [marker, "a"]);
     }
 
     #[test]
