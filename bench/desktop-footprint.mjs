@@ -28,30 +28,54 @@ function startedAt(pid) {
   return (BOOT + Number(fields[19]) / TICKS) * 1000;
 }
 
-/** PSS of the tree: the total, per process, and per mapping (library, heap, anonymous). */
+/**
+ * PSS of the tree: the total, per process, per mapping (library, heap, anonymous), and by
+ * kind: clean file pages (code and constants, shared with the page cache), the libraries'
+ * relocated data (file mappings' private copies), anonymous memory, and memory shared with X.
+ */
 function memory() {
   const tree = appTree();
   const byMapping = new Map();
+  const kinds = { "clean file pages": 0, "relocated data": 0, anonymous: 0, "shared with X": 0 };
   for (const pid of tree) {
     let name = "?";
+    let file = false;
+    let shared = false;
+    let pssKb = 0;
     for (const line of read(`/proc/${pid}/smaps`).split("\n")) {
       const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
       if (header) {
-        const file = header[1].trim();
-        if (file === "") name = "anonymous";
-        else if (file.startsWith("[")) name = file.startsWith("[heap") ? "[heap]" : file.startsWith("[stack") ? "[stack]" : file;
-        else if (file.startsWith("/memfd:") || file.includes("(deleted)")) name = file.startsWith("/memfd:") ? "memfd (shared buffers)" : "deleted files";
-        else name = path.basename(file).replace(/\.so[.\d]*$/, ".so");
+        const mapped = header[1].trim();
+        file = mapped.startsWith("/");
+        shared = mapped.startsWith("/memfd:") || mapped.startsWith("/SYSV");
+        if (mapped === "") name = "anonymous";
+        else if (mapped.startsWith("[")) name = mapped.startsWith("[heap") ? "[heap]" : mapped.startsWith("[stack") ? "[stack]" : mapped;
+        else if (mapped.startsWith("/memfd:") || mapped.includes("(deleted)")) name = mapped.startsWith("/memfd:") ? "memfd (shared buffers)" : "deleted files";
+        else name = path.basename(mapped).replace(/\.so[.\d]*$/, ".so");
         continue;
       }
-      const kb = /^Pss:\s+(\d+) kB/.exec(line);
-      if (kb) byMapping.set(name, (byMapping.get(name) ?? 0) + Number(kb[1]) / 1024);
+      const kb = /^(Pss|Anonymous):\s+(\d+) kB/.exec(line);
+      if (kb === null) continue;
+      const mb = Number(kb[2]) / 1024;
+      if (kb[1] === "Pss") {
+        pssKb = mb;
+        byMapping.set(name, (byMapping.get(name) ?? 0) + mb);
+        if (shared) kinds["shared with X"] += mb;
+        else if (!file) kinds.anonymous += mb;
+        else kinds["clean file pages"] += mb;
+      } else if (file && !shared) {
+        // Anonymous pages of a file mapping are its private, written (relocated) copies.
+        const copied = Math.min(mb, pssKb);
+        kinds["clean file pages"] -= copied;
+        kinds["relocated data"] += copied;
+      }
     }
   }
   return {
     total: tree.reduce((sum, pid) => sum + pss(pid), 0),
     processes: tree.map((pid) => `${comm(pid)} ${pss(pid).toFixed(1)}`).join(", "),
     top: [...byMapping.entries()].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([n, mb]) => `${n} ${mb.toFixed(1)}`).join(", "),
+    kinds: Object.entries(kinds).map(([n, mb]) => `${n} ${mb.toFixed(1)}`).join(", "),
   };
 }
 
@@ -120,8 +144,10 @@ try {
   console.log(`cold start to a usable dashboard: first start (fresh profile) ${first.ms.toFixed(0)} ms; then ${STARTS} starts median ${median.toFixed(0)} ms, min ${starts[0].toFixed(0)}, max ${starts[starts.length - 1].toFixed(0)} (target < 1000 ms: ratio ${(median / 1000).toFixed(2)})`);
   console.log(`idle PSS, fresh app, no labs: ${fresh.total.toFixed(1)} MB (target < 220 MB: ratio ${(fresh.total / 220).toFixed(2)}) — ${fresh.processes}`);
   console.log(`  by mapping: ${fresh.top}`);
+  console.log(`  by kind: ${fresh.kinds}`);
   console.log(`idle PSS, three labs deployed and opened: ${three.total.toFixed(1)} MB (target < 250 MB: ratio ${(three.total / 250).toFixed(2)}) — ${three.processes}`);
   console.log(`  by mapping: ${three.top}`);
+  console.log(`  by kind: ${three.kinds}`);
 } finally {
   await stack.stop();
 }
