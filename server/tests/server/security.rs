@@ -483,12 +483,13 @@ async fn tokens_end_with_a_password_change_and_with_logout() {
 async fn slow_clients_are_cut_off_and_one_address_cannot_take_every_connection() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.yml");
-    std::fs::write(
-        &config,
-        "server:\n  requestTimeout: 2\n  maxConnectionsPerAddress: 16\n",
-    )
-    .unwrap();
-    let server = Server::start(dir.path(), &["--config", config.to_str().unwrap()], &[]);
+    let start = |timeout: u64| {
+        let text =
+            format!("server:\n  requestTimeout: {timeout}\n  maxConnectionsPerAddress: 16\n");
+        std::fs::write(&config, text).unwrap();
+        Server::start(dir.path(), &["--config", config.to_str().unwrap()], &[])
+    };
+    let server = start(2);
     let address = server.address.clone();
 
     // Half-sent headers: the connection is closed once the time is up, not before.
@@ -526,12 +527,7 @@ async fn slow_clients_are_cut_off_and_one_address_cannot_take_every_connection()
     // answered 429 at once, while they last. On a server whose idle connections outlast the
     // check: with the one above, a test held up for 2 s under load saw them time out first.
     server.stop();
-    std::fs::write(
-        &config,
-        "server:\n  requestTimeout: 60\n  maxConnectionsPerAddress: 16\n",
-    )
-    .unwrap();
-    let server = Server::start(dir.path(), &["--config", config.to_str().unwrap()], &[]);
+    let server = start(60);
     let address = server.address.clone();
     let mut idle = Vec::new();
     for _ in 0..16 {
