@@ -27,7 +27,8 @@
 pub struct Reconciled {
     /// The lines to deliver, in order.
     pub lines: Vec<String>,
-    /// Lines that were trimmed on the server before they could be delivered.
+    /// Lines that were trimmed on the server (or dropped unread by the client, which counts
+    /// them in the trim marker) before they could be delivered.
     pub missed: u64,
     /// The stream started over; `lines` is its beginning.
     pub restarted: bool,

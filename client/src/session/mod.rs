@@ -84,7 +84,8 @@ pub enum ClientEvent {
         namespace: String,
         /// The lines, in order.
         lines: Vec<String>,
-        /// Lines trimmed on the server before they could be delivered.
+        /// Lines trimmed on the server before they could be delivered, or dropped unread from
+        /// a message over the reader's cap (`MAX_MESSAGE_LINES`), before `lines`.
         missed: u64,
         /// The stream started over (redeploy, server restart): `lines` is its beginning.
         restarted: bool,
