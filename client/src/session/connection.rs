@@ -406,9 +406,7 @@ impl<R: Fn(ConnectionState)> Round<'_, R> {
                             Incoming::Closed => return self.on_closed(),
                             Incoming::Backlog(lines) => log.backlog(lines, events),
                             Incoming::Lines(lines) => log.lines(lines, events),
-                            Incoming::CappedLines(dropped, lines) => {
-                                log.lines_after_gap(dropped, lines, events);
-                            }
+                            Incoming::CappedLines(n, lines) => log.lines_after_gap(n, lines, events),
                         }
                     }
                     if let Err(reason) = socket.flush().await {
