@@ -42,6 +42,11 @@ pub struct LogCursor {
     connected_before: bool,
 }
 
+/// The marker line antimony-server puts first in a backlog it trimmed: `trimmed` lines gone.
+pub fn marker_line(trimmed: u64) -> String {
+    format!("[antimony] {trimmed} earlier lines of this log were trimmed; only the newest are kept")
+}
+
 /// The number of trimmed lines a marker line states, if it is one.
 pub fn trim_marker(line: &str) -> Option<u64> {
     let rest = line.strip_prefix("[antimony] ")?;
@@ -142,12 +147,6 @@ mod tests {
         range.map(|i| format!("line {i}")).collect()
     }
 
-    fn marker(trimmed: u64) -> String {
-        format!(
-            "[antimony] {trimmed} earlier lines of this log were trimmed; only the newest are kept"
-        )
-    }
-
     /// A server stream keeping `capacity` lines, as antimony-server does.
     struct Server {
         all: Vec<String>,
@@ -159,7 +158,7 @@ mod tests {
             let start = self.all.len().saturating_sub(self.capacity);
             let mut out = Vec::new();
             if start > 0 {
-                out.push(marker(start as u64));
+                out.push(marker_line(start as u64));
             }
             out.extend(self.all[start..].iter().cloned());
             out
@@ -245,7 +244,7 @@ mod tests {
     fn lines_trimmed_while_away_are_reported_as_missed() {
         let mut cursor = LogCursor::default();
         assert_eq!(cursor.on_backlog(lines(0..5)).lines, lines(0..5));
-        let mut backlog = vec![marker(8)];
+        let mut backlog = vec![marker_line(8)];
         backlog.extend(lines(8..12));
         let reconciled = cursor.on_backlog(backlog);
         assert_eq!(reconciled.missed, 3, "lines 5, 6 and 7");
@@ -256,7 +255,7 @@ mod tests {
     #[test]
     fn a_first_connect_to_a_trimmed_stream_is_no_loss() {
         let mut cursor = LogCursor::default();
-        let mut backlog = vec![marker(100)];
+        let mut backlog = vec![marker_line(100)];
         backlog.extend(lines(100..103));
         let reconciled = cursor.on_backlog(backlog);
         assert_eq!((reconciled.missed, reconciled.restarted), (0, false));
@@ -293,7 +292,7 @@ mod tests {
 
     #[test]
     fn recognises_only_real_markers() {
-        assert_eq!(trim_marker(&marker(42)), Some(42));
+        assert_eq!(trim_marker(&marker_line(42)), Some(42));
         assert_eq!(
             trim_marker("[antimony] 1 earlier line of this log were trimmed"),
             Some(1)
@@ -326,7 +325,7 @@ mod tests {
             for (marker_count, lines, live) in steps {
                 let mut backlog = Vec::new();
                 if let Some(count) = marker_count {
-                    backlog.push(marker(count));
+                    backlog.push(marker_line(count));
                 }
                 backlog.extend(lines);
                 let given = backlog.len();
@@ -341,7 +340,7 @@ mod tests {
         /// A marker line states its count exactly; anything else is not a marker.
         #[test]
         fn markers_parse_exactly(count in proptest::num::u64::ANY, junk in "\\PC{0,40}") {
-            proptest::prop_assert_eq!(trim_marker(&marker(count)), Some(count));
+            proptest::prop_assert_eq!(trim_marker(&marker_line(count)), Some(count));
             if !junk.starts_with("[antimony] ") {
                 proptest::prop_assert_eq!(trim_marker(&junk), None);
             }

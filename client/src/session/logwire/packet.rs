@@ -8,7 +8,7 @@ use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::Incoming;
-use crate::logsync::trim_marker;
+use crate::logsync::{marker_line, trim_marker};
 
 /// The most lines one message is read into: what a log view holds. A hostile server could
 /// otherwise make a 64 MiB message of one-character lines cost ten times that as strings. Over
@@ -210,10 +210,9 @@ impl Capped {
             Some(trimmed) => trimmed.saturating_add(self.dropped),
             None => self.dropped + 1,
         };
-        let marker = format!(
-            "[antimony] {dropped} earlier lines of this log were trimmed; only the newest are kept"
-        );
-        std::iter::once(marker).chain(self.rest).collect()
+        std::iter::once(marker_line(dropped))
+            .chain(self.rest)
+            .collect()
     }
 }
 
